@@ -1,0 +1,127 @@
+/*
+ * The cprof data file: a 16-byte header followed by a stream of
+ * self-sized records (see docs/data-format.md). Written append-only, so a
+ * recording cut short reads back up to its last complete record.
+ */
+#ifndef CPROF_DATAFILE_H
+#define CPROF_DATAFILE_H
+
+#include <stdint.h>
+
+#define DATAFILE_MAGIC "CPROFDAT"
+#define DATAFILE_VERSION 1
+#define DF_BUILD_ID_MAX 20
+
+enum df_type {
+	DF_META = 1,
+	DF_COMM = 2,
+	DF_MMAP = 3,
+	DF_FORK = 4,
+	DF_EXIT = 5,
+	DF_STACK = 6,
+	DF_SAMPLE = 7,
+	DF_LOST = 8,
+	DF_FINISH = 9,
+};
+
+/* Why an unwound user stack ended before its outermost frame. */
+enum df_trunc {
+	DF_TRUNC_NONE = 0,
+	DF_TRUNC_STACK_COPY = 1, /* needed memory beyond the copied stack */
+	DF_TRUNC_NO_CFI = 2,     /* no unwind info and no usable frame pointer */
+	DF_TRUNC_BAD_READ = 3,   /* unmapped memory or unknown module */
+	DF_TRUNC_DEPTH = 4,      /* frame limit reached */
+	DF_TRUNC_NO_USER = 5,    /* no user registers (kernel thread) */
+};
+
+enum df_mode { DF_MODE_FP = 0, DF_MODE_DWARF = 1 };
+
+struct df_meta {
+	uint32_t freq, mode, stack_size, kernel;
+	uint64_t start_realtime_ns;
+	const char *cmdline, *hostname, *release;
+};
+
+struct df_comm {
+	uint32_t pid, tid, exec;
+	uint64_t time;
+	const char *comm;
+};
+
+struct df_mmap {
+	uint32_t pid, tid;
+	uint64_t time, start, len, pgoff;
+	uint32_t build_id_size;
+	unsigned char build_id[DF_BUILD_ID_MAX];
+	const char *path;
+};
+
+struct df_task {             /* DF_FORK, DF_EXIT */
+	uint32_t pid, ppid, tid, ptid;
+	uint64_t time;
+};
+
+struct df_stack {
+	uint32_t id, trunc, n;
+	const uint64_t *ips;     /* leaf first, perf PERF_CONTEXT_* markers kept */
+};
+
+struct df_sample {
+	uint64_t time;
+	uint32_t pid, tid, stack_id, cpu;
+};
+
+struct df_lost {
+	uint64_t time, count;
+};
+
+struct df_finish {
+	uint64_t time, samples, lost, recorder_cpu_ns, duration_ns;
+	uint32_t threads, processes;
+};
+
+struct df_record {
+	enum df_type type;
+	union {
+		struct df_meta meta;
+		struct df_comm comm;
+		struct df_mmap mmap;
+		struct df_task task;
+		struct df_stack stack;
+		struct df_sample sample;
+		struct df_lost lost;
+		struct df_finish finish;
+	};
+};
+
+struct df_writer;
+
+/*
+ * Create PATH for writing (an existing PATH is first renamed PATH.old).
+ * Returns 0 or -errno.
+ */
+int df_writer_new(const char *path, struct df_writer **out);
+/* Append REC. Errors are sticky: after one, every call returns it. */
+int df_write(struct df_writer *w, const struct df_record *rec);
+/* Push buffered records to the file (each call ends on a record boundary). */
+int df_flush(struct df_writer *w);
+uint64_t df_bytes(const struct df_writer *w);
+/* Flush and close; returns the first error seen, if any. Accepts NULL. */
+int df_writer_free(struct df_writer *w);
+
+struct df_reader;
+
+/*
+ * Open PATH for reading. Returns 0, -errno from open, or -EPROTO when the
+ * file is not a cprof data file, -EPROTONOSUPPORT for a newer version.
+ */
+int df_reader_new(const char *path, struct df_reader **out);
+/*
+ * Next record into REC (its pointers are borrowed until the next call).
+ * Returns 1, 0 at a clean end of file, -EBADMSG when the file ends inside
+ * a record (a cut-short recording), or -errno.
+ */
+int df_read(struct df_reader *r, struct df_record *rec);
+void df_reader_free(struct df_reader *r);
+
+#endif

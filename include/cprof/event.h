@@ -1,0 +1,82 @@
+/*
+ * Decoding of raw perf ring-buffer records into plain values.
+ *
+ * The layout of a PERF_RECORD_SAMPLE depends on the attr it was opened
+ * with, so decoding takes a struct event_layout derived from that attr.
+ * Decoded values point into the record they came from: they are borrowed
+ * for as long as that record is.
+ */
+#ifndef CPROF_EVENT_H
+#define CPROF_EVENT_H
+
+#include <linux/perf_event.h>
+#include <stdint.h>
+
+#define EVENT_MAX_REGS 32
+#define BUILD_ID_MAX 20
+
+struct event_layout {
+	uint64_t sample_type;
+	uint64_t regs_mask;      /* sample_regs_user */
+	int sample_id_all;
+};
+
+struct event_sample {
+	uint64_t ip, time, period;
+	uint32_t pid, tid, cpu;
+	uint64_t nr_ips;
+	const uint64_t *ips;     /* call chain incl. PERF_CONTEXT_* markers */
+	uint64_t regs_abi;       /* PERF_SAMPLE_REGS_ABI_NONE: no user regs */
+	uint64_t regs[EVENT_MAX_REGS]; /* indexed by PERF_REG_X86_* */
+	uint64_t stack_size;     /* valid bytes of stack (dyn_size) */
+	const unsigned char *stack;
+	int misc;
+};
+
+struct event_mmap {
+	uint32_t pid, tid;
+	uint64_t start, len, pgoff, time;
+	uint32_t prot;
+	uint8_t build_id_size;   /* 0: none given */
+	unsigned char build_id[BUILD_ID_MAX];
+	const char *filename;
+};
+
+struct event_comm {
+	uint32_t pid, tid;
+	uint64_t time;
+	int exec;
+	const char *comm;
+};
+
+struct event_task {          /* PERF_RECORD_FORK and PERF_RECORD_EXIT */
+	uint32_t pid, ppid, tid, ptid;
+	uint64_t time;
+};
+
+struct event_lost {
+	uint64_t lost, time;
+};
+
+struct event {
+	uint32_t type;           /* PERF_RECORD_* */
+	union {
+		struct event_sample sample;
+		struct event_mmap mmap;
+		struct event_comm comm;
+		struct event_task task;
+		struct event_lost lost;
+	};
+};
+
+/*
+ * Decode the record at HDR (HDR->size bytes, contiguous). Returns 0,
+ * -ENOENT for a record type cprof ignores, -EBADMSG for a malformed one.
+ */
+int event_decode(const struct event_layout *layout,
+		 const struct perf_event_header *hdr, struct event *ev);
+
+/* Time stamp of any record (0 if it carries none). */
+uint64_t event_time(const struct event *ev);
+
+#endif

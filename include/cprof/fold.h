@@ -1,0 +1,34 @@
+/*
+ * Folded stacks, as FlameGraph's stackcollapse-perf.pl writes them:
+ * "frame;frame;...;frame COUNT", root first, one line per distinct
+ * stack, lines in byte order.
+ */
+#ifndef CPROF_FOLD_H
+#define CPROF_FOLD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cprof/util.h"
+
+struct folder;
+
+int folder_new(struct folder **out);
+void folder_free(struct folder *f);
+
+/* Id of the folded stack STACK (LEN bytes, frames joined by ';'). */
+int folder_intern(struct folder *f, const char *stack, size_t len, uint32_t *id);
+/* Add COUNT samples to stack ID. */
+int folder_add(struct folder *f, uint32_t id, uint64_t count);
+/* Write every stack with a nonzero count, sorted. Returns 0 or -errno. */
+int folder_write(const struct folder *f, FILE *out);
+
+/*
+ * Append NAME to OUT cleaned the way stackcollapse-perf.pl tidies
+ * function names: ';' becomes ':', quotes go, and an argument list
+ * "(...)" is cut unless it is "(anonymous namespace)" or part of a Go
+ * method name such as "net/http.(*Client).Do". Spaces are kept.
+ */
+int fold_clean_name(const char *name, struct buf *out);
+
+#endif

@@ -1,0 +1,37 @@
+/* Reading a live process's state from /proc: threads, names, mappings. */
+#ifndef CPROF_PROCFS_H
+#define CPROF_PROCFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_map {
+	uint64_t start, end, pgoff;
+	int exec;                /* 'x' in the permissions */
+	const char *path;        /* borrowed from the parsed line; "" if anonymous */
+};
+
+/*
+ * Parse one line of /proc/PID/maps (its trailing newline, if any, is
+ * overwritten). Returns 0 or -EINVAL for a malformed line.
+ */
+int procfs_parse_maps_line(char *line, struct proc_map *map);
+
+/*
+ * Call FN for every mapping of PID. Returns 0, -ESRCH when PID is gone,
+ * or FN's nonzero result.
+ */
+typedef int (*procfs_map_fn)(const struct proc_map *map, void *arg);
+int procfs_for_each_map(pid_t pid, procfs_map_fn fn, void *arg);
+
+/* Call FN for every thread id of PID. Returns 0, -ESRCH, or FN's result. */
+typedef int (*procfs_task_fn)(pid_t tid, void *arg);
+int procfs_for_each_task(pid_t pid, procfs_task_fn fn, void *arg);
+
+/* Thread TID's name into BUF (NUL-terminated, newline stripped). */
+int procfs_read_comm(pid_t pid, pid_t tid, char *buf, size_t size);
+
+/* Whether PID exists and is not a zombie. */
+int procfs_alive(pid_t pid);
+
+#endif

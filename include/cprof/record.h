@@ -1,0 +1,49 @@
+/*
+ * A recording session: attach to (or launch) targets, sample them until
+ * told to stop, and stream everything to a data file.
+ */
+#ifndef CPROF_RECORD_H
+#define CPROF_RECORD_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cprof/sampler.h"
+
+struct record_opts {
+	const pid_t *pids;       /* attach to these ... */
+	size_t npids;
+	char *const *argv;       /* ... or launch this command */
+	unsigned freq;
+	double duration;         /* seconds; 0: until stopped */
+	const char *output;
+	enum callgraph_mode mode;
+	unsigned stack_size;
+	int kernel;
+	const char *cmdline;     /* for the file's META record */
+	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+};
+
+enum record_stage {
+	STAGE_NONE,
+	STAGE_OUTPUT,            /* creating or writing the data file */
+	STAGE_TARGET,            /* failed_pid does not exist */
+	STAGE_LAUNCH,            /* the command could not be run */
+	STAGE_PERF,              /* perf_event_open refused for failed_pid */
+	STAGE_INTERNAL,
+};
+
+struct record_result {
+	uint64_t samples, lost, bytes, duration_ns, cpu_ns;
+	uint32_t threads, processes;
+	uint64_t truncated;      /* stacks cut short (dwarf mode) */
+	int child_status;        /* launched command: wait status, -1 if unknown */
+	enum record_stage stage; /* where it failed, on error */
+	pid_t failed_pid;
+};
+
+/* Run a recording. Returns 0 or -errno with RES->stage saying where it failed. */
+int record_run(const struct record_opts *opts, struct record_result *res);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Reader of one perf mmap ring buffer.
+ *
+ * Protocol: ring_begin() snapshots the kernel's head; ring_next() walks
+ * the records between our tail and that head (it may be called again
+ * after ring_rewind() for a second pass over the same records); ring_end()
+ * hands the space back to the kernel. A record that wraps around the end
+ * of the buffer is copied into a scratch buffer owned by the ring, so a
+ * returned record is borrowed until the next ring_next() call.
+ */
+#ifndef CPROF_RING_H
+#define CPROF_RING_H
+
+#include <linux/perf_event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ring {
+	int fd;
+	void *base;              /* mmap: control page + data pages */
+	size_t map_size;
+	unsigned char *data;
+	uint64_t mask;
+	uint64_t head, tail, pos;
+	unsigned char *scratch;  /* one record, for wrap-around copies */
+};
+
+/* Map DATA_PAGES (a power of two) pages of FD's ring. Returns 0 or -errno. */
+int ring_init(struct ring *r, int fd, size_t data_pages);
+void ring_release(struct ring *r);
+
+void ring_begin(struct ring *r);
+const struct perf_event_header *ring_next(struct ring *r);
+void ring_rewind(struct ring *r);
+void ring_end(struct ring *r);
+
+#endif

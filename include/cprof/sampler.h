@@ -1,0 +1,70 @@
+/*
+ * The sampler opens perf cpu-clock events on the target's threads and
+ * owns one ring buffer per CPU.
+ *
+ * Events are per (thread, CPU) with `inherit`, so threads and children
+ * born later are sampled too (the kernel refuses to mmap an inherited
+ * per-thread event, hence the per-CPU split); every event on one CPU
+ * writes into that CPU's ring via PERF_EVENT_IOC_SET_OUTPUT.
+ */
+#ifndef CPROF_SAMPLER_H
+#define CPROF_SAMPLER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cprof/event.h"
+
+enum callgraph_mode {
+	CALLGRAPH_FP,            /* kernel frame-pointer call chains */
+	CALLGRAPH_DWARF,         /* user regs + stack copy, unwound by cprof */
+};
+
+struct sampler_config {
+	unsigned freq;           /* samples per second per thread */
+	enum callgraph_mode mode;
+	unsigned stack_size;     /* bytes of user stack per sample (dwarf) */
+	int kernel;              /* keep kernel call chains */
+	int start_disabled;      /* open disabled; sampler_enable() or exec starts */
+	int enable_on_exec;      /* for a launched command */
+	size_t ring_pages;       /* data pages per CPU ring, power of two */
+};
+
+struct sampler;
+
+/* Returns 0 or -errno; the sampler opens nothing until sampler_add_*(). */
+int sampler_new(const struct sampler_config *cfg, struct sampler **out);
+void sampler_free(struct sampler *s);
+
+/*
+ * Open events for thread TID (and, through inherit, its future children).
+ * Returns 0, -ESRCH when the thread is gone, or the perf_event_open errno
+ * (-EACCES/-EPERM: not allowed; -ENOENT/-EOPNOTSUPP: event unsupported).
+ */
+int sampler_add_thread(struct sampler *s, pid_t tid);
+
+/* Start counting on every event opened so far (not needed with enable_on_exec). */
+int sampler_enable(struct sampler *s);
+int sampler_disable(struct sampler *s);
+
+/* Wait up to TIMEOUT_MS for data. Returns >0 ready, 0 timeout, -errno (-EINTR). */
+int sampler_poll(struct sampler *s, int timeout_ms);
+
+/*
+ * Decode and hand every pending record to FN. Non-sample records of all
+ * rings go first, then samples, so a sample never precedes the mapping it
+ * needs. FN's event is borrowed for the call. A nonzero return of FN stops
+ * the walk and is returned.
+ */
+typedef int (*sampler_fn)(const struct event *ev, void *arg);
+int sampler_drain(struct sampler *s, sampler_fn fn, void *arg);
+
+const struct event_layout *sampler_layout(const struct sampler *s);
+unsigned sampler_nr_threads(const struct sampler *s);
+/* Records the kernel dropped because rings were full, so far. */
+uint64_t sampler_lost(const struct sampler *s);
+
+/* Advice for a perf_event_open errno, for the user (static string). */
+const char *sampler_strerror(int err);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * The symbolizer names code addresses of the binaries a recording saw.
+ *
+ * Binaries are keyed by (path, build-id), each opened once with its own
+ * libdwfl session at bias 0, so addresses are ELF virtual addresses and
+ * each (binary, address) is resolved once per symbolizer, whatever the
+ * number of processes that mapped it.
+ */
+#ifndef CPROF_SYMBOLIZER_H
+#define CPROF_SYMBOLIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct symbolizer_config {
+	int inlines;             /* expand inlined calls into frames */
+	int demangle;
+	const char *debug_path;  /* libdwfl debuginfo_path; NULL: default */
+};
+
+enum module_status {
+	MODULE_OK,
+	MODULE_MISSING,          /* cannot open the file */
+	MODULE_NOT_ELF,
+	MODULE_BUILD_ID_MISMATCH,/* the file changed since the recording */
+};
+
+struct symbolizer;
+
+int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out);
+void symbolizer_free(struct symbolizer *s);
+
+/* Id of the binary PATH recorded with BUILD_ID (may be empty). Opened lazily. */
+int symbolizer_module(struct symbolizer *s, const char *path,
+		      const unsigned char *build_id, size_t build_id_len, uint32_t *mod);
+enum module_status symbolizer_module_status(struct symbolizer *s, uint32_t mod);
+/* Path of MOD (borrowed). */
+const char *symbolizer_module_path(const struct symbolizer *s, uint32_t mod);
+
+struct module_info {
+	const char *path;        /* borrowed */
+	char build_id[129];      /* hex, "" if none recorded */
+	int used;                /* some lookup needed it */
+	enum module_status status;
+	int has_symbols, has_debuginfo;
+};
+
+uint32_t symbolizer_module_count(const struct symbolizer *s);
+/* What is known of MOD; looks for debug info if it was used. */
+void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_info *info);
+
+/* ELF vaddr of file offset OFF in MOD. -ENOENT outside its segments or if unusable. */
+int symbolizer_vaddr(struct symbolizer *s, uint32_t mod, uint64_t off, uint64_t *vaddr);
+
+/*
+ * Frames for VADDR in MOD: *N name ids, outermost first (more than one
+ * when inlined calls are expanded), *N == 0 when no symbol covers it.
+ * IS_RETURN: VADDR is a return address, looked up at VADDR - 1. The
+ * array is borrowed until the next lookup.
+ */
+int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is_return,
+		      const uint32_t **names, size_t *n);
+
+/* Bit set on a name id that is an inlined frame (for "_[i]" annotation). */
+#define SYM_INLINED 0x80000000u
+/* The string of a name id (ignores SYM_INLINED); borrowed. */
+const char *symbolizer_str(const struct symbolizer *s, uint32_t id);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * DWARF unwinding of sampled user stacks, done while recording.
+ *
+ * The unwinder mirrors the executable mappings of each sampled process
+ * (fed from the recording's MMAP2/FORK/COMM events) and unwinds a copy of
+ * the user stack plus registers with the binaries' CFI (.eh_frame,
+ * .debug_frame), falling back to frame pointers where CFI is missing.
+ * CFI and opened files are cached per process and binary; nothing is
+ * re-read per sample.
+ */
+#ifndef CPROF_UNWIND_H
+#define CPROF_UNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cprof/datafile.h"
+
+struct unwinder;
+
+int unwinder_new(struct unwinder **out);
+void unwinder_free(struct unwinder *u);
+
+/* An executable mapping of PATH appeared in PID. */
+int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
+		 uint64_t pgoff, const char *path);
+/* PID was replaced by exec or exited: drop its state. */
+void unwinder_forget(struct unwinder *u, pid_t pid);
+/* Process PID was forked from PPID and shares its mappings. */
+int unwinder_fork(struct unwinder *u, pid_t ppid, pid_t pid);
+
+struct unwind_input {
+	pid_t pid, tid;
+	const uint64_t *regs;    /* indexed by PERF_REG_X86_* */
+	const unsigned char *stack;
+	uint64_t stack_size;     /* valid bytes at regs[SP] */
+};
+
+/*
+ * Unwind IN into IPS (at most MAX): ips[0] is the interrupted pc, the
+ * rest are return addresses, innermost first. *WHY tells why the stack
+ * ended early (DF_TRUNC_NONE when it reached its outermost frame).
+ * Returns 0 (even for a partial stack) or -ENOMEM.
+ */
+int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
+		    uint64_t *ips, size_t max, size_t *n, enum df_trunc *why);
+
+#endif

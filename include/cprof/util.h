@@ -1,0 +1,67 @@
+/* Small shared helpers: checked number parsing, hashing, string interning. */
+#ifndef CPROF_UTIL_H
+#define CPROF_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parse all of STR as an unsigned decimal (or 0x hex) number in [min, max].
+ * Returns 0, -EINVAL when STR is not a number, -ERANGE when out of range.
+ */
+int parse_u64(const char *str, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Parse a non-negative decimal number of seconds such as "3" or "0.5". */
+int parse_seconds(const char *str, double *out);
+
+/* 64-bit hash of LEN bytes (not cryptographic). */
+uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/*
+ * A string interning table: each distinct string is stored once and named
+ * by a small integer id. Strings returned are owned by the table and stay
+ * valid until strtab_free().
+ */
+struct strtab;
+
+int strtab_new(struct strtab **out);
+void strtab_free(struct strtab *tab);
+/* Id of STR (LEN bytes, need not be NUL-terminated), adding it if new. */
+int strtab_intern(struct strtab *tab, const char *str, size_t len, uint32_t *id);
+/* Borrowed NUL-terminated string for ID. */
+const char *strtab_str(const struct strtab *tab, uint32_t id);
+size_t strtab_len(const struct strtab *tab, uint32_t id);
+uint32_t strtab_count(const struct strtab *tab);
+
+/* Growable byte buffer (a plain value: embed it, _init, _release). */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_release(struct buf *b);
+int buf_reserve(struct buf *b, size_t extra);
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_puts(struct buf *b, const char *s);
+
+/*
+ * A hash map from a pair of u64 keys to a u64 value; for the caches and
+ * counters of the report and the recorder.
+ */
+struct pairmap;
+
+int pairmap_new(struct pairmap **out);
+void pairmap_free(struct pairmap *m);
+/* 1 and *VAL if (A, B) is present, else 0. */
+int pairmap_get(const struct pairmap *m, uint64_t a, uint64_t b, uint64_t *val);
+/* Insert or overwrite. Returns 0 or -ENOMEM. */
+int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val);
+/* Pointer to the value of (A, B), inserting INIT if absent; NULL on ENOMEM. */
+uint64_t *pairmap_slot(struct pairmap *m, uint64_t a, uint64_t b, uint64_t init);
+size_t pairmap_count(const struct pairmap *m);
+/* Iterate: start with *POS = 0; returns 0 at the end. */
+int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b, uint64_t *val);
+
+#endif

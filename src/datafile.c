@@ -1,0 +1,441 @@
+#include "cprof/datafile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cprof/util.h"
+
+#define HEADER_SIZE 16
+#define REC_HEADER 8
+#define REC_MAX (16u << 20)
+#define WBUF_SIZE (256u << 10)
+
+/* ---- encoding helpers: little-endian fields packed back to back ---- */
+
+struct enc {
+	struct buf *b;
+	int err;
+};
+
+static void put(struct enc *e, const void *p, size_t n)
+{
+	if (!e->err)
+		e->err = buf_append(e->b, p, n);
+}
+
+static void put_u32(struct enc *e, uint32_t v)
+{
+	put(e, &v, 4);
+}
+
+static void put_u64(struct enc *e, uint64_t v)
+{
+	put(e, &v, 8);
+}
+
+static void put_str(struct enc *e, const char *s)
+{
+	put(e, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+struct dec {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static void get(struct dec *d, void *out, size_t n)
+{
+	if ((size_t)(d->end - d->p) < n) {
+		d->bad = 1;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, d->p, n);
+	d->p += n;
+}
+
+static uint32_t get_u32(struct dec *d)
+{
+	uint32_t v;
+
+	get(d, &v, 4);
+	return v;
+}
+
+static uint64_t get_u64(struct dec *d)
+{
+	uint64_t v;
+
+	get(d, &v, 8);
+	return v;
+}
+
+static const char *get_str(struct dec *d)
+{
+	const unsigned char *nul = memchr(d->p, '\0', d->end - d->p);
+	const char *s = (const char *)d->p;
+
+	if (!nul) {
+		d->bad = 1;
+		return "";
+	}
+	d->p = nul + 1;
+	return s;
+}
+
+/* ---- writer ---- */
+
+struct df_writer {
+	int fd;
+	int err;
+	struct buf out;          /* pending bytes, whole records only */
+	struct buf rec;          /* the record being encoded */
+	uint64_t written;
+};
+
+static void encode(struct enc *e, const struct df_record *r)
+{
+	switch (r->type) {
+	case DF_META:
+		put_u32(e, r->meta.freq);
+		put_u32(e, r->meta.mode);
+		put_u32(e, r->meta.stack_size);
+		put_u32(e, r->meta.kernel);
+		put_u64(e, r->meta.start_realtime_ns);
+		put_str(e, r->meta.cmdline);
+		put_str(e, r->meta.hostname);
+		put_str(e, r->meta.release);
+		break;
+	case DF_COMM:
+		put_u32(e, r->comm.pid);
+		put_u32(e, r->comm.tid);
+		put_u64(e, r->comm.time);
+		put_u32(e, r->comm.exec);
+		put_str(e, r->comm.comm);
+		break;
+	case DF_MMAP:
+		put_u32(e, r->mmap.pid);
+		put_u32(e, r->mmap.tid);
+		put_u64(e, r->mmap.time);
+		put_u64(e, r->mmap.start);
+		put_u64(e, r->mmap.len);
+		put_u64(e, r->mmap.pgoff);
+		put_u32(e, r->mmap.build_id_size);
+		put(e, r->mmap.build_id, DF_BUILD_ID_MAX);
+		put_str(e, r->mmap.path);
+		break;
+	case DF_FORK:
+	case DF_EXIT:
+		put_u32(e, r->task.pid);
+		put_u32(e, r->task.ppid);
+		put_u32(e, r->task.tid);
+		put_u32(e, r->task.ptid);
+		put_u64(e, r->task.time);
+		break;
+	case DF_STACK:
+		put_u32(e, r->stack.id);
+		put_u32(e, r->stack.trunc);
+		put_u32(e, r->stack.n);
+		put(e, r->stack.ips, (size_t)r->stack.n * 8);
+		break;
+	case DF_SAMPLE:
+		put_u64(e, r->sample.time);
+		put_u32(e, r->sample.pid);
+		put_u32(e, r->sample.tid);
+		put_u32(e, r->sample.stack_id);
+		put_u32(e, r->sample.cpu);
+		break;
+	case DF_LOST:
+		put_u64(e, r->lost.time);
+		put_u64(e, r->lost.count);
+		break;
+	case DF_FINISH:
+		put_u64(e, r->finish.time);
+		put_u64(e, r->finish.samples);
+		put_u64(e, r->finish.lost);
+		put_u64(e, r->finish.recorder_cpu_ns);
+		put_u64(e, r->finish.duration_ns);
+		put_u32(e, r->finish.threads);
+		put_u32(e, r->finish.processes);
+		break;
+	default:
+		e->err = -EINVAL;
+	}
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int df_writer_new(const char *path, struct df_writer **out)
+{
+	struct df_writer *w;
+	char old[4096];
+	unsigned char hdr[HEADER_SIZE] = DATAFILE_MAGIC;
+	uint32_t v = DATAFILE_VERSION, hs = HEADER_SIZE;
+	int err;
+
+	if (snprintf(old, sizeof(old), "%s.old", path) >= (int)sizeof(old))
+		return -ENAMETOOLONG;
+	if (rename(path, old) < 0 && errno != ENOENT)
+		return -errno;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	buf_init(&w->out);
+	buf_init(&w->rec);
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		err = -errno;
+		free(w);
+		return err;
+	}
+	memcpy(hdr + 8, &v, 4);
+	memcpy(hdr + 12, &hs, 4);
+	err = buf_append(&w->out, hdr, sizeof(hdr));
+	if (err) {
+		df_writer_free(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+int df_write(struct df_writer *w, const struct df_record *rec)
+{
+	struct enc e = { &w->rec, 0 };
+	uint32_t hdr[2];
+
+	if (w->err)
+		return w->err;
+	w->rec.len = 0;
+	put_u32(&e, rec->type);
+	put_u32(&e, 0); /* size, patched below */
+	encode(&e, rec);
+	if (e.err)
+		return w->err = e.err;
+	if (w->rec.len > REC_MAX)
+		return -E2BIG;
+	hdr[0] = rec->type;
+	hdr[1] = (uint32_t)w->rec.len;
+	memcpy(w->rec.data, hdr, sizeof(hdr));
+	w->err = buf_append(&w->out, w->rec.data, w->rec.len);
+	if (!w->err && w->out.len >= WBUF_SIZE)
+		return df_flush(w);
+	return w->err;
+}
+
+int df_flush(struct df_writer *w)
+{
+	if (w->err)
+		return w->err;
+	w->err = write_all(w->fd, w->out.data, w->out.len);
+	if (!w->err)
+		w->written += w->out.len;
+	w->out.len = 0;
+	return w->err;
+}
+
+uint64_t df_bytes(const struct df_writer *w)
+{
+	return w->written + w->out.len;
+}
+
+int df_writer_free(struct df_writer *w)
+{
+	int err;
+
+	if (!w)
+		return 0;
+	err = df_flush(w);
+	if (close(w->fd) < 0 && !err)
+		err = -errno;
+	buf_release(&w->out);
+	buf_release(&w->rec);
+	free(w);
+	return err;
+}
+
+/* ---- reader ---- */
+
+struct df_reader {
+	FILE *f;
+	unsigned char *rec;
+	size_t cap;
+};
+
+int df_reader_new(const char *path, struct df_reader **out)
+{
+	struct df_reader *r;
+	unsigned char hdr[HEADER_SIZE];
+	uint32_t version, hs;
+	int err;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->f = fopen(path, "re");
+	if (!r->f) {
+		err = -errno;
+		free(r);
+		return err;
+	}
+	if (fread(hdr, 1, sizeof(hdr), r->f) != sizeof(hdr) || memcmp(hdr, DATAFILE_MAGIC, 8)) {
+		err = ferror(r->f) ? -EIO : -EPROTO;
+		goto fail;
+	}
+	memcpy(&version, hdr + 8, 4);
+	memcpy(&hs, hdr + 12, 4);
+	if (version > DATAFILE_VERSION || version == 0) {
+		err = -EPROTONOSUPPORT;
+		goto fail;
+	}
+	if (hs < HEADER_SIZE || fseek(r->f, hs, SEEK_SET) < 0) {
+		err = -EPROTO;
+		goto fail;
+	}
+	*out = r;
+	return 0;
+fail:
+	df_reader_free(r);
+	return err;
+}
+
+static int decode(struct dec *d, struct df_record *r)
+{
+	switch (r->type) {
+	case DF_META:
+		r->meta.freq = get_u32(d);
+		r->meta.mode = get_u32(d);
+		r->meta.stack_size = get_u32(d);
+		r->meta.kernel = get_u32(d);
+		r->meta.start_realtime_ns = get_u64(d);
+		r->meta.cmdline = get_str(d);
+		r->meta.hostname = get_str(d);
+		r->meta.release = get_str(d);
+		break;
+	case DF_COMM:
+		r->comm.pid = get_u32(d);
+		r->comm.tid = get_u32(d);
+		r->comm.time = get_u64(d);
+		r->comm.exec = get_u32(d);
+		r->comm.comm = get_str(d);
+		break;
+	case DF_MMAP:
+		r->mmap.pid = get_u32(d);
+		r->mmap.tid = get_u32(d);
+		r->mmap.time = get_u64(d);
+		r->mmap.start = get_u64(d);
+		r->mmap.len = get_u64(d);
+		r->mmap.pgoff = get_u64(d);
+		r->mmap.build_id_size = get_u32(d);
+		get(d, r->mmap.build_id, DF_BUILD_ID_MAX);
+		if (r->mmap.build_id_size > DF_BUILD_ID_MAX)
+			d->bad = 1;
+		r->mmap.path = get_str(d);
+		break;
+	case DF_FORK:
+	case DF_EXIT:
+		r->task.pid = get_u32(d);
+		r->task.ppid = get_u32(d);
+		r->task.tid = get_u32(d);
+		r->task.ptid = get_u32(d);
+		r->task.time = get_u64(d);
+		break;
+	case DF_STACK:
+		r->stack.id = get_u32(d);
+		r->stack.trunc = get_u32(d);
+		r->stack.n = get_u32(d);
+		if ((size_t)(d->end - d->p) != (size_t)r->stack.n * 8)
+			return -EBADMSG;
+		r->stack.ips = (const uint64_t *)d->p; /* record buffer is 8-aligned */
+		d->p = d->end;
+		break;
+	case DF_SAMPLE:
+		r->sample.time = get_u64(d);
+		r->sample.pid = get_u32(d);
+		r->sample.tid = get_u32(d);
+		r->sample.stack_id = get_u32(d);
+		r->sample.cpu = get_u32(d);
+		break;
+	case DF_LOST:
+		r->lost.time = get_u64(d);
+		r->lost.count = get_u64(d);
+		break;
+	case DF_FINISH:
+		r->finish.time = get_u64(d);
+		r->finish.samples = get_u64(d);
+		r->finish.lost = get_u64(d);
+		r->finish.recorder_cpu_ns = get_u64(d);
+		r->finish.duration_ns = get_u64(d);
+		r->finish.threads = get_u32(d);
+		r->finish.processes = get_u32(d);
+		break;
+	default:
+		return -ENOENT;
+	}
+	return d->bad ? -EBADMSG : 0;
+}
+
+int df_read(struct df_reader *r, struct df_record *rec)
+{
+	uint32_t hdr[2];
+	size_t n;
+	struct dec d;
+	int err;
+
+	for (;;) {
+		n = fread(hdr, 1, sizeof(hdr), r->f);
+		if (n == 0)
+			return ferror(r->f) ? -EIO : 0;
+		if (n < sizeof(hdr) || hdr[1] < REC_HEADER || hdr[1] > REC_MAX)
+			return -EBADMSG;
+		n = hdr[1] - REC_HEADER;
+		if (n > r->cap) {
+			/* 8-aligned so stack chains can be read in place */
+			unsigned char *p = aligned_alloc(8, (n + 7) & ~(size_t)7);
+
+			if (!p)
+				return -ENOMEM;
+			free(r->rec);
+			r->rec = p;
+			r->cap = (n + 7) & ~(size_t)7;
+		}
+		if (fread(r->rec, 1, n, r->f) != n)
+			return ferror(r->f) ? -EIO : -EBADMSG;
+		d.p = r->rec;
+		d.end = r->rec + n;
+		d.bad = 0;
+		rec->type = hdr[0];
+		err = decode(&d, rec);
+		if (err == -ENOENT)
+			continue; /* a record type from a newer cprof: skip it */
+		return err ? err : 1;
+	}
+}
+
+void df_reader_free(struct df_reader *r)
+{
+	if (!r)
+		return;
+	if (r->f)
+		fclose(r->f);
+	free(r->rec);
+	free(r);
+}

@@ -1,0 +1,124 @@
+#include "cprof/fold.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct folder {
+	struct strtab *stacks;
+	uint64_t *counts;        /* by stack id */
+	uint32_t cap;
+};
+
+int folder_new(struct folder **out)
+{
+	struct folder *f = calloc(1, sizeof(*f));
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	err = strtab_new(&f->stacks);
+	if (err) {
+		free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
+void folder_free(struct folder *f)
+{
+	if (!f)
+		return;
+	strtab_free(f->stacks);
+	free(f->counts);
+	free(f);
+}
+
+int folder_intern(struct folder *f, const char *stack, size_t len, uint32_t *id)
+{
+	int err = strtab_intern(f->stacks, stack, len, id);
+
+	if (err)
+		return err;
+	if (*id >= f->cap) {
+		uint32_t cap = f->cap ? f->cap * 2 : 1024;
+		uint64_t *c;
+
+		while (cap <= *id)
+			cap *= 2;
+		c = realloc(f->counts, cap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		memset(c + f->cap, 0, (cap - f->cap) * sizeof(*c));
+		f->counts = c;
+		f->cap = cap;
+	}
+	return 0;
+}
+
+int folder_add(struct folder *f, uint32_t id, uint64_t count)
+{
+	if (id >= f->cap)
+		return -EINVAL;
+	f->counts[id] += count;
+	return 0;
+}
+
+static int by_text(const void *a, const void *b, void *tab)
+{
+	return strcmp(strtab_str(tab, *(const uint32_t *)a), strtab_str(tab, *(const uint32_t *)b));
+}
+
+int folder_write(const struct folder *f, FILE *out)
+{
+	uint32_t n = strtab_count(f->stacks), i, k = 0;
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
+
+	if (!order)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (f->counts[i])
+			order[k++] = i;
+	qsort_r(order, k, sizeof(*order), by_text, f->stacks);
+	for (i = 0; i < k; i++)
+		fprintf(out, "%s %llu\n", strtab_str(f->stacks, order[i]),
+			(unsigned long long)f->counts[order[i]]);
+	free(order);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* A Go method name keeps its "(*T)" part: "pkg.(*T).M". */
+static int go_method(const char *name)
+{
+	const char *p = strstr(name, ".(");
+
+	return p && strchr(p + 2, ')') && strchr(p + 2, ')')[1] == '.';
+}
+
+int fold_clean_name(const char *name, struct buf *out)
+{
+	int keep_parens = go_method(name);
+	const char *p;
+	int err = 0;
+
+	for (p = name; *p && !err; p++) {
+		char c = *p;
+
+		if (c == '(' && !keep_parens && strncmp(p, "(anonymous namespace)", 21))
+			break;
+		if (c == '(' && !strncmp(p, "(anonymous namespace)", 21)) {
+			err = buf_append(out, p, 21);
+			p += 20;
+			continue;
+		}
+		if (c == '"' || c == '\'')
+			continue;
+		if (c == ';')
+			c = ':';
+		if (c == '\n' || c == '\r')
+			c = ' ';
+		err = buf_append(out, &c, 1);
+	}
+	return err;
+}

@@ -1,0 +1,617 @@
+#include "cprof/record.h"
+
+#include <asm/perf_regs.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cprof/datafile.h"
+#include "cprof/elffile.h"
+#include "cprof/procfs.h"
+#include "cprof/stacktab.h"
+#include "cprof/unwind.h"
+#include "cprof/util.h"
+
+#define MAX_FRAMES 2048
+
+struct build_id {
+	unsigned char id[DF_BUILD_ID_MAX];
+	uint32_t len;
+};
+
+struct recorder {
+	const struct record_opts *opts;
+	struct record_result *res;
+	struct df_writer *out;
+	struct sampler *sampler;
+	struct stacktab *stacks;
+	struct unwinder *unwinder;   /* dwarf mode only */
+	struct pairmap *tids;        /* tid -> pid, every thread seen */
+	struct pairmap *pids;        /* pid -> 1, every process seen */
+	struct pairmap *targets;     /* pid -> 1 while alive */
+	struct pairmap *forked;      /* tid -> 1, threads announced by FORK */
+	struct pairmap *exited;      /* pid -> 1, processes to forget after a drain */
+	struct strtab *paths;        /* build-id cache, by path */
+	struct build_id *ids;
+	uint32_t nids;
+	pid_t child;
+	int child_done;
+	uint64_t chain[MAX_FRAMES];
+};
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t self_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+}
+
+static int fail(struct recorder *r, enum record_stage stage, pid_t pid, int err)
+{
+	r->res->stage = stage;
+	r->res->failed_pid = pid;
+	return err;
+}
+
+/* Build-id of the file at PATH, read once per path (the kernel gives it in
+ * MMAP2 events on 5.12+; /proc synthesised mappings need this). */
+static const struct build_id *file_build_id(struct recorder *r, const char *path)
+{
+	struct elffile *ef;
+	const unsigned char *id;
+	uint32_t idx;
+	size_t len;
+
+	if (strtab_intern(r->paths, path, strlen(path), &idx))
+		return NULL;
+	if (idx < r->nids)
+		return &r->ids[idx];
+	if (idx % 64 == 0) {
+		struct build_id *ids = realloc(r->ids, (idx + 64) * sizeof(*ids));
+
+		if (!ids)
+			return NULL;
+		r->ids = ids;
+	}
+	memset(&r->ids[idx], 0, sizeof(r->ids[idx]));
+	r->nids = idx + 1;
+	if (path[0] == '/' && !elffile_open(path, &ef)) {
+		len = elffile_build_id(ef, &id);
+		if (len <= DF_BUILD_ID_MAX) {
+			memcpy(r->ids[idx].id, id, len);
+			r->ids[idx].len = (uint32_t)len;
+		}
+		elffile_free(ef);
+	}
+	return &r->ids[idx];
+}
+
+static int note_thread(struct recorder *r, uint32_t pid, uint32_t tid)
+{
+	if (!pairmap_slot(r->tids, tid, 0, pid) || !pairmap_slot(r->pids, pid, 0, 1))
+		return -ENOMEM;
+	return 0;
+}
+
+static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t time,
+		      uint64_t start, uint64_t len, uint64_t pgoff, const char *path,
+		      const unsigned char *bid, uint32_t bid_len)
+{
+	struct df_record rec = { .type = DF_MMAP };
+	int err;
+
+	if (!bid_len) {
+		const struct build_id *b = file_build_id(r, path);
+
+		if (b) {
+			bid = b->id;
+			bid_len = b->len;
+		}
+	}
+	rec.mmap = (struct df_mmap){ .pid = pid, .tid = tid, .time = time, .start = start,
+				     .len = len, .pgoff = pgoff, .build_id_size = bid_len,
+				     .path = path };
+	if (bid_len)
+		memcpy(rec.mmap.build_id, bid, bid_len);
+	if (r->unwinder) {
+		err = unwinder_map(r->unwinder, pid, start, len, pgoff, path);
+		if (err == -ENOMEM)
+			return err;
+	}
+	return df_write(r->out, &rec);
+}
+
+static int on_sample(struct recorder *r, const struct event_sample *s)
+{
+	struct df_record rec = { .type = DF_SAMPLE };
+	enum df_trunc why = DF_TRUNC_NONE;
+	size_t n = 0, i;
+	uint32_t id;
+	int is_new, err;
+
+	for (i = 0; i < s->nr_ips && n < MAX_FRAMES; i++)
+		r->chain[n++] = s->ips[i];
+	if (r->unwinder) {
+		if (s->regs_abi != PERF_SAMPLE_REGS_ABI_NONE && n + 2 < MAX_FRAMES) {
+			struct unwind_input in = { .pid = s->pid, .tid = s->tid, .regs = s->regs,
+						   .stack = s->stack, .stack_size = s->stack_size };
+			size_t got = 0;
+
+			r->chain[n++] = PERF_CONTEXT_USER;
+			err = unwinder_unwind(r->unwinder, &in, r->chain + n, MAX_FRAMES - n,
+					      &got, &why);
+			if (err)
+				return err;
+			n += got;
+		} else {
+			why = DF_TRUNC_NO_USER;
+		}
+		if (why != DF_TRUNC_NONE && why != DF_TRUNC_NO_USER)
+			r->res->truncated++;
+	}
+	err = stacktab_intern(r->stacks, r->chain, n, &id, &is_new);
+	if (err)
+		return err;
+	if (is_new) {
+		struct df_record st = { .type = DF_STACK };
+
+		st.stack = (struct df_stack){ .id = id, .trunc = why, .n = (uint32_t)n,
+					      .ips = r->chain };
+		err = df_write(r->out, &st);
+		if (err)
+			return err;
+	}
+	rec.sample = (struct df_sample){ .time = s->time, .pid = s->pid, .tid = s->tid,
+					 .stack_id = id, .cpu = s->cpu };
+	r->res->samples++;
+	err = note_thread(r, s->pid, s->tid);
+	return err ? err : df_write(r->out, &rec);
+}
+
+static int on_event(const struct event *ev, void *arg)
+{
+	struct recorder *r = arg;
+	struct df_record rec;
+	int err;
+
+	switch (ev->type) {
+	case PERF_RECORD_SAMPLE:
+		return on_sample(r, &ev->sample);
+	case PERF_RECORD_MMAP2: {
+		const struct event_mmap *m = &ev->mmap;
+
+		return write_mmap(r, m->pid, m->tid, m->time, m->start, m->len, m->pgoff,
+				  m->filename, m->build_id, m->build_id_size);
+	}
+	case PERF_RECORD_COMM:
+		rec.type = DF_COMM;
+		rec.comm = (struct df_comm){ .pid = ev->comm.pid, .tid = ev->comm.tid,
+					     .exec = (uint32_t)ev->comm.exec,
+					     .time = ev->comm.time, .comm = ev->comm.comm };
+		if (ev->comm.exec && r->unwinder)
+			unwinder_forget(r->unwinder, ev->comm.pid);
+		err = note_thread(r, ev->comm.pid, ev->comm.tid);
+		return err ? err : df_write(r->out, &rec);
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT:
+		rec.type = ev->type == PERF_RECORD_FORK ? DF_FORK : DF_EXIT;
+		rec.task = (struct df_task){ .pid = ev->task.pid, .ppid = ev->task.ppid,
+					     .tid = ev->task.tid, .ptid = ev->task.ptid,
+					     .time = ev->task.time };
+		if (ev->type == PERF_RECORD_FORK) {
+			if (!pairmap_slot(r->forked, ev->task.tid, 0, 1))
+				return -ENOMEM;
+			err = note_thread(r, ev->task.pid, ev->task.tid);
+			if (err)
+				return err;
+			if (r->unwinder && ev->task.pid != ev->task.ppid) {
+				err = unwinder_fork(r->unwinder, ev->task.ppid, ev->task.pid);
+				if (err)
+					return err;
+			}
+		} else if (ev->task.pid == ev->task.tid) {
+			uint64_t alive;
+
+			if (pairmap_get(r->targets, ev->task.pid, 0, &alive))
+				pairmap_put(r->targets, ev->task.pid, 0, 0);
+			/* its last samples come in this batch's second pass */
+			if (r->unwinder && !pairmap_slot(r->exited, ev->task.pid, 0, 1))
+				return -ENOMEM;
+		}
+		return df_write(r->out, &rec);
+	case PERF_RECORD_LOST:
+		rec.type = DF_LOST;
+		rec.lost = (struct df_lost){ .time = ev->lost.time, .count = ev->lost.lost };
+		return df_write(r->out, &rec);
+	default:
+		return 0;
+	}
+}
+
+/* Drain the rings, then drop the unwind state of processes that exited. */
+static int drain(struct recorder *r)
+{
+	int err = sampler_drain(r->sampler, on_event, r);
+	size_t pos = 0;
+	uint64_t pid, zero, v;
+
+	if (!r->unwinder || !pairmap_count(r->exited))
+		return err;
+	while (pairmap_next(r->exited, &pos, &pid, &zero, &v))
+		unwinder_forget(r->unwinder, (pid_t)pid);
+	pairmap_free(r->exited);
+	r->exited = NULL;
+	return err ? err : pairmap_new(&r->exited);
+}
+
+/* ---- attaching to running processes ---- */
+
+struct attach_ctx {
+	struct recorder *r;
+	pid_t pid;
+	int rescan;
+	int err;
+};
+
+static int attach_task(pid_t tid, void *arg)
+{
+	struct attach_ctx *a = arg;
+	struct recorder *r = a->r;
+	struct df_record rec = { .type = DF_COMM };
+	char comm[64];
+	uint64_t v;
+	int err;
+
+	if (pairmap_get(r->tids, tid, 0, &v) || pairmap_get(r->forked, tid, 0, &v))
+		return 0; /* already sampled, directly or by inheritance */
+	err = sampler_add_thread(r->sampler, tid);
+	if (err == -ESRCH)
+		return 0; /* it exited meanwhile */
+	if (err)
+		return fail(r, STAGE_PERF, tid, err);
+	if (procfs_read_comm(a->pid, tid, comm, sizeof(comm)))
+		return 0;
+	rec.comm = (struct df_comm){ .pid = a->pid, .tid = tid, .comm = comm,
+				     .time = now_ns(CLOCK_MONOTONIC) };
+	err = note_thread(r, a->pid, tid);
+	return err ? err : df_write(r->out, &rec);
+}
+
+static int attach_map(const struct proc_map *m, void *arg)
+{
+	struct attach_ctx *a = arg;
+
+	if (!m->exec || !m->path[0] || !strcmp(m->path, "[vsyscall]"))
+		return 0;
+	if (m->path[0] != '/' && m->path[0] != '[')
+		return 0;
+	return write_mmap(a->r, a->pid, a->pid, 0, m->start, m->end - m->start, m->pgoff,
+			  m->path, NULL, 0);
+}
+
+static int attach(struct recorder *r)
+{
+	size_t i;
+	int err;
+
+	/* the mappings first, so the earliest samples find them */
+	for (i = 0; i < r->opts->npids; i++) {
+		struct attach_ctx a = { r, r->opts->pids[i], 0, 0 };
+
+		if (!procfs_alive(a.pid))
+			return fail(r, STAGE_TARGET, a.pid, -ESRCH);
+		err = procfs_for_each_map(a.pid, attach_map, &a);
+		if (err == -ESRCH)
+			return fail(r, STAGE_TARGET, a.pid, err);
+		if (err)
+			return err;
+		if (!pairmap_slot(r->targets, a.pid, 0, 1))
+			return -ENOMEM;
+	}
+	for (i = 0; i < r->opts->npids; i++) {
+		struct attach_ctx a = { r, r->opts->pids[i], 0, 0 };
+
+		err = procfs_for_each_task(a.pid, attach_task, &a);
+		if (err == -ESRCH)
+			return fail(r, STAGE_TARGET, a.pid, err);
+		if (err)
+			return err;
+	}
+	/*
+	 * A thread born between the scan and the opening of its creator's
+	 * event was missed; one born after it was announced by a FORK record.
+	 * Read the FORKs, then scan once more for the missed ones.
+	 */
+	err = drain(r);
+	for (i = 0; !err && i < r->opts->npids; i++) {
+		struct attach_ctx a = { r, r->opts->pids[i], 1, 0 };
+
+		err = procfs_for_each_task(a.pid, attach_task, &a);
+		if (err == -ESRCH)
+			err = 0; /* exited already: the main loop notices */
+	}
+	return err;
+}
+
+/* ---- launching a command ---- */
+
+static int launch(struct recorder *r)
+{
+	int go[2], status[2], err, child_err = 0;
+	ssize_t n;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(status, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(go[0]);
+		close(go[1]);
+		return err;
+	}
+	r->child = fork();
+	if (r->child < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (r->child == 0) {
+		char c;
+
+		close(go[1]);
+		close(status[0]);
+		/* wait until the events are open: an exec starts the sampling */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(r->opts->argv[0], r->opts->argv);
+		err = errno;
+		if (write(status[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	go[0] = -1;
+	close(status[1]);
+	status[1] = -1;
+	if (!pairmap_slot(r->targets, r->child, 0, 1)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = sampler_add_thread(r->sampler, r->child);
+	if (err) {
+		kill(r->child, SIGKILL);
+		waitpid(r->child, NULL, 0);
+		r->child_done = 1;
+		fail(r, STAGE_PERF, r->child, err);
+		goto out;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		err = -errno;
+		goto out;
+	}
+	close(go[1]);
+	go[1] = -1;
+	n = read(status[0], &child_err, sizeof(child_err));
+	if (n == sizeof(child_err)) {
+		waitpid(r->child, NULL, 0);
+		r->child_done = 1;
+		err = fail(r, STAGE_LAUNCH, r->child, -child_err);
+	}
+out:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	close(status[0]);
+	if (status[1] >= 0)
+		close(status[1]);
+	return err;
+}
+
+/* Ask a launched command that outlived the recording to stop, then reap it. */
+static void reap_child(struct recorder *r)
+{
+	int status, i;
+
+	if (r->child <= 0 || r->child_done)
+		return;
+	kill(r->child, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(r->child, &status, WNOHANG) == r->child) {
+			r->res->child_status = status;
+			return;
+		}
+		usleep(10000);
+	}
+	kill(r->child, SIGKILL);
+	if (waitpid(r->child, &status, 0) == r->child)
+		r->res->child_status = status;
+}
+
+static int targets_alive(struct recorder *r)
+{
+	size_t pos = 0;
+	uint64_t pid, zero, alive;
+	int any = 0;
+
+	if (r->child > 0) {
+		int status;
+
+		if (!r->child_done && waitpid(r->child, &status, WNOHANG) == r->child) {
+			r->child_done = 1;
+			r->res->child_status = status;
+		}
+		return !r->child_done;
+	}
+	while (pairmap_next(r->targets, &pos, &pid, &zero, &alive)) {
+		if (alive && !procfs_alive((pid_t)pid))
+			pairmap_put(r->targets, pid, 0, 0);
+		else if (alive)
+			any = 1;
+	}
+	return any;
+}
+
+static int write_meta(struct recorder *r)
+{
+	struct df_record rec = { .type = DF_META };
+	struct utsname u;
+	char host[256] = "";
+
+	gethostname(host, sizeof(host) - 1);
+	uname(&u);
+	rec.meta = (struct df_meta){
+		.freq = r->opts->freq,
+		.mode = r->opts->mode == CALLGRAPH_DWARF ? DF_MODE_DWARF : DF_MODE_FP,
+		.stack_size = r->opts->mode == CALLGRAPH_DWARF ? r->opts->stack_size : 0,
+		.kernel = (uint32_t)r->opts->kernel,
+		.start_realtime_ns = now_ns(CLOCK_REALTIME),
+		.cmdline = r->opts->cmdline,
+		.hostname = host,
+		.release = u.release,
+	};
+	return df_write(r->out, &rec);
+}
+
+static int record_loop(struct recorder *r)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC);
+	uint64_t deadline = r->opts->duration > 0 ? start + (uint64_t)(r->opts->duration * 1e9) : 0;
+	int err = 0;
+
+	while (!*r->opts->stop) {
+		int timeout = 100;
+
+		if (deadline) {
+			uint64_t t = now_ns(CLOCK_MONOTONIC);
+
+			if (t >= deadline)
+				break;
+			if ((deadline - t) / 1000000 < (uint64_t)timeout)
+				timeout = (int)((deadline - t) / 1000000) + 1;
+		}
+		err = sampler_poll(r->sampler, timeout);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = drain(r);
+		if (!err)
+			err = df_flush(r->out);
+		if (err)
+			break;
+		if (!targets_alive(r))
+			break;
+	}
+	r->res->duration_ns = now_ns(CLOCK_MONOTONIC) - start;
+	return err;
+}
+
+static int recorder_init(struct recorder *r)
+{
+	const struct record_opts *o = r->opts;
+	struct sampler_config cfg = {
+		.freq = o->freq,
+		.mode = o->mode,
+		.stack_size = o->stack_size,
+		.kernel = o->kernel,
+		.start_disabled = o->argv != NULL,
+		.enable_on_exec = o->argv != NULL,
+		.ring_pages = o->mode == CALLGRAPH_DWARF ? 1024 : 128,
+	};
+	int err;
+
+	if ((err = stacktab_new(&r->stacks)) || (err = pairmap_new(&r->tids)) ||
+	    (err = pairmap_new(&r->pids)) || (err = pairmap_new(&r->targets)) ||
+	    (err = pairmap_new(&r->forked)) || (err = pairmap_new(&r->exited)) ||
+	    (err = strtab_new(&r->paths)))
+		return err;
+	if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
+		return err;
+	if ((err = sampler_new(&cfg, &r->sampler)))
+		return err;
+	err = df_writer_new(o->output, &r->out);
+	if (err)
+		return fail(r, STAGE_OUTPUT, 0, err);
+	return 0;
+}
+
+static void recorder_release(struct recorder *r)
+{
+	sampler_free(r->sampler);
+	unwinder_free(r->unwinder);
+	stacktab_free(r->stacks);
+	pairmap_free(r->tids);
+	pairmap_free(r->pids);
+	pairmap_free(r->targets);
+	pairmap_free(r->forked);
+	pairmap_free(r->exited);
+	strtab_free(r->paths);
+	free(r->ids);
+}
+
+int record_run(const struct record_opts *opts, struct record_result *res)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct df_record fin = { .type = DF_FINISH };
+	uint64_t cpu0 = self_cpu_ns();
+	int err, err2;
+
+	memset(res, 0, sizeof(*res));
+	res->child_status = -1;
+	if (!r)
+		return -ENOMEM;
+	r->opts = opts;
+	r->res = res;
+	err = recorder_init(r);
+	if (!err)
+		err = write_meta(r);
+	if (!err)
+		err = opts->argv ? launch(r) : attach(r);
+	if (!err)
+		err = record_loop(r);
+	if (r->sampler) {
+		sampler_disable(r->sampler);
+		/* what the kernel wrote before the disable still counts */
+		err2 = r->out ? drain(r) : 0;
+		if (!err)
+			err = err2;
+		res->lost = sampler_lost(r->sampler);
+	}
+	reap_child(r);
+	res->threads = r->tids ? (uint32_t)pairmap_count(r->tids) : 0;
+	res->processes = r->pids ? (uint32_t)pairmap_count(r->pids) : 0;
+	res->cpu_ns = self_cpu_ns() - cpu0;
+	if (r->out) {
+		fin.finish = (struct df_finish){ .time = now_ns(CLOCK_MONOTONIC),
+						 .samples = res->samples, .lost = res->lost,
+						 .recorder_cpu_ns = res->cpu_ns,
+						 .duration_ns = res->duration_ns,
+						 .threads = res->threads, .processes = res->processes };
+		df_write(r->out, &fin);
+		res->bytes = df_bytes(r->out);
+		err2 = df_writer_free(r->out);
+		if (err2 && !err)
+			err = fail(r, STAGE_OUTPUT, 0, err2);
+	}
+	if (err && res->stage == STAGE_NONE)
+		res->stage = err == -ENOSPC || err == -EIO || err == -EDQUOT ? STAGE_OUTPUT
+									   : STAGE_INTERNAL;
+	recorder_release(r);
+	free(r);
+	return err;
+}

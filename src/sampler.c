@@ -1,0 +1,313 @@
+#include "cprof/sampler.h"
+
+#include <asm/perf_regs.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cprof/ring.h"
+
+struct sampler {
+	struct sampler_config cfg;
+	struct perf_event_attr attr;
+	struct event_layout layout;
+	int ncpus;
+	struct ring *rings;      /* per CPU; fd -1 until the first event there */
+	int *fds;                /* every event fd */
+	size_t nfds, capfds;
+	struct pollfd *pfds;
+	unsigned nthreads;
+	uint64_t lost;
+};
+
+/* All general-purpose registers the DWARF unwinder may need. */
+#define USER_REGS_MASK                                                        \
+	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) |               \
+	 (1ULL << PERF_REG_X86_CX) | (1ULL << PERF_REG_X86_DX) |               \
+	 (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |               \
+	 (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) |               \
+	 (1ULL << PERF_REG_X86_IP) | (1ULL << PERF_REG_X86_R8) |               \
+	 (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |              \
+	 (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) |             \
+	 (1ULL << PERF_REG_X86_R13) | (1ULL << PERF_REG_X86_R14) |             \
+	 (1ULL << PERF_REG_X86_R15))
+
+static void build_attr(const struct sampler_config *cfg, struct perf_event_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = PERF_COUNT_SW_CPU_CLOCK;
+	a->freq = 1;
+	a->sample_freq = cfg->freq;
+	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+			 PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
+	if (cfg->mode == CALLGRAPH_FP || cfg->kernel)
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	if (cfg->mode == CALLGRAPH_DWARF) {
+		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = USER_REGS_MASK;
+		a->sample_stack_user = cfg->stack_size;
+		/* the kernel chain only; user frames come from our unwinder */
+		a->exclude_callchain_user = 1;
+	}
+	if (!cfg->kernel)
+		a->exclude_callchain_kernel = 1;
+	a->disabled = cfg->start_disabled;
+	a->inherit = 1;
+	a->enable_on_exec = cfg->enable_on_exec;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->sample_id_all = 1;
+	a->build_id = 1;
+	a->exclude_hv = 1;
+	a->exclude_guest = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	a->wakeup_watermark = (uint32_t)(cfg->ring_pages * 4096 / 4);
+	a->watermark = 1;
+}
+
+int sampler_new(const struct sampler_config *cfg, struct sampler **out)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	int i, err = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	build_attr(cfg, &s->attr);
+	s->layout.sample_type = s->attr.sample_type;
+	s->layout.regs_mask = s->attr.sample_regs_user;
+	s->layout.sample_id_all = 1;
+	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (s->ncpus < 1)
+		s->ncpus = 1;
+	s->rings = calloc(s->ncpus, sizeof(*s->rings));
+	s->pfds = calloc(s->ncpus, sizeof(*s->pfds));
+	if (!s->rings || !s->pfds)
+		goto fail;
+	for (i = 0; i < s->ncpus; i++)
+		s->rings[i].fd = -1;
+	*out = s;
+	return 0;
+fail:
+	sampler_free(s);
+	return err;
+}
+
+void sampler_free(struct sampler *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; s->rings && i < (size_t)s->ncpus; i++)
+		ring_release(&s->rings[i]);
+	for (i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	free(s->fds);
+	free(s->rings);
+	free(s->pfds);
+	free(s);
+}
+
+static int perf_open(struct perf_event_attr *a, pid_t tid, int cpu)
+{
+	long fd = syscall(SYS_perf_event_open, a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int remember_fd(struct sampler *s, int fd)
+{
+	if (s->nfds == s->capfds) {
+		size_t cap = s->capfds ? s->capfds * 2 : 64;
+		int *fds = realloc(s->fds, cap * sizeof(*fds));
+
+		if (!fds)
+			return -ENOMEM;
+		s->fds = fds;
+		s->capfds = cap;
+	}
+	s->fds[s->nfds++] = fd;
+	return 0;
+}
+
+/* Open on one CPU, relaxing attr bits older or stricter kernels refuse. */
+static int open_one(struct sampler *s, pid_t tid, int cpu)
+{
+	int fd = perf_open(&s->attr, tid, cpu);
+
+	if (fd == -EINVAL && s->attr.build_id) {
+		s->attr.build_id = 0; /* before 5.12: no build-ids in MMAP2 */
+		fd = perf_open(&s->attr, tid, cpu);
+	}
+	if ((fd == -EACCES || fd == -EPERM) && !s->attr.exclude_kernel && !s->cfg.kernel) {
+		/* perf_event_paranoid 2 allows user-space-only sampling */
+		s->attr.exclude_kernel = 1;
+		fd = perf_open(&s->attr, tid, cpu);
+		if (fd < 0)
+			s->attr.exclude_kernel = 0;
+	}
+	return fd;
+}
+
+int sampler_add_thread(struct sampler *s, pid_t tid)
+{
+	int cpu, err = 0, opened = 0;
+
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		struct ring *r = &s->rings[cpu];
+		int fd = open_one(s, tid, cpu);
+
+		if (fd == -ENODEV || fd == -EINVAL) {
+			if (cpu > 0)
+				continue; /* offline CPU */
+		}
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		err = remember_fd(s, fd);
+		if (err) {
+			close(fd);
+			break;
+		}
+		opened++;
+		if (r->fd < 0) {
+			err = ring_init(r, fd, s->cfg.ring_pages);
+			if (err)
+				break;
+			s->pfds[cpu].fd = fd;
+			s->pfds[cpu].events = POLLIN;
+		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
+			err = -errno;
+			break;
+		}
+	}
+	if (!err && opened)
+		s->nthreads++;
+	return err;
+}
+
+static int ioctl_all(struct sampler *s, unsigned long req)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfds; i++)
+		if (ioctl(s->fds[i], req, 0) < 0)
+			return -errno;
+	return 0;
+}
+
+int sampler_enable(struct sampler *s)
+{
+	return ioctl_all(s, PERF_EVENT_IOC_ENABLE);
+}
+
+int sampler_disable(struct sampler *s)
+{
+	return ioctl_all(s, PERF_EVENT_IOC_DISABLE);
+}
+
+int sampler_poll(struct sampler *s, int timeout_ms)
+{
+	int i, n = 0;
+	struct pollfd pfds[s->ncpus];
+
+	for (i = 0; i < s->ncpus; i++)
+		if (s->rings[i].fd >= 0)
+			pfds[n++] = s->pfds[i];
+	n = poll(pfds, n, timeout_ms);
+	return n < 0 ? -errno : n;
+}
+
+static int walk(struct sampler *s, struct ring *r, int samples, sampler_fn fn, void *arg)
+{
+	const struct perf_event_header *hdr;
+	struct event ev;
+	int err;
+
+	while ((hdr = ring_next(r))) {
+		if ((hdr->type == PERF_RECORD_SAMPLE) != samples)
+			continue;
+		if (event_decode(&s->layout, hdr, &ev))
+			continue; /* ignored type or malformed: skip it */
+		if (ev.type == PERF_RECORD_LOST)
+			s->lost += ev.lost.lost;
+		err = fn(&ev, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
+{
+	int i, err = 0;
+
+	for (i = 0; i < s->ncpus; i++)
+		if (s->rings[i].fd >= 0)
+			ring_begin(&s->rings[i]);
+	for (i = 0; i < s->ncpus && !err; i++)
+		if (s->rings[i].fd >= 0)
+			err = walk(s, &s->rings[i], 0, fn, arg);
+	for (i = 0; i < s->ncpus && !err; i++) {
+		if (s->rings[i].fd < 0)
+			continue;
+		ring_rewind(&s->rings[i]);
+		err = walk(s, &s->rings[i], 1, fn, arg);
+	}
+	for (i = 0; i < s->ncpus; i++)
+		if (s->rings[i].fd >= 0)
+			ring_end(&s->rings[i]);
+	return err;
+}
+
+const struct event_layout *sampler_layout(const struct sampler *s)
+{
+	return &s->layout;
+}
+
+unsigned sampler_nr_threads(const struct sampler *s)
+{
+	return s->nthreads;
+}
+
+uint64_t sampler_lost(const struct sampler *s)
+{
+	return s->lost;
+}
+
+const char *sampler_strerror(int err)
+{
+	switch (-err) {
+	case EACCES:
+	case EPERM:
+		return "permission denied: lower kernel.perf_event_paranoid "
+		       "(sysctl kernel.perf_event_paranoid=1) or run with CAP_PERFMON (or as root)";
+	case ESRCH:
+		return "no such process";
+	case ENOENT:
+	case EOPNOTSUPP:
+		return "the cpu-clock software event is not supported by this kernel";
+	case EMFILE:
+	case ENFILE:
+		return "too many open files: raise the limit with 'ulimit -n'";
+	case ENOMEM:
+		return "out of memory (or perf_event_mlock_kb too small for the ring buffers)";
+	case ENOSYS:
+		return "perf_event_open is not available (kernel built without perf events?)";
+	default:
+		return strerror(-err);
+	}
+}

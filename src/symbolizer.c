@@ -1,0 +1,316 @@
+#include "cprof/symbolizer.h"
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <libiberty/demangle.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/elffile.h"
+#include "cprof/util.h"
+
+struct module {
+	uint32_t path_id;
+	unsigned char build_id[64];
+	size_t build_id_len;
+	int opened;
+	enum module_status status;
+	struct elffile *ef;
+	Dwfl *dwfl;
+	Dwfl_Module *dmod;
+	int has_symbols, has_debuginfo;
+};
+
+struct symbolizer {
+	struct symbolizer_config cfg;
+	char *debug_path;
+	Dwfl_Callbacks callbacks;
+	struct strtab *strs;     /* paths, module keys and frame names */
+	struct pairmap *mod_by_key;
+	struct module *mods;
+	uint32_t nmods, capmods;
+	struct pairmap *cache;   /* (mod, vaddr|ret) -> frames offset << 16 | n */
+	uint32_t *frames;        /* name ids, runs referenced by the cache */
+	size_t nframes, capframes;
+	uint32_t scratch[64];
+};
+
+int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+	int err = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	if (cfg->debug_path && !(s->debug_path = strdup(cfg->debug_path)))
+		goto fail;
+	s->callbacks.find_elf = dwfl_build_id_find_elf;
+	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.section_address = dwfl_offline_section_address;
+	s->callbacks.debuginfo_path = s->debug_path ? &s->debug_path : NULL;
+	if ((err = strtab_new(&s->strs)) || (err = pairmap_new(&s->mod_by_key)) ||
+	    (err = pairmap_new(&s->cache)))
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	symbolizer_free(s);
+	return err;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	uint32_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nmods; i++) {
+		elffile_free(s->mods[i].ef);
+		if (s->mods[i].dwfl)
+			dwfl_end(s->mods[i].dwfl);
+	}
+	free(s->mods);
+	strtab_free(s->strs);
+	pairmap_free(s->mod_by_key);
+	pairmap_free(s->cache);
+	free(s->frames);
+	free(s->debug_path);
+	free(s);
+}
+
+int symbolizer_module(struct symbolizer *s, const char *path,
+		      const unsigned char *build_id, size_t len, uint32_t *mod)
+{
+	char key[4096 + 130];
+	uint32_t path_id, key_id;
+	uint64_t v;
+	int err, n;
+
+	if (len > 64)
+		len = 64;
+	n = snprintf(key, sizeof(key), "%s", path);
+	if (n < 0 || (size_t)n + 2 * len + 2 > sizeof(key))
+		return -ENAMETOOLONG;
+	key[n] = '\0';
+	build_id_hex(build_id, len, key + n + 1);
+	if ((err = strtab_intern(s->strs, key, n + 1 + 2 * len, &key_id)))
+		return err;
+	if (pairmap_get(s->mod_by_key, key_id, 0, &v)) {
+		*mod = (uint32_t)v;
+		return 0;
+	}
+	if ((err = strtab_intern(s->strs, path, strlen(path), &path_id)))
+		return err;
+	if (s->nmods == s->capmods) {
+		uint32_t cap = s->capmods ? s->capmods * 2 : 32;
+		struct module *m = realloc(s->mods, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		s->mods = m;
+		s->capmods = cap;
+	}
+	memset(&s->mods[s->nmods], 0, sizeof(struct module));
+	s->mods[s->nmods].path_id = path_id;
+	memcpy(s->mods[s->nmods].build_id, build_id, len);
+	s->mods[s->nmods].build_id_len = len;
+	if ((err = pairmap_put(s->mod_by_key, key_id, 0, s->nmods)))
+		return err;
+	*mod = s->nmods++;
+	return 0;
+}
+
+/* Open M's file on first use; decide whether it may name frames. */
+static struct module *module_open(struct symbolizer *s, uint32_t id)
+{
+	struct module *m = &s->mods[id];
+	const char *path = strtab_str(s->strs, m->path_id);
+	const unsigned char *fid;
+	size_t flen;
+	int err;
+
+	if (m->opened)
+		return m;
+	m->opened = 1;
+	err = elffile_open(path, &m->ef);
+	if (err) {
+		m->status = err == -ENOEXEC ? MODULE_NOT_ELF : MODULE_MISSING;
+		return m;
+	}
+	flen = elffile_build_id(m->ef, &fid);
+	if (m->build_id_len && (flen != m->build_id_len || memcmp(fid, m->build_id, flen))) {
+		m->status = MODULE_BUILD_ID_MISMATCH;
+		return m;
+	}
+	m->dwfl = dwfl_begin(&s->callbacks);
+	if (m->dwfl) {
+		dwfl_report_begin(m->dwfl);
+		m->dmod = dwfl_report_elf(m->dwfl, path, path, -1, 0, true);
+		dwfl_report_end(m->dwfl, NULL, NULL);
+	}
+	if (!m->dmod) {
+		m->status = MODULE_NOT_ELF;
+		return m;
+	}
+	m->has_symbols = dwfl_module_getsymtab(m->dmod) > 0;
+	return m;
+}
+
+enum module_status symbolizer_module_status(struct symbolizer *s, uint32_t mod)
+{
+	return module_open(s, mod)->status;
+}
+
+const char *symbolizer_module_path(const struct symbolizer *s, uint32_t mod)
+{
+	return strtab_str(s->strs, s->mods[mod].path_id);
+}
+
+uint32_t symbolizer_module_count(const struct symbolizer *s)
+{
+	return s->nmods;
+}
+
+void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_info *info)
+{
+	struct module *m = &s->mods[mod];
+	Dwarf_Addr bias;
+
+	info->path = strtab_str(s->strs, m->path_id);
+	build_id_hex(m->build_id, m->build_id_len, info->build_id);
+	info->used = m->opened;
+	if (m->opened && m->dmod && !m->has_debuginfo)
+		m->has_debuginfo = dwfl_module_getdwarf(m->dmod, &bias) != NULL;
+	info->status = m->status;
+	info->has_symbols = m->has_symbols;
+	info->has_debuginfo = m->has_debuginfo;
+}
+
+int symbolizer_vaddr(struct symbolizer *s, uint32_t mod, uint64_t off, uint64_t *vaddr)
+{
+	struct module *m = module_open(s, mod);
+
+	if (m->status != MODULE_OK)
+		return -ENOENT;
+	return elffile_vaddr(m->ef, off, vaddr);
+}
+
+/* Intern NAME, demangled when asked; INLINED sets the SYM_INLINED bit. */
+static int add_name(struct symbolizer *s, const char *name, int inlined, size_t *n)
+{
+	char *dm = NULL;
+	uint32_t id;
+	int err;
+
+	if (*n >= sizeof(s->scratch) / sizeof(s->scratch[0]))
+		return 0;
+	if (s->cfg.demangle && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R'))
+		dm = cplus_demangle(name, DMGL_AUTO);
+	err = strtab_intern(s->strs, dm ? dm : name, strlen(dm ? dm : name), &id);
+	free(dm);
+	if (err)
+		return err;
+	s->scratch[(*n)++] = id | (inlined ? SYM_INLINED : 0);
+	return 0;
+}
+
+/* The best name of a DWARF function DIE: its linkage name, else its name. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_diename(die);
+	return name;
+}
+
+/*
+ * Inlined frames at ADDR, innermost first in SCOPES; the scratch gets
+ * them appended outermost first, after the enclosing function.
+ */
+static int add_inlines(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, size_t *n)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(dmod, addr, &bias);
+	Dwarf_Die *scopes = NULL;
+	int i, k, nscopes, err = 0;
+
+	if (!cu)
+		return 0;
+	nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
+	/* scopes run innermost first up to the concrete function */
+	for (k = 0; k < nscopes && dwarf_tag(&scopes[k]) != DW_TAG_subprogram; k++)
+		;
+	for (i = k - 1; i >= 0 && !err; i--) {
+		const char *name;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		name = die_name(&scopes[i]);
+		err = add_name(s, name ? name : "[inlined]", 1, n);
+	}
+	free(scopes);
+	return err;
+}
+
+static int resolve(struct symbolizer *s, struct module *m, uint64_t addr, size_t *n)
+{
+	GElf_Off off;
+	GElf_Sym sym;
+	const char *name;
+	int err;
+
+	*n = 0;
+	if (!m->dmod)
+		return 0;
+	name = dwfl_module_addrinfo(m->dmod, addr, &off, &sym, NULL, NULL, NULL);
+	if (!name)
+		return 0;
+	err = add_name(s, name, 0, n);
+	if (!err && s->cfg.inlines)
+		err = add_inlines(s, m->dmod, addr, n);
+	return err;
+}
+
+int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is_return,
+		      const uint32_t **names, size_t *n)
+{
+	struct module *m = module_open(s, mod);
+	uint64_t key = vaddr | ((uint64_t)!!is_return << 63), v;
+	int err;
+
+	if (pairmap_get(s->cache, mod, key, &v)) {
+		*names = s->frames + (v >> 16);
+		*n = v & 0xffff;
+		return 0;
+	}
+	err = resolve(s, m, is_return && vaddr ? vaddr - 1 : vaddr, n);
+	if (err)
+		return err;
+	if (s->nframes + *n > s->capframes) {
+		size_t cap = s->capframes ? s->capframes * 2 : 4096;
+		uint32_t *f = realloc(s->frames, cap * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		s->frames = f;
+		s->capframes = cap;
+	}
+	memcpy(s->frames + s->nframes, s->scratch, *n * sizeof(*s->frames));
+	err = pairmap_put(s->cache, mod, key, (uint64_t)s->nframes << 16 | *n);
+	*names = s->frames + s->nframes;
+	s->nframes += *n;
+	return err;
+}
+
+const char *symbolizer_str(const struct symbolizer *s, uint32_t id)
+{
+	return strtab_str(s->strs, id & ~SYM_INLINED);
+}

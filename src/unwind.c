@@ -1,0 +1,383 @@
+#include "cprof/unwind.h"
+
+#include <asm/perf_regs.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cprof/elffile.h"
+#include "cprof/util.h"
+
+/*
+ * One libdwfl session per process, its modules reported at their load
+ * bias as mappings arrive. libdwfl caches each module's ELF and CFI, so a
+ * sample costs only the unwinding itself. The thread callbacks read
+ * registers and stack from the sample being unwound (u->cur).
+ */
+
+struct umap {
+	uint64_t start, len, pgoff;
+	uint32_t path;           /* id in u->paths */
+};
+
+struct uproc {
+	pid_t pid;
+	Dwfl *dwfl;
+	int attached;
+	struct umap *maps;
+	size_t nmaps, capmaps;
+	size_t reported;         /* maps[0..reported) are in dwfl */
+};
+
+struct ufile {
+	struct elffile *ef;      /* NULL: not an ELF file we can open */
+	int tried;
+};
+
+struct unwinder {
+	Dwfl_Callbacks callbacks;
+	Dwfl_Thread_Callbacks thread_callbacks;
+	struct pairmap *by_pid;  /* pid -> index + 1 in procs (0: free slot) */
+	struct uproc *procs;
+	size_t nprocs, capprocs;
+	struct strtab *paths;
+	struct ufile *files;     /* by path id */
+	size_t capfiles;
+
+	/* the sample being unwound */
+	const struct unwind_input *cur;
+	uint64_t *ips;
+	size_t max, n;
+	int beyond_stack;        /* a read fell above the copied stack */
+	int bad_read;            /* a read fell below it or nowhere */
+};
+
+static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = u;
+	return u->cur->tid;
+}
+
+static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	(void)dwfl;
+	(void)tid;
+	*thread_argp = arg;
+	return true;
+}
+
+static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwinder *u = arg;
+	uint64_t sp = u->cur->regs[PERF_REG_X86_SP];
+
+	(void)dwfl;
+	if (addr >= sp && addr + sizeof(*result) <= sp + u->cur->stack_size) {
+		memcpy(result, u->cur->stack + (addr - sp), sizeof(*result));
+		return true;
+	}
+	/* just above the copy is where a deeper stack would continue */
+	if (addr >= sp && addr < sp + (64ULL << 20))
+		u->beyond_stack = 1;
+	else
+		u->bad_read = 1;
+	return false;
+}
+
+/* DWARF register numbers of x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+static bool cb_set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	static const int perf_of_dwarf[17] = {
+		PERF_REG_X86_AX, PERF_REG_X86_DX, PERF_REG_X86_CX, PERF_REG_X86_BX,
+		PERF_REG_X86_SI, PERF_REG_X86_DI, PERF_REG_X86_BP, PERF_REG_X86_SP,
+		PERF_REG_X86_R8, PERF_REG_X86_R9, PERF_REG_X86_R10, PERF_REG_X86_R11,
+		PERF_REG_X86_R12, PERF_REG_X86_R13, PERF_REG_X86_R14, PERF_REG_X86_R15,
+		PERF_REG_X86_IP,
+	};
+	struct unwinder *u = arg;
+	Dwarf_Word regs[17];
+	int i;
+
+	for (i = 0; i < 17; i++)
+		regs[i] = u->cur->regs[perf_of_dwarf[i]];
+	return dwfl_thread_state_registers(thread, 0, 17, regs);
+}
+
+int unwinder_new(struct unwinder **out)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	u->callbacks.find_elf = dwfl_build_id_find_elf;
+	u->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	u->callbacks.section_address = dwfl_offline_section_address;
+	u->thread_callbacks.next_thread = cb_next_thread;
+	u->thread_callbacks.get_thread = cb_get_thread;
+	u->thread_callbacks.memory_read = cb_memory_read;
+	u->thread_callbacks.set_initial_registers = cb_set_initial_registers;
+	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths))) {
+		unwinder_free(u);
+		return err;
+	}
+	*out = u;
+	return 0;
+}
+
+static void uproc_release(struct uproc *p)
+{
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	free(p->maps);
+	memset(p, 0, sizeof(*p));
+}
+
+void unwinder_free(struct unwinder *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->nprocs; i++)
+		uproc_release(&u->procs[i]);
+	for (i = 0; i < u->capfiles; i++)
+		elffile_free(u->files[i].ef);
+	free(u->files);
+	free(u->procs);
+	pairmap_free(u->by_pid);
+	strtab_free(u->paths);
+	free(u);
+}
+
+static struct uproc *proc_find(struct unwinder *u, pid_t pid)
+{
+	uint64_t v;
+
+	if (!pairmap_get(u->by_pid, (uint64_t)pid, 0, &v) || !v)
+		return NULL;
+	return &u->procs[v - 1];
+}
+
+static struct uproc *proc_get(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_find(u, pid);
+	size_t i;
+
+	if (p)
+		return p;
+	for (i = 0; i < u->nprocs && u->procs[i].pid; i++)
+		;
+	if (i == u->nprocs) {
+		if (u->nprocs == u->capprocs) {
+			size_t cap = u->capprocs ? u->capprocs * 2 : 16;
+			struct uproc *procs = realloc(u->procs, cap * sizeof(*procs));
+
+			if (!procs)
+				return NULL;
+			u->procs = procs;
+			u->capprocs = cap;
+		}
+		u->nprocs++;
+	}
+	p = &u->procs[i];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	if (pairmap_put(u->by_pid, (uint64_t)pid, 0, i + 1))
+		return NULL;
+	return p;
+}
+
+static int add_map(struct uproc *p, const struct umap *m)
+{
+	if (p->nmaps == p->capmaps) {
+		size_t cap = p->capmaps ? p->capmaps * 2 : 32;
+		struct umap *maps = realloc(p->maps, cap * sizeof(*maps));
+
+		if (!maps)
+			return -ENOMEM;
+		p->maps = maps;
+		p->capmaps = cap;
+	}
+	p->maps[p->nmaps++] = *m;
+	return 0;
+}
+
+int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
+		 uint64_t pgoff, const char *path)
+{
+	struct umap m = { start, len, pgoff, 0 };
+	struct uproc *p;
+	int err;
+
+	if (path[0] != '/')
+		return 0; /* [vdso] and anonymous code: no file to read CFI from */
+	if ((err = strtab_intern(u->paths, path, strlen(path), &m.path)))
+		return err;
+	p = proc_get(u, pid);
+	if (!p)
+		return -ENOMEM;
+	/* a mapping over an old one (dlclose + dlopen): start the session afresh */
+	for (size_t i = 0; i < p->reported; i++) {
+		const struct umap *o = &p->maps[i];
+
+		if (o->start < start + len && start < o->start + o->len) {
+			memmove(p->maps + i, p->maps + i + 1, (p->nmaps - i - 1) * sizeof(*o));
+			p->nmaps--;
+			i--;
+			if (p->dwfl)
+				dwfl_end(p->dwfl);
+			p->dwfl = NULL;
+			p->attached = 0;
+			p->reported = 0;
+		}
+	}
+	return add_map(p, &m);
+}
+
+void unwinder_forget(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_find(u, pid);
+
+	if (!p)
+		return;
+	uproc_release(p);
+	pairmap_put(u->by_pid, (uint64_t)pid, 0, 0);
+}
+
+int unwinder_fork(struct unwinder *u, pid_t ppid, pid_t pid)
+{
+	struct uproc *parent, *child;
+	size_t i;
+	int err = 0;
+
+	unwinder_forget(u, pid);
+	if (!proc_find(u, ppid))
+		return 0;
+	child = proc_get(u, pid);
+	if (!child)
+		return -ENOMEM;
+	parent = proc_find(u, ppid); /* proc_get may have moved the array */
+	for (i = 0; i < parent->nmaps && !err; i++)
+		err = add_map(child, &parent->maps[i]);
+	return err;
+}
+
+static struct elffile *file_get(struct unwinder *u, uint32_t path)
+{
+	if (path >= u->capfiles) {
+		size_t cap = u->capfiles ? u->capfiles * 2 : 64;
+		struct ufile *f;
+
+		while (cap <= path)
+			cap *= 2;
+		f = realloc(u->files, cap * sizeof(*f));
+		if (!f)
+			return NULL;
+		memset(f + u->capfiles, 0, (cap - u->capfiles) * sizeof(*f));
+		u->files = f;
+		u->capfiles = cap;
+	}
+	if (!u->files[path].tried) {
+		u->files[path].tried = 1;
+		elffile_open(strtab_str(u->paths, path), &u->files[path].ef);
+	}
+	return u->files[path].ef;
+}
+
+/* Bring P's libdwfl session up to date with its mappings. */
+static int proc_sync(struct unwinder *u, struct uproc *p)
+{
+	size_t i;
+
+	if (p->reported == p->nmaps && p->dwfl)
+		return 0;
+	if (!p->dwfl) {
+		p->dwfl = dwfl_begin(&u->callbacks);
+		if (!p->dwfl)
+			return -ENOMEM;
+		p->reported = 0;
+		p->attached = 0;
+	}
+	dwfl_report_begin_add(p->dwfl);
+	for (i = p->reported; i < p->nmaps; i++) {
+		const struct umap *m = &p->maps[i];
+		struct elffile *ef = file_get(u, m->path);
+		const char *path = strtab_str(u->paths, m->path);
+		uint64_t bias;
+
+		if (!ef || elffile_bias(ef, m->start, m->pgoff, &bias))
+			continue;
+		/* failures (overlaps, unreadable files) leave those frames unknown */
+		dwfl_report_elf(p->dwfl, path, path, -1, bias, true);
+	}
+	dwfl_report_end(p->dwfl, NULL, NULL);
+	p->reported = p->nmaps;
+	if (!p->attached)
+		p->attached = dwfl_attach_state(p->dwfl, NULL, p->pid, &u->thread_callbacks, u);
+	return 0;
+}
+
+static int on_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct unwinder *u = arg;
+	Dwarf_Addr pc;
+
+	if (!dwfl_frame_pc(frame, &pc, NULL))
+		return DWARF_CB_ABORT;
+	if (u->n >= u->max)
+		return DWARF_CB_ABORT;
+	u->ips[u->n++] = pc;
+	return DWARF_CB_OK;
+}
+
+int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
+		    uint64_t *ips, size_t max, size_t *n, enum df_trunc *why)
+{
+	struct uproc *p = proc_find(u, in->pid);
+	int rc, err;
+
+	*n = 0;
+	*why = DF_TRUNC_NONE;
+	if (!max)
+		return 0;
+	if (!p || (err = proc_sync(u, p)) || !p->attached) {
+		/* nothing known of this process: keep the sampled pc alone */
+		ips[0] = in->regs[PERF_REG_X86_IP];
+		*n = 1;
+		*why = DF_TRUNC_BAD_READ;
+		return p && err == -ENOMEM ? err : 0;
+	}
+	u->cur = in;
+	u->ips = ips;
+	u->max = max;
+	u->n = 0;
+	u->beyond_stack = 0;
+	u->bad_read = 0;
+	rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
+	u->cur = NULL;
+	*n = u->n;
+	if (!u->n) {
+		ips[0] = in->regs[PERF_REG_X86_IP];
+		*n = 1;
+	}
+	if (rc == 0)
+		return 0;
+	if (u->n >= max)
+		*why = DF_TRUNC_DEPTH;
+	else if (u->beyond_stack)
+		*why = DF_TRUNC_STACK_COPY;
+	else if (u->bad_read || !dwfl_addrmodule(p->dwfl, ips[*n - 1]))
+		*why = DF_TRUNC_BAD_READ;
+	else
+		*why = DF_TRUNC_NO_CFI;
+	return 0;
+}

@@ -1,0 +1,346 @@
+#include "cprof/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int parse_u64(const char *str, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!str || !*str || !isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 0);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_seconds(const char *str, double *out)
+{
+	char *end;
+	double v;
+
+	if (!str || !*str || !(isdigit((unsigned char)*str) || *str == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(str, &end);
+	if (*end || errno)
+		return -EINVAL;
+	if (!(v > 0) || v > 1e7)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* FNV-1a folded through a 64-bit mixer: fast, good enough for hash tables. */
+uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+void buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void buf_release(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+int buf_reserve(struct buf *b, size_t extra)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *p;
+
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *data, size_t len)
+{
+	int err = buf_reserve(b, len);
+
+	if (err)
+		return err;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+/* Strings live back to back in one arena; a hash index maps them to ids. */
+struct strtab {
+	struct buf arena;
+	size_t *offs;      /* id -> offset in arena */
+	uint32_t *lens;    /* id -> length */
+	uint32_t count, cap_ids;
+	uint32_t *slots;   /* open addressing: id + 1, 0 = empty */
+	uint32_t nslots;
+};
+
+int strtab_new(struct strtab **out)
+{
+	struct strtab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	buf_init(&t->arena);
+	t->nslots = 1024;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return -ENOMEM;
+	}
+	*out = t;
+	return 0;
+}
+
+void strtab_free(struct strtab *t)
+{
+	if (!t)
+		return;
+	buf_release(&t->arena);
+	free(t->offs);
+	free(t->lens);
+	free(t->slots);
+	free(t);
+}
+
+static int strtab_grow(struct strtab *t)
+{
+	uint32_t n = t->nslots * 2, i;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < t->count; i++) {
+		uint64_t h = hash_bytes(t->arena.data + t->offs[i], t->lens[i], 0);
+		uint32_t s = h & (n - 1);
+
+		while (slots[s])
+			s = (s + 1) & (n - 1);
+		slots[s] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = n;
+	return 0;
+}
+
+int strtab_intern(struct strtab *t, const char *str, size_t len, uint32_t *id)
+{
+	uint64_t h = hash_bytes(str, len, 0);
+	uint32_t s = h & (t->nslots - 1);
+	int err;
+
+	while (t->slots[s]) {
+		uint32_t i = t->slots[s] - 1;
+
+		if (t->lens[i] == len && !memcmp(t->arena.data + t->offs[i], str, len)) {
+			*id = i;
+			return 0;
+		}
+		s = (s + 1) & (t->nslots - 1);
+	}
+	if (t->count == t->cap_ids) {
+		uint32_t cap = t->cap_ids ? t->cap_ids * 2 : 256;
+		size_t *offs = realloc(t->offs, cap * sizeof(*offs));
+		uint32_t *lens;
+
+		if (!offs)
+			return -ENOMEM;
+		t->offs = offs;
+		lens = realloc(t->lens, cap * sizeof(*lens));
+		if (!lens)
+			return -ENOMEM;
+		t->lens = lens;
+		t->cap_ids = cap;
+	}
+	t->offs[t->count] = t->arena.len;
+	t->lens[t->count] = len;
+	err = buf_append(&t->arena, str, len);
+	if (!err)
+		err = buf_append(&t->arena, "", 1);
+	if (err)
+		return err;
+	t->slots[s] = t->count + 1;
+	*id = t->count++;
+	if (t->count * 2 > t->nslots)
+		return strtab_grow(t);
+	return 0;
+}
+
+const char *strtab_str(const struct strtab *t, uint32_t id)
+{
+	return t->arena.data + t->offs[id];
+}
+
+size_t strtab_len(const struct strtab *t, uint32_t id)
+{
+	return t->lens[id];
+}
+
+uint32_t strtab_count(const struct strtab *t)
+{
+	return t->count;
+}
+
+struct pair_slot {
+	uint64_t a, b, val;
+	int used;
+};
+
+struct pairmap {
+	struct pair_slot *slots;
+	size_t nslots, count;
+};
+
+int pairmap_new(struct pairmap **out)
+{
+	struct pairmap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	m->nslots = 256;
+	m->slots = calloc(m->nslots, sizeof(*m->slots));
+	if (!m->slots) {
+		free(m);
+		return -ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+void pairmap_free(struct pairmap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m);
+}
+
+static size_t pair_hash(uint64_t a, uint64_t b)
+{
+	uint64_t k[2] = { a, b };
+
+	return (size_t)hash_bytes(k, sizeof(k), 0);
+}
+
+static struct pair_slot *pair_find(struct pair_slot *slots, size_t n, uint64_t a, uint64_t b)
+{
+	size_t s = pair_hash(a, b) & (n - 1);
+
+	while (slots[s].used && !(slots[s].a == a && slots[s].b == b))
+		s = (s + 1) & (n - 1);
+	return &slots[s];
+}
+
+int pairmap_get(const struct pairmap *m, uint64_t a, uint64_t b, uint64_t *val)
+{
+	struct pair_slot *s = pair_find(m->slots, m->nslots, a, b);
+
+	if (!s->used)
+		return 0;
+	*val = s->val;
+	return 1;
+}
+
+static int pair_grow(struct pairmap *m)
+{
+	size_t n = m->nslots * 2, i;
+	struct pair_slot *slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].used)
+			*pair_find(slots, n, m->slots[i].a, m->slots[i].b) = m->slots[i];
+	free(m->slots);
+	m->slots = slots;
+	m->nslots = n;
+	return 0;
+}
+
+uint64_t *pairmap_slot(struct pairmap *m, uint64_t a, uint64_t b, uint64_t init)
+{
+	struct pair_slot *s;
+
+	if ((m->count + 1) * 2 > m->nslots && pair_grow(m))
+		return NULL;
+	s = pair_find(m->slots, m->nslots, a, b);
+	if (!s->used) {
+		*s = (struct pair_slot){ a, b, init, 1 };
+		m->count++;
+	}
+	return &s->val;
+}
+
+int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val)
+{
+	uint64_t *v = pairmap_slot(m, a, b, val);
+
+	if (!v)
+		return -ENOMEM;
+	*v = val;
+	return 0;
+}
+
+size_t pairmap_count(const struct pairmap *m)
+{
+	return m->count;
+}
+
+int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b, uint64_t *val)
+{
+	while (*pos < m->nslots) {
+		const struct pair_slot *s = &m->slots[(*pos)++];
+
+		if (s->used) {
+			*a = s->a;
+			*b = s->b;
+			*val = s->val;
+			return 1;
+		}
+	}
+	return 0;
+}
