@@ -125,6 +125,9 @@ static void report_usage(FILE *f)
 		"      --tid TID[,...]  only samples of these threads\n"
 		"      --annotate       suffix kernel frames _[k], inlined frames _[i]\n"
 		"      --no-inline      do not expand inlined calls into frames\n"
+		"      --lines          add each frame's source position, as in\n"
+		"                       \"parse (parser.c:120)\": the line reached in that\n"
+		"                       function (for a caller, the line of the call)\n"
 		"      --no-demangle    keep mangled C++/Rust names\n"
 		"      --debug-dir DIR  also look for debug files under DIR (repeatable)\n"
 		"      --stats          print recording statistics, truncated stacks per\n"
@@ -334,7 +337,7 @@ static int cmd_record(int argc, char **argv)
 static int cmd_report(int argc, char **argv)
 {
 	enum { OPT_PER_PID = 256, OPT_PER_TID, OPT_PID, OPT_TID, OPT_ANNOTATE, OPT_NO_INLINE,
-	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS };
+	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -347,6 +350,7 @@ static int cmd_report(int argc, char **argv)
 		{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "lines", no_argument, NULL, OPT_LINES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -404,6 +408,9 @@ static int cmd_report(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			stats = 1;
+			break;
+		case OPT_LINES:
+			o.lines = 1;
 			break;
 		case 'h':
 			report_usage(stdout);

@@ -243,7 +243,7 @@ static void warn_module(struct reporter *r, uint32_t mod, enum module_status st)
 static int put_user_frame(struct reporter *r, const struct proc *p, uint64_t ip, int is_return)
 {
 	const struct map *m = p ? proc_find(p, ip) : NULL;
-	const uint32_t *names;
+	const struct sym_frame *names;
 	enum module_status st;
 	uint64_t vaddr;
 	size_t n, i;
@@ -270,9 +270,17 @@ static int put_user_frame(struct reporter *r, const struct proc *p, uint64_t ip,
 		return err;
 	if (!n)
 		return put_frame(r, strtab_str(r->names, m->label), NULL);
-	for (i = 0; i < n && !err; i++)
-		err = put_frame(r, symbolizer_str(r->sym, names[i]),
-				names[i] & SYM_INLINED ? "_[i]" : NULL);
+	for (i = 0; i < n && !err; i++) {
+		err = put_frame(r, symbolizer_str(r->sym, names[i].name),
+				names[i].name & SYM_INLINED ? "_[i]" : NULL);
+		if (!err && names[i].line != SYM_NO_LINE) {
+			err = buf_puts(&r->line, " (");
+			if (!err)
+				err = fold_clean_name(symbolizer_str(r->sym, names[i].line), &r->line);
+			if (!err)
+				err = buf_puts(&r->line, ")");
+		}
+	}
 	return err;
 }
 
@@ -515,7 +523,8 @@ static void write_stats(struct reporter *r, FILE *f)
 int report_run(const struct report_opts *opts, struct report_stats *stats, FILE *stats_out,
 	       FILE *warn)
 {
-	struct symbolizer_config scfg = { .inlines = opts->inlines, .demangle = opts->demangle,
+	struct symbolizer_config scfg = { .inlines = opts->inlines, .lines = opts->lines,
+					  .demangle = opts->demangle,
 					  .debug_path = opts->debug_path };
 	struct reporter r = { .opts = opts, .stats = stats, .warn = warn };
 	struct df_reader *in = NULL;

@@ -32,9 +32,9 @@ struct symbolizer {
 	struct module *mods;
 	uint32_t nmods, capmods;
 	struct pairmap *cache;   /* (mod, vaddr|ret) -> frames offset << 16 | n */
-	uint32_t *frames;        /* name ids, runs referenced by the cache */
+	struct sym_frame *frames;/* runs referenced by the cache */
 	size_t nframes, capframes;
-	uint32_t scratch[64];
+	struct sym_frame scratch[64];
 };
 
 int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out)
@@ -198,10 +198,15 @@ int symbolizer_vaddr(struct symbolizer *s, uint32_t mod, uint64_t off, uint64_t 
 	return elffile_vaddr(m->ef, off, vaddr);
 }
 
-/* Intern NAME, demangled when asked; INLINED sets the SYM_INLINED bit. */
+/*
+ * Intern NAME as the next frame, demangled when asked, without an ELF
+ * symbol version ("memcpy@@GLIBC_2.14"); INLINED sets SYM_INLINED.
+ */
 static int add_name(struct symbolizer *s, const char *name, int inlined, size_t *n)
 {
 	char *dm = NULL;
+	const char *at;
+	size_t len;
 	uint32_t id;
 	int err;
 
@@ -209,12 +214,32 @@ static int add_name(struct symbolizer *s, const char *name, int inlined, size_t 
 		return 0;
 	if (s->cfg.demangle && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R'))
 		dm = cplus_demangle(name, DMGL_AUTO);
-	err = strtab_intern(s->strs, dm ? dm : name, strlen(dm ? dm : name), &id);
+	if (dm)
+		name = dm;
+	at = dm ? NULL : strchr(name, '@');
+	len = at && at > name ? (size_t)(at - name) : strlen(name);
+	err = strtab_intern(s->strs, name, len, &id);
 	free(dm);
 	if (err)
 		return err;
-	s->scratch[(*n)++] = id | (inlined ? SYM_INLINED : 0);
+	s->scratch[*n].name = id | (inlined ? SYM_INLINED : 0);
+	s->scratch[*n].line = SYM_NO_LINE;
+	(*n)++;
 	return 0;
+}
+
+static int intern_line(struct symbolizer *s, const char *file, int line, uint32_t *id)
+{
+	char buf[512];
+	const char *base;
+
+	if (!file || line <= 0) {
+		*id = SYM_NO_LINE;
+		return 0;
+	}
+	base = strrchr(file, '/');
+	snprintf(buf, sizeof(buf), "%s:%d", base ? base + 1 : file, line);
+	return strtab_intern(s->strs, buf, strlen(buf), id);
 }
 
 /* The best name of a DWARF function DIE: its linkage name, else its name. */
@@ -231,30 +256,74 @@ static const char *die_name(Dwarf_Die *die)
 	return name;
 }
 
+/* The call site of inlined-subroutine DIE, as a line id. */
+static int call_site(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Die *die, uint32_t *id)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word file = 0, line = 0;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *name = NULL;
+
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &file) == 0 &&
+	    dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &line) == 0 &&
+	    dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && file < nfiles)
+		name = dwarf_filesrc(files, file, NULL, NULL);
+	return intern_line(s, name, (int)line, id);
+}
+
+static int addr_line(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, uint32_t *id)
+{
+	Dwfl_Line *l = dwfl_module_getsrc(dmod, addr);
+	const char *file;
+	int line = 0;
+
+	*id = SYM_NO_LINE;
+	if (!l)
+		return 0;
+	file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	return intern_line(s, file, line, id);
+}
+
 /*
- * Inlined frames at ADDR, innermost first in SCOPES; the scratch gets
- * them appended outermost first, after the enclosing function.
+ * After the function's own frame (scratch[*n - 1]), add its inlined
+ * calls at ADDR, outermost first, and the source position in each frame.
  */
 static int add_inlines(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, size_t *n)
 {
 	Dwarf_Addr bias;
 	Dwarf_Die *cu = dwfl_module_addrdie(dmod, addr, &bias);
-	Dwarf_Die *scopes = NULL;
-	int i, k, nscopes, err = 0;
+	Dwarf_Die *scopes = NULL, *inl[64];
+	size_t first = *n - 1;
+	int i, nscopes, m = 0, err = 0;
 
-	if (!cu)
-		return 0;
-	nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
-	/* scopes run innermost first up to the concrete function */
-	for (k = 0; k < nscopes && dwarf_tag(&scopes[k]) != DW_TAG_subprogram; k++)
-		;
-	for (i = k - 1; i >= 0 && !err; i--) {
-		const char *name;
+	if (cu) {
+		nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
+		/* innermost first, up to the concrete function */
+		for (i = 0; i < nscopes && m < 64; i++) {
+			int tag = dwarf_tag(&scopes[i]);
 
-		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
-			continue;
-		name = die_name(&scopes[i]);
+			if (tag == DW_TAG_subprogram)
+				break;
+			if (tag == DW_TAG_inlined_subroutine)
+				inl[m++] = &scopes[i];
+		}
+	}
+	for (i = m - 1; i >= 0 && s->cfg.inlines && !err; i--) {
+		const char *name = die_name(inl[i]);
+
 		err = add_name(s, name ? name : "[inlined]", 1, n);
+	}
+	if (!err && s->cfg.lines) {
+		size_t j, k = *n - first; /* frames: function + the inlines added */
+
+		/* position in frame j: call site of the frame it inlines next */
+		for (j = 0; j + 1 < k && !err; j++)
+			err = call_site(s, cu, inl[m - 1 - j], &s->scratch[first + j].line);
+		if (!err && k == 1 && m > 0)
+			err = call_site(s, cu, inl[m - 1], &s->scratch[first].line);
+		else if (!err)
+			err = addr_line(s, dmod, addr, &s->scratch[first + k - 1].line);
 	}
 	free(scopes);
 	return err;
@@ -274,13 +343,13 @@ static int resolve(struct symbolizer *s, struct module *m, uint64_t addr, size_t
 	if (!name)
 		return 0;
 	err = add_name(s, name, 0, n);
-	if (!err && s->cfg.inlines)
+	if (!err && (s->cfg.inlines || s->cfg.lines))
 		err = add_inlines(s, m->dmod, addr, n);
 	return err;
 }
 
 int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is_return,
-		      const uint32_t **names, size_t *n)
+		      const struct sym_frame **names, size_t *n)
 {
 	struct module *m = module_open(s, mod);
 	uint64_t key = vaddr | ((uint64_t)!!is_return << 63), v;
@@ -296,7 +365,11 @@ int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is
 		return err;
 	if (s->nframes + *n > s->capframes) {
 		size_t cap = s->capframes ? s->capframes * 2 : 4096;
-		uint32_t *f = realloc(s->frames, cap * sizeof(*f));
+		struct sym_frame *f;
+
+		while (cap < s->nframes + *n)
+			cap *= 2;
+		f = realloc(s->frames, cap * sizeof(*f));
 
 		if (!f)
 			return -ENOMEM;

@@ -20,6 +20,7 @@ struct report_opts {
 	enum report_group group;
 	int annotate;            /* _[k] kernel, _[i] inlined, _[j] JIT suffixes */
 	int inlines;
+	int lines;               /* "name (file.c:12)" frames */
 	int demangle;
 	const char *debug_path;
 	const uint32_t *pids, *tids; /* select only these (NULL: all) */

@@ -14,6 +14,7 @@
 
 struct symbolizer_config {
 	int inlines;             /* expand inlined calls into frames */
+	int lines;               /* find each frame's source position */
 	int demangle;
 	const char *debug_path;  /* libdwfl debuginfo_path; NULL: default */
 };
@@ -52,18 +53,27 @@ void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_in
 /* ELF vaddr of file offset OFF in MOD. -ENOENT outside its segments or if unusable. */
 int symbolizer_vaddr(struct symbolizer *s, uint32_t mod, uint64_t off, uint64_t *vaddr);
 
+/* Bit set on a name id that is an inlined frame (for "_[i]" annotation). */
+#define SYM_INLINED 0x80000000u
+#define SYM_NO_LINE UINT32_MAX
+
+struct sym_frame {
+	uint32_t name;           /* string id, | SYM_INLINED for inlined calls */
+	uint32_t line;           /* "file.c:123" string id, or SYM_NO_LINE */
+};
+
 /*
- * Frames for VADDR in MOD: *N name ids, outermost first (more than one
+ * Frames for VADDR in MOD: *N of them, outermost first (more than one
  * when inlined calls are expanded), *N == 0 when no symbol covers it.
+ * A frame's line is the position reached in that function: the call site
+ * of the next inlined frame, or VADDR's own line for the innermost.
  * IS_RETURN: VADDR is a return address, looked up at VADDR - 1. The
  * array is borrowed until the next lookup.
  */
 int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is_return,
-		      const uint32_t **names, size_t *n);
+		      const struct sym_frame **frames, size_t *n);
 
-/* Bit set on a name id that is an inlined frame (for "_[i]" annotation). */
-#define SYM_INLINED 0x80000000u
-/* The string of a name id (ignores SYM_INLINED); borrowed. */
+/* The string of a name or line id (ignores SYM_INLINED); borrowed. */
 const char *symbolizer_str(const struct symbolizer *s, uint32_t id);
 
 #endif
