@@ -162,6 +162,15 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_u32(e, r->finish.threads);
 		put_u32(e, r->finish.processes);
 		break;
+	case DF_PERFMAP:
+		put_u32(e, r->perfmap.pid);
+		put(e, r->perfmap.text, r->perfmap.len);
+		break;
+	case DF_KSYM:
+		put_u64(e, r->ksym.start);
+		put_u64(e, r->ksym.size);
+		put_str(e, r->ksym.name);
+		break;
 	default:
 		e->err = -EINVAL;
 	}
@@ -386,6 +395,17 @@ static int decode(struct dec *d, struct df_record *r)
 		r->finish.duration_ns = get_u64(d);
 		r->finish.threads = get_u32(d);
 		r->finish.processes = get_u32(d);
+		break;
+	case DF_PERFMAP:
+		r->perfmap.pid = get_u32(d);
+		r->perfmap.text = (const char *)d->p;
+		r->perfmap.len = (uint32_t)(d->end - d->p);
+		d->p = d->end;
+		break;
+	case DF_KSYM:
+		r->ksym.start = get_u64(d);
+		r->ksym.size = get_u64(d);
+		r->ksym.name = get_str(d);
 		break;
 	default:
 		return -ENOENT;

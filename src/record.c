@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cprof/addrsyms.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/procfs.h"
@@ -468,6 +469,153 @@ static int targets_alive(struct recorder *r)
 	return any;
 }
 
+/* ---- symbols that die with the process or the boot: captured at the end ---- */
+
+/* The pid PID has inside its own pid namespace (it names its perf map). */
+static pid_t ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ns = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (;;) { /* the last field is the innermost namespace */
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			ns = (pid_t)v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return ns;
+}
+
+static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
+{
+	struct df_record rec = { .type = DF_PERFMAP };
+	struct buf b;
+	char chunk[65536];
+	size_t n, cut;
+	int err = 0;
+
+	buf_init(&b);
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		err = buf_append(&b, chunk, n);
+		/* flush whole lines once a megabyte has gathered */
+		while (!err && b.len >= (1u << 20)) {
+			char *nl = memrchr(b.data, '\n', b.len);
+
+			cut = nl ? (size_t)(nl - b.data) + 1 : b.len;
+			rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)cut,
+							   .text = b.data };
+			err = df_write(r->out, &rec);
+			memmove(b.data, b.data + cut, b.len - cut);
+			b.len -= cut;
+		}
+	}
+	if (!err && b.len) {
+		rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)b.len,
+						   .text = b.data };
+		err = df_write(r->out, &rec);
+	}
+	buf_release(&b);
+	return err;
+}
+
+/* JIT symbol files, read through the process's root (containers) while it lives. */
+static int capture_perfmaps(struct recorder *r)
+{
+	size_t pos = 0;
+	uint64_t pid, zero, v;
+	int err = 0;
+
+	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
+		char path[128];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)pid,
+			 (int)ns_pid((pid_t)pid));
+		f = fopen(path, "re");
+		if (!f) {
+			snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
+			f = fopen(path, "re");
+		}
+		if (!f)
+			continue;
+		err = write_perfmap_file(r, (pid_t)pid, f);
+		fclose(f);
+	}
+	return err;
+}
+
+/* Name the kernel functions the recorded stacks use, from /proc/kallsyms. */
+static int capture_ksyms(struct recorder *r)
+{
+	struct addrsyms *ks = NULL;
+	struct pairmap *done = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	uint32_t id;
+	FILE *f;
+	int err;
+
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return 0; /* kernel frames stay [kernel.kallsyms] */
+	if ((err = addrsyms_new(&ks)) || (err = pairmap_new(&done)))
+		goto out;
+	while (!err && getline(&line, &cap, f) > 0) {
+		uint64_t addr;
+		const char *name;
+
+		if (!kallsyms_parse_line(line, &addr, &name) && addr)
+			err = addrsyms_add(ks, addr, 0, name);
+	}
+	for (id = 0; !err && id < stacktab_count(r->stacks); id++) {
+		size_t n, i;
+		const uint64_t *ips = stacktab_get(r->stacks, id, &n);
+
+		for (i = 0; ips && i < n && !err; i++) {
+			struct df_record rec = { .type = DF_KSYM };
+			uint64_t start, size, *seen;
+			const char *name;
+
+			if (ips[i] < 0xffff800000000000ULL || ips[i] >= PERF_CONTEXT_MAX)
+				continue;
+			name = addrsyms_lookup(ks, ips[i], &start, &size);
+			if (!name)
+				continue;
+			seen = pairmap_slot(done, start, 0, 0);
+			if (!seen) {
+				err = -ENOMEM;
+				break;
+			}
+			if (*seen)
+				continue;
+			*seen = 1;
+			rec.ksym = (struct df_ksym){ .start = start, .size = size, .name = name };
+			err = df_write(r->out, &rec);
+		}
+	}
+out:
+	free(line);
+	fclose(f);
+	addrsyms_free(ks);
+	pairmap_free(done);
+	return err;
+}
+
 static int write_meta(struct recorder *r)
 {
 	struct df_record rec = { .type = DF_META };
@@ -591,6 +739,13 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		if (!err)
 			err = err2;
 		res->lost = sampler_lost(r->sampler);
+	}
+	if (r->out && r->pids) {
+		err2 = capture_perfmaps(r);
+		if (!err2 && opts->kernel)
+			err2 = capture_ksyms(r);
+		if (!err)
+			err = err2;
 	}
 	reap_child(r);
 	res->threads = r->tids ? (uint32_t)pairmap_count(r->tids) : 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cprof/addrsyms.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/fold.h"
@@ -25,6 +26,7 @@ struct proc {
 	struct map *maps;        /* sorted by start, disjoint */
 	size_t n, cap;
 	uint32_t gen;            /* bumped whenever maps change */
+	struct addrsyms *jit;    /* from its perf map, if it had one */
 };
 
 struct reporter {
@@ -45,6 +47,7 @@ struct reporter {
 	struct pairmap *trunc_by_mod; /* (reason, mod) -> samples */
 	struct pairmap *warned;  /* mod -> 1 */
 	struct folder *folder;
+	struct addrsyms *ksyms;
 	struct buf line, name;
 };
 
@@ -153,7 +156,9 @@ static int on_mmap(struct reporter *r, const struct df_mmap *mm)
 	uint64_t idx;
 	int err;
 
-	if (mm->path[0] == '/') {
+	if (!strncmp(mm->path, "//anon", 6)) {
+		snprintf(label, sizeof(label), "[anon]");
+	} else if (mm->path[0] == '/') {
 		err = symbolizer_module(r->sym, mm->path, mm->build_id, mm->build_id_size, &m.mod);
 		if (err)
 			return err;
@@ -249,6 +254,12 @@ static int put_user_frame(struct reporter *r, const struct proc *p, uint64_t ip,
 	size_t n, i;
 	int err;
 
+	if ((!m || m->mod == NO_MODULE) && p && p->jit) {
+		const char *jit = addrsyms_lookup(p->jit, ip - (is_return ? 1 : 0), NULL, NULL);
+
+		if (jit)
+			return put_frame(r, jit, "_[j]");
+	}
 	if (!m)
 		return put_frame(r, "[unknown]", NULL);
 	if (m->mod == NO_MODULE)
@@ -303,8 +314,11 @@ static int resolve_chain(struct reporter *r, const struct proc *p, const uint64_
 
 		if (chain[i] >= PERF_CONTEXT_MAX)
 			continue;
-		if (kernel[i])
-			err = put_frame(r, "[kernel.kallsyms]", "_[k]");
+		if (kernel[i]) {
+			const char *name = addrsyms_lookup(r->ksyms, chain[i] - is_return, NULL, NULL);
+
+			err = put_frame(r, name ? name : "[kernel.kallsyms]", "_[k]");
+		}
 		else
 			err = put_user_frame(r, p, chain[i], is_return);
 	}
@@ -438,6 +452,42 @@ static int on_stack(struct reporter *r, const struct df_stack *st)
 	return 0;
 }
 
+static int on_perfmap(struct reporter *r, const struct df_perfmap *pm)
+{
+	struct proc *p;
+	uint64_t idx;
+	int err = proc_get(r, pm->pid, &p, &idx);
+
+	if (!err && !p->jit)
+		err = addrsyms_new(&p->jit);
+	if (!err)
+		err = addrsyms_add_perfmap(p->jit, pm->text, pm->len);
+	return err;
+}
+
+/*
+ * JIT and kernel symbols are captured when a recording ends, so they sit
+ * at the end of the file: a first pass collects them before any stack is
+ * named.
+ */
+static int read_symbols(struct reporter *r)
+{
+	struct df_reader *in;
+	struct df_record rec;
+	int err = df_reader_new(r->opts->input, &in), got = 0;
+
+	while (!err && (got = df_read(in, &rec)) > 0) {
+		if (rec.type == DF_PERFMAP)
+			err = on_perfmap(r, &rec.perfmap);
+		else if (rec.type == DF_KSYM)
+			err = addrsyms_add(r->ksyms, rec.ksym.start, rec.ksym.size, rec.ksym.name);
+	}
+	if (!err && got < 0)
+		err = got;
+	df_reader_free(in);
+	return err == -EBADMSG ? 0 : err;
+}
+
 static int dispatch(struct reporter *r, const struct df_record *rec)
 {
 	switch (rec->type) {
@@ -454,6 +504,9 @@ static int dispatch(struct reporter *r, const struct df_record *rec)
 	case DF_LOST:
 		r->stats->lost += rec->lost.count;
 		return 0;
+	case DF_PERFMAP:
+	case DF_KSYM:
+		return 0; /* taken in the first pass */
 	case DF_FINISH:
 		r->stats->finished = 1;
 		r->stats->recorder_cpu_ns = rec->finish.recorder_cpu_ns;
@@ -541,7 +594,10 @@ int report_run(const struct report_opts *opts, struct report_stats *stats, FILE 
 	    (err = strtab_new(&r.names)) || (err = pairmap_new(&r.proc_idx)) ||
 	    (err = pairmap_new(&r.comm)) || (err = pairmap_new(&r.resolved)) ||
 	    (err = pairmap_new(&r.folded)) || (err = pairmap_new(&r.trunc_by_mod)) ||
-	    (err = pairmap_new(&r.warned)) || (err = folder_new(&r.folder)))
+	    (err = pairmap_new(&r.warned)) || (err = folder_new(&r.folder)) ||
+	    (err = addrsyms_new(&r.ksyms)))
+		goto out;
+	if ((err = read_symbols(&r)))
 		goto out;
 	while ((err = df_read(in, &rec)) > 0) {
 		err = dispatch(&r, &rec);
@@ -569,8 +625,11 @@ out:
 	pairmap_free(r.trunc_by_mod);
 	pairmap_free(r.warned);
 	folder_free(r.folder);
-	for (size_t i = 0; i < r.nprocs; i++)
+	for (size_t i = 0; i < r.nprocs; i++) {
 		free(r.procs[i].maps);
+		addrsyms_free(r.procs[i].jit);
+	}
+	addrsyms_free(r.ksyms);
 	free(r.procs);
 	free(r.trunc);
 	buf_release(&r.line);

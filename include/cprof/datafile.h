@@ -22,6 +22,8 @@ enum df_type {
 	DF_SAMPLE = 7,
 	DF_LOST = 8,
 	DF_FINISH = 9,
+	DF_PERFMAP = 10,
+	DF_KSYM = 11,
 };
 
 /* Why an unwound user stack ended before its outermost frame. */
@@ -80,6 +82,17 @@ struct df_finish {
 	uint32_t threads, processes;
 };
 
+struct df_perfmap {          /* a chunk of /tmp/perf-PID.map, whole lines */
+	uint32_t pid;
+	uint32_t len;
+	const char *text;        /* not NUL-terminated */
+};
+
+struct df_ksym {             /* a kernel function a recorded stack uses */
+	uint64_t start, size;
+	const char *name;
+};
+
 struct df_record {
 	enum df_type type;
 	union {
@@ -91,6 +104,8 @@ struct df_record {
 		struct df_sample sample;
 		struct df_lost lost;
 		struct df_finish finish;
+		struct df_perfmap perfmap;
+		struct df_ksym ksym;
 	};
 };
 

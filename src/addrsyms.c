@@ -1,0 +1,197 @@
+#include "cprof/addrsyms.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/util.h"
+
+struct entry {
+	uint64_t start, size;
+	uint32_t name;           /* strtab id */
+	uint32_t seq;            /* insertion order, to let the last one win */
+};
+
+struct addrsyms {
+	struct entry *e;
+	size_t n, cap;
+	int sorted;
+	struct strtab *names;
+};
+
+static int parse_hex(const char *s, char **end, uint64_t *v)
+{
+	if (!isxdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, 16);
+	return errno ? -EINVAL : 0;
+}
+
+int perfmap_parse_line(char *line, uint64_t *start, uint64_t *size, const char **name)
+{
+	char *p = line, *end;
+	size_t len;
+
+	if (parse_hex(p, &end, start) || *end != ' ')
+		return -EINVAL;
+	p = end + 1;
+	if (parse_hex(p, &end, size) || *end != ' ')
+		return -EINVAL;
+	p = end + 1;
+	len = strcspn(p, "\r\n");
+	p[len] = '\0';
+	if (!len)
+		return -EINVAL;
+	*name = p;
+	return 0;
+}
+
+int kallsyms_parse_line(char *line, uint64_t *addr, const char **name)
+{
+	char *p = line, *end, type;
+	size_t len;
+
+	if (parse_hex(p, &end, addr) || *end != ' ')
+		return -EINVAL;
+	type = end[1];
+	if (!type || end[2] != ' ')
+		return -EINVAL;
+	p = end + 3;
+	len = strcspn(p, " \t\r\n");
+	if (!len)
+		return -EINVAL;
+	p[len] = '\0';
+	*name = p;
+	return strchr("tTwW", type) ? 0 : -ENOENT;
+}
+
+int addrsyms_new(struct addrsyms **out)
+{
+	struct addrsyms *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	err = strtab_new(&t->names);
+	if (err) {
+		free(t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+void addrsyms_free(struct addrsyms *t)
+{
+	if (!t)
+		return;
+	strtab_free(t->names);
+	free(t->e);
+	free(t);
+}
+
+int addrsyms_add(struct addrsyms *t, uint64_t start, uint64_t size, const char *name)
+{
+	int err;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct entry *e = realloc(t->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		t->e = e;
+		t->cap = cap;
+	}
+	err = strtab_intern(t->names, name, strlen(name), &t->e[t->n].name);
+	if (err)
+		return err;
+	t->e[t->n].start = start;
+	t->e[t->n].size = size;
+	t->e[t->n].seq = (uint32_t)t->n;
+	t->n++;
+	t->sorted = 0;
+	return 0;
+}
+
+int addrsyms_add_perfmap(struct addrsyms *t, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	char line[4096];
+	int err = 0;
+
+	while (p < end && !err) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = (nl ? nl : end) - p;
+		uint64_t start, size;
+		const char *name;
+
+		if (n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			if (!perfmap_parse_line(line, &start, &size, &name))
+				err = addrsyms_add(t, start, size, name);
+		}
+		p += n + 1;
+	}
+	return err;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sort, keep the last of equal starts, give size-0 entries their extent. */
+static void sort_entries(struct addrsyms *t)
+{
+	size_t i, k = 0;
+
+	qsort(t->e, t->n, sizeof(*t->e), by_start);
+	for (i = 0; i < t->n; i++) {
+		if (k && t->e[k - 1].start == t->e[i].start)
+			k--;
+		t->e[k++] = t->e[i];
+	}
+	t->n = k;
+	for (i = 0; i < t->n; i++)
+		if (!t->e[i].size)
+			t->e[i].size = i + 1 < t->n ? t->e[i + 1].start - t->e[i].start : 4096;
+	t->sorted = 1;
+}
+
+const char *addrsyms_lookup(struct addrsyms *t, uint64_t addr, uint64_t *start, uint64_t *size)
+{
+	size_t lo = 0, hi;
+
+	if (!t->sorted)
+		sort_entries(t);
+	hi = t->n;
+	/* the last entry starting at or below addr */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->e[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr - t->e[lo - 1].start >= t->e[lo - 1].size)
+		return NULL;
+	if (start)
+		*start = t->e[lo - 1].start;
+	if (size)
+		*size = t->e[lo - 1].size;
+	return strtab_str(t->names, t->e[lo - 1].name);
+}
+
+size_t addrsyms_count(const struct addrsyms *t)
+{
+	return t->n;
+}
