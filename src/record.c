@@ -20,6 +20,7 @@
 #include "cprof/stacktab.h"
 #include "cprof/unwind.h"
 #include "cprof/util.h"
+#include "cprof/vdso.h"
 
 #define MAX_FRAMES 2048
 
@@ -45,6 +46,8 @@ struct recorder {
 	uint32_t nids;
 	pid_t child;
 	int child_done;
+	int vdso_fd;
+	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
 	uint64_t chain[MAX_FRAMES];
 };
 
@@ -120,7 +123,8 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 	int err;
 
 	if (!bid_len) {
-		const struct build_id *b = file_build_id(r, path);
+		const char *file = !strcmp(path, "[vdso]") ? r->vdso_path : path;
+		const struct build_id *b = file_build_id(r, file);
 
 		if (b) {
 			bid = b->id;
@@ -690,6 +694,8 @@ static int recorder_init(struct recorder *r)
 		return err;
 	if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
 		return err;
+	if (vdso_open(&r->vdso_fd, r->vdso_path, sizeof(r->vdso_path)))
+		r->vdso_path[0] = '\0';
 	if ((err = sampler_new(&cfg, &r->sampler)))
 		return err;
 	err = df_writer_new(o->output, &r->out);
@@ -710,6 +716,8 @@ static void recorder_release(struct recorder *r)
 	pairmap_free(r->exited);
 	strtab_free(r->paths);
 	free(r->ids);
+	if (r->vdso_fd >= 0)
+		close(r->vdso_fd);
 }
 
 int record_run(const struct record_opts *opts, struct record_result *res)
@@ -725,6 +733,7 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		return -ENOMEM;
 	r->opts = opts;
 	r->res = res;
+	r->vdso_fd = -1;
 	err = recorder_init(r);
 	if (!err)
 		err = write_meta(r);

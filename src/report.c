@@ -5,6 +5,7 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cprof/addrsyms.h"
 #include "cprof/datafile.h"
@@ -13,6 +14,7 @@
 #include "cprof/stacktab.h"
 #include "cprof/symbolizer.h"
 #include "cprof/util.h"
+#include "cprof/vdso.h"
 
 #define NO_MODULE UINT32_MAX
 
@@ -48,6 +50,8 @@ struct reporter {
 	struct pairmap *warned;  /* mod -> 1 */
 	struct folder *folder;
 	struct addrsyms *ksyms;
+	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
+	char vdso_path[64];
 	struct buf line, name;
 };
 
@@ -158,6 +162,13 @@ static int on_mmap(struct reporter *r, const struct df_mmap *mm)
 
 	if (!strncmp(mm->path, "//anon", 6)) {
 		snprintf(label, sizeof(label), "[anon]");
+	} else if (!strcmp(mm->path, "[vdso]") && mm->build_id_size && r->vdso_path[0]) {
+		err = symbolizer_module(r->sym, r->vdso_path, mm->build_id, mm->build_id_size, &m.mod);
+		if (err)
+			return err;
+		if (symbolizer_module_status(r->sym, m.mod) != MODULE_OK)
+			m.mod = NO_MODULE; /* another kernel's vDSO */
+		snprintf(label, sizeof(label), "[vdso]");
 	} else if (mm->path[0] == '/') {
 		err = symbolizer_module(r->sym, mm->path, mm->build_id, mm->build_id_size, &m.mod);
 		if (err)
@@ -555,8 +566,8 @@ static void write_stats(struct reporter *r, FILE *f)
 		const char *what = NULL;
 
 		symbolizer_module_info(r->sym, mod, &mi);
-		if (!mi.used)
-			continue;
+		if (!mi.used || !strcmp(mi.path, r->vdso_path))
+			continue; /* the vDSO has no debug info to install */
 		if (mi.status == MODULE_MISSING)
 			what = "file not found";
 		else if (mi.status == MODULE_NOT_ELF)
@@ -579,7 +590,7 @@ int report_run(const struct report_opts *opts, struct report_stats *stats, FILE 
 	struct symbolizer_config scfg = { .inlines = opts->inlines, .lines = opts->lines,
 					  .demangle = opts->demangle,
 					  .debug_path = opts->debug_path };
-	struct reporter r = { .opts = opts, .stats = stats, .warn = warn };
+	struct reporter r = { .opts = opts, .stats = stats, .warn = warn, .vdso_fd = -1 };
 	struct df_reader *in = NULL;
 	struct df_record rec;
 	int err;
@@ -597,6 +608,8 @@ int report_run(const struct report_opts *opts, struct report_stats *stats, FILE 
 	    (err = pairmap_new(&r.warned)) || (err = folder_new(&r.folder)) ||
 	    (err = addrsyms_new(&r.ksyms)))
 		goto out;
+	if (vdso_open(&r.vdso_fd, r.vdso_path, sizeof(r.vdso_path)))
+		r.vdso_path[0] = '\0';
 	if ((err = read_symbols(&r)))
 		goto out;
 	while ((err = df_read(in, &rec)) > 0) {
@@ -630,6 +643,8 @@ out:
 		addrsyms_free(r.procs[i].jit);
 	}
 	addrsyms_free(r.ksyms);
+	if (r.vdso_fd >= 0)
+		close(r.vdso_fd);
 	free(r.procs);
 	free(r.trunc);
 	buf_release(&r.line);
