@@ -518,6 +518,9 @@ static int dispatch(struct reporter *r, const struct df_record *rec)
 	case DF_PERFMAP:
 	case DF_KSYM:
 		return 0; /* taken in the first pass */
+	case DF_META:
+		r->stats->stack_size = rec->meta.mode == DF_MODE_DWARF ? rec->meta.stack_size : 0;
+		return 0;
 	case DF_FINISH:
 		r->stats->finished = 1;
 		r->stats->recorder_cpu_ns = rec->finish.recorder_cpu_ns;
@@ -584,6 +587,24 @@ static void write_stats(struct reporter *r, FILE *f)
 	}
 }
 
+/* Without --stats: one line when truncated stacks are worth knowing about. */
+static void warn_truncation(struct reporter *r, FILE *f)
+{
+	struct report_stats *st = r->stats;
+	uint64_t bad = 0;
+	int why;
+
+	for (why = 1; why < 8; why++)
+		bad += st->truncated[why];
+	if (!st->samples || bad * 100 < st->samples)
+		return;
+	fprintf(f, "cprof: %.1f%% of samples have truncated stacks", 100.0 * bad / st->samples);
+	if (st->truncated[DF_TRUNC_STACK_COPY] * 2 >= bad)
+		fprintf(f, ", mostly because the stack copy (%u bytes) was too small: record with a "
+			"larger --stack-size", st->stack_size);
+	fprintf(f, "; 'cprof report --stats' lists reasons per binary\n");
+}
+
 int report_run(const struct report_opts *opts, struct report_stats *stats, FILE *stats_out,
 	       FILE *warn)
 {
@@ -626,6 +647,8 @@ int report_run(const struct report_opts *opts, struct report_stats *stats, FILE 
 	err = folder_write(r.folder, opts->out);
 	if (!err && stats_out)
 		write_stats(&r, stats_out);
+	else if (!err && warn)
+		warn_truncation(&r, warn);
 out:
 	df_reader_free(in);
 	symbolizer_free(r.sym);

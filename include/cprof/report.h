@@ -31,6 +31,7 @@ struct report_opts {
 struct report_stats {
 	uint64_t samples, lost, stacks, truncated[8];
 	uint64_t recorder_cpu_ns, duration_ns;
+	uint32_t stack_size;     /* bytes copied per sample; 0: frame pointers */
 	int finished;            /* the recording has its FINISH record */
 	int cut_short;           /* the file ends inside a record */
 };
