@@ -380,13 +380,19 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 		ips[0] = in->regs[PERF_REG_X86_IP];
 		*n = 1;
 	}
-	if (rc == 0)
-		return 0;
+	/*
+	 * libdw ends a walk quietly (rc 0) when a read fails, so our own
+	 * bookkeeping of the reads tells a truncated stack from a whole one.
+	 */
 	if (u->n >= max)
 		*why = DF_TRUNC_DEPTH;
 	else if (u->beyond_stack)
 		*why = DF_TRUNC_STACK_COPY;
-	else if (u->bad_read || !dwfl_addrmodule(p->dwfl, ips[*n - 1]))
+	else if (u->bad_read)
+		*why = DF_TRUNC_BAD_READ;
+	else if (rc == 0)
+		*why = DF_TRUNC_NONE;
+	else if (!dwfl_addrmodule(p->dwfl, ips[*n - 1]))
 		*why = DF_TRUNC_BAD_READ;
 	else
 		*why = DF_TRUNC_NO_CFI;
