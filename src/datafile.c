@@ -218,6 +218,8 @@ int df_writer_new(const char *path, struct df_writer **out)
 	memcpy(hdr + 8, &v, 4);
 	memcpy(hdr + 12, &hs, 4);
 	err = buf_append(&w->out, hdr, sizeof(hdr));
+	if (!err)
+		err = df_flush(w); /* even a recording that dies at once leaves a valid file */
 	if (err) {
 		df_writer_free(w);
 		return err;

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 struct segment {
-	uint64_t offset, vaddr, filesz;
+	uint64_t offset, vaddr, filesz, align;
+	int exec;
 };
 
 struct elffile {
@@ -57,7 +58,9 @@ int elffile_open(const char *path, struct elffile **out)
 		GElf_Phdr ph;
 
 		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-			ef->segs[ef->nsegs++] = (struct segment){ ph.p_offset, ph.p_vaddr, ph.p_filesz };
+			ef->segs[ef->nsegs++] = (struct segment){
+				.offset = ph.p_offset, .vaddr = ph.p_vaddr, .filesz = ph.p_filesz,
+				.align = ph.p_align > 1 ? ph.p_align : 1, .exec = !!(ph.p_flags & PF_X) };
 	}
 out:
 	if (elf)
@@ -110,14 +113,37 @@ int elffile_vaddr(const struct elffile *ef, uint64_t off, uint64_t *vaddr)
 	return 0;
 }
 
+/*
+ * The segment a mapping at file offset PGOFF was made for. Segments may
+ * share a file page (the kernel maps each from its page-aligned offset),
+ * so a segment starting in PGOFF's page wins over one merely covering it,
+ * and an executable one over the others: cprof sees executable mappings.
+ */
+static const struct segment *segment_of_mapping(const struct elffile *ef, uint64_t pgoff)
+{
+	const struct segment *best = NULL;
+	size_t i;
+
+	for (i = 0; i < ef->nsegs; i++) {
+		const struct segment *s = &ef->segs[i];
+
+		if ((s->offset & ~0xfffULL) != pgoff)
+			continue;
+		if (!best || (s->exec && !best->exec))
+			best = s;
+	}
+	return best ? best : find_segment(ef, pgoff);
+}
+
 int elffile_bias(const struct elffile *ef, uint64_t start, uint64_t pgoff, uint64_t *bias)
 {
-	uint64_t vaddr;
-	int err = elffile_vaddr(ef, pgoff, &vaddr);
+	const struct segment *s = segment_of_mapping(ef, pgoff);
 
-	if (!err)
-		*bias = start - vaddr;
-	return err;
+	if (!s)
+		return -ENOENT;
+	/* start maps file offset pgoff, whose vaddr is s->vaddr + (pgoff - s->offset) */
+	*bias = start - (s->vaddr + pgoff - s->offset);
+	return 0;
 }
 
 void build_id_hex(const unsigned char *id, size_t len, char *out)

@@ -88,35 +88,19 @@ int folder_write(const struct folder *f, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* A Go method name keeps its "(*T)" part: "pkg.(*T).M". */
-static int go_method(const char *name)
-{
-	const char *p = strstr(name, ".(");
-
-	return p && strchr(p + 2, ')') && strchr(p + 2, ')')[1] == '.';
-}
-
 int fold_clean_name(const char *name, struct buf *out)
 {
-	int keep_parens = go_method(name);
 	const char *p;
 	int err = 0;
 
 	for (p = name; *p && !err; p++) {
 		char c = *p;
 
-		if (c == '(' && !keep_parens && strncmp(p, "(anonymous namespace)", 21))
-			break;
-		if (c == '(' && !strncmp(p, "(anonymous namespace)", 21)) {
-			err = buf_append(out, p, 21);
-			p += 20;
-			continue;
-		}
 		if (c == '"' || c == '\'')
 			continue;
 		if (c == ';')
 			c = ':';
-		if (c == '\n' || c == '\r')
+		else if (c == '\n' || c == '\r')
 			c = ' ';
 		err = buf_append(out, &c, 1);
 	}

@@ -20,8 +20,10 @@
 
 struct map {
 	uint64_t start, end, pgoff;
+	uint64_t bias;           /* address - bias = ELF vaddr */
 	uint32_t mod;            /* symbolizer module, NO_MODULE for [vdso] & co */
 	uint32_t label;          /* "[basename]" in names */
+	int has_bias;
 };
 
 struct proc {
@@ -177,6 +179,9 @@ static int on_mmap(struct reporter *r, const struct df_mmap *mm)
 	} else {
 		snprintf(label, sizeof(label), "%s", mm->path[0] == '[' ? mm->path : "[unknown]");
 	}
+	/* the bias is fixed now: later splits of the mapping keep it */
+	if (m.mod != NO_MODULE)
+		m.has_bias = !symbolizer_bias(r->sym, m.mod, m.start, m.pgoff, &m.bias);
 	if ((err = intern(r, label, &m.label)) || (err = proc_get(r, mm->pid, &p, &idx)))
 		return err;
 	return proc_map(p, &m);
@@ -285,8 +290,9 @@ static int put_user_frame(struct reporter *r, const struct proc *p, uint64_t ip,
 			 ip - m->start + m->pgoff);
 		return put_frame(r, buf, NULL);
 	}
-	if (symbolizer_vaddr(r->sym, m->mod, ip - m->start + m->pgoff, &vaddr))
+	if (!m->has_bias)
 		return put_frame(r, strtab_str(r->names, m->label), NULL);
+	vaddr = ip - m->bias;
 	err = symbolizer_lookup(r->sym, m->mod, vaddr, is_return, &names, &n);
 	if (err)
 		return err;

@@ -189,13 +189,14 @@ void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_in
 	info->has_debuginfo = m->has_debuginfo;
 }
 
-int symbolizer_vaddr(struct symbolizer *s, uint32_t mod, uint64_t off, uint64_t *vaddr)
+int symbolizer_bias(struct symbolizer *s, uint32_t mod, uint64_t start, uint64_t pgoff,
+		    uint64_t *bias)
 {
 	struct module *m = module_open(s, mod);
 
 	if (m->status != MODULE_OK)
 		return -ENOENT;
-	return elffile_vaddr(m->ef, off, vaddr);
+	return elffile_bias(m->ef, start, pgoff, bias);
 }
 
 /*

@@ -24,10 +24,11 @@ int folder_add(struct folder *f, uint32_t id, uint64_t count);
 int folder_write(const struct folder *f, FILE *out);
 
 /*
- * Append NAME to OUT cleaned the way stackcollapse-perf.pl tidies
- * function names: ';' becomes ':', quotes go, and an argument list
- * "(...)" is cut unless it is "(anonymous namespace)" or part of a Go
- * method name such as "net/http.(*Client).Do". Spaces are kept.
+ * Append NAME to OUT made safe for a folded line: ';' (the frame
+ * separator) becomes ':', newlines become spaces, quotes are dropped as
+ * stackcollapse-perf.pl drops them. Spaces are kept, and so are
+ * parentheses: cprof demangles without argument lists, so a '(' belongs to
+ * the name ("(anonymous namespace)", "lang_start::<()>", "operator()").
  */
 int fold_clean_name(const char *name, struct buf *out);
 

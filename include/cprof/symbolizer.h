@@ -50,8 +50,13 @@ uint32_t symbolizer_module_count(const struct symbolizer *s);
 /* What is known of MOD; looks for debug info if it was used. */
 void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_info *info);
 
-/* ELF vaddr of file offset OFF in MOD. -ENOENT outside its segments or if unusable. */
-int symbolizer_vaddr(struct symbolizer *s, uint32_t mod, uint64_t off, uint64_t *vaddr);
+/*
+ * Load bias of a mapping of MOD at START with file offset PGOFF (an
+ * address there minus the bias is an ELF vaddr). -ENOENT if MOD is
+ * unusable or PGOFF is in none of its segments.
+ */
+int symbolizer_bias(struct symbolizer *s, uint32_t mod, uint64_t start, uint64_t pgoff,
+		    uint64_t *bias);
 
 /* Bit set on a name id that is an inlined frame (for "_[i]" annotation). */
 #define SYM_INLINED 0x80000000u
