@@ -1,0 +1,17 @@
+#!/bin/bash
+# node --perf-basic-prof writes /tmp/perf-PID.map; cprof captures it while
+# recording and names the hot JavaScript function.
+. "$(dirname "$0")/../e2e/lib.sh"
+require_perf
+
+node=$(command -v node || command -v nodejs) || fail "node not found (scripts/install-deps.sh installs it)"
+touch "$T/marker"
+record_ok -F 999 -o "$T/d" -- "$node" --perf-basic-prof "$SYMSRC/hot.js" 2
+# the map outlives node: remove it, the recording must not need it any more
+maps=$(find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$T/marker")
+[ -n "$maps" ] || fail "node --perf-basic-prof wrote no /tmp/perf-PID.map"
+rm -f $maps
+report_ok "$T/d" "$T/folded" --annotate
+assert_between "share with the JS function fibHotJs" "$(share "$T/folded" 'fibHotJs')" 50 100
+assert_contains "$T/folded" '(^|;)[^;]*fibHotJs[^;]*_\[j\](;|$)' "JIT frames carry _[j] with --annotate"
+pass
