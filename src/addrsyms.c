@@ -96,15 +96,9 @@ int addrsyms_add(struct addrsyms *t, uint64_t start, uint64_t size, const char *
 {
 	int err;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct entry *e = realloc(t->e, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		t->e = e;
-		t->cap = cap;
-	}
+	err = array_reserve(&t->e, &t->cap, t->n + 1, sizeof(*t->e));
+	if (err)
+		return err;
 	err = strtab_intern(t->names, name, strlen(name), &t->e[t->n].name);
 	if (err)
 		return err;

@@ -7,7 +7,7 @@
 struct folder {
 	struct strtab *stacks;
 	uint64_t *counts;        /* by stack id */
-	uint32_t cap;
+	size_t cap;
 };
 
 int folder_new(struct folder **out)
@@ -41,20 +41,7 @@ int folder_intern(struct folder *f, const char *stack, size_t len, uint32_t *id)
 
 	if (err)
 		return err;
-	if (*id >= f->cap) {
-		uint32_t cap = f->cap ? f->cap * 2 : 1024;
-		uint64_t *c;
-
-		while (cap <= *id)
-			cap *= 2;
-		c = realloc(f->counts, cap * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		memset(c + f->cap, 0, (cap - f->cap) * sizeof(*c));
-		f->counts = c;
-		f->cap = cap;
-	}
-	return 0;
+	return array_reserve(&f->counts, &f->cap, (size_t)*id + 1, sizeof(*f->counts));
 }
 
 int folder_add(struct folder *f, uint32_t id, uint64_t count)

@@ -60,16 +60,8 @@ struct reporter {
 static int proc_get(struct reporter *r, uint32_t pid, struct proc **out, uint64_t *idx)
 {
 	if (!pairmap_get(r->proc_idx, pid, 0, idx)) {
-		if (r->nprocs == r->capprocs) {
-			size_t cap = r->capprocs ? r->capprocs * 2 : 16;
-			struct proc *p = realloc(r->procs, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			r->procs = p;
-			r->capprocs = cap;
-		}
-		memset(&r->procs[r->nprocs], 0, sizeof(struct proc));
+		if (array_reserve(&r->procs, &r->capprocs, r->nprocs + 1, sizeof(*r->procs)))
+			return -ENOMEM;
 		*idx = r->nprocs++;
 		if (pairmap_put(r->proc_idx, pid, 0, *idx))
 			return -ENOMEM;
@@ -85,15 +77,8 @@ static int proc_map(struct proc *p, const struct map *m)
 	struct map tail;
 	int have_tail = 0;
 
-	if (p->n + 2 > p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct map *maps = realloc(p->maps, cap * sizeof(*maps));
-
-		if (!maps)
-			return -ENOMEM;
-		p->maps = maps;
-		p->cap = cap;
-	}
+	if (array_reserve(&p->maps, &p->cap, p->n + 2, sizeof(*p->maps)))
+		return -ENOMEM;
 	for (i = 0; i < p->n; i++) {
 		struct map x = p->maps[i];
 
@@ -201,14 +186,8 @@ static int on_fork(struct reporter *r, const struct df_task *t)
 	if ((err = proc_get(r, t->ppid, &parent, &pidx)) || (err = proc_get(r, t->pid, &child, &cidx)))
 		return err;
 	parent = &r->procs[pidx];
-	if (child->cap < parent->n) {
-		struct map *maps = realloc(child->maps, parent->n * sizeof(*maps));
-
-		if (!maps)
-			return -ENOMEM;
-		child->maps = maps;
-		child->cap = parent->n;
-	}
+	if (array_reserve(&child->maps, &child->cap, parent->n, sizeof(*child->maps)))
+		return -ENOMEM;
 	if (parent->n)
 		memcpy(child->maps, parent->maps, parent->n * sizeof(*child->maps));
 	child->n = parent->n;

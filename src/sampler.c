@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cprof/ring.h"
+#include "cprof/util.h"
 
 struct sampler {
 	struct sampler_config cfg;
@@ -23,6 +24,16 @@ struct sampler {
 	struct pollfd *pfds;
 	unsigned nthreads;
 	uint64_t lost;
+	/* non-sample records of one drain, copied to be put in time order */
+	struct buf side;
+	struct pending *pending;
+	size_t npending, cappending;
+};
+
+struct pending {
+	uint64_t time;
+	size_t off;              /* in side */
+	size_t seq;
 };
 
 /* All general-purpose registers the DWARF unwinder may need. */
@@ -115,6 +126,8 @@ void sampler_free(struct sampler *s)
 	for (i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	free(s->fds);
+	buf_release(&s->side);
+	free(s->pending);
 	free(s->rings);
 	free(s->pfds);
 	free(s);
@@ -129,15 +142,8 @@ static int perf_open(struct perf_event_attr *a, pid_t tid, int cpu)
 
 static int remember_fd(struct sampler *s, int fd)
 {
-	if (s->nfds == s->capfds) {
-		size_t cap = s->capfds ? s->capfds * 2 : 64;
-		int *fds = realloc(s->fds, cap * sizeof(*fds));
-
-		if (!fds)
-			return -ENOMEM;
-		s->fds = fds;
-		s->capfds = cap;
-	}
+	if (array_reserve(&s->fds, &s->capfds, s->nfds + 1, sizeof(*s->fds)))
+		return -ENOMEM;
 	s->fds[s->nfds++] = fd;
 	return 0;
 }
@@ -231,19 +237,68 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 	return n < 0 ? -errno : n;
 }
 
-static int walk(struct sampler *s, struct ring *r, int samples, sampler_fn fn, void *arg)
+static int by_time(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Side-band records (mmap, comm, fork, exit) of all rings in time order:
+ * a thread's FORK lands in its parent's CPU ring and its first COMM or
+ * MMAP in its own, so walking ring after ring could put the child first.
+ */
+static int walk_side_band(struct sampler *s, sampler_fn fn, void *arg)
+{
+	const struct perf_event_header *hdr;
+	struct event ev;
+	size_t i;
+	int cpu, err = 0;
+
+	s->side.len = 0;
+	s->npending = 0;
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		if (s->rings[cpu].fd < 0)
+			continue;
+		while ((hdr = ring_next(&s->rings[cpu]))) {
+			if (hdr->type == PERF_RECORD_SAMPLE || event_decode(&s->layout, hdr, &ev))
+				continue;
+			if (array_reserve(&s->pending, &s->cappending, s->npending + 1,
+					  sizeof(*s->pending)))
+				return -ENOMEM;
+			s->pending[s->npending] = (struct pending){ event_time(&ev), s->side.len,
+								    s->npending };
+			if (buf_append(&s->side, hdr, hdr->size))
+				return -ENOMEM;
+			s->npending++;
+		}
+	}
+	qsort(s->pending, s->npending, sizeof(*s->pending), by_time);
+	for (i = 0; i < s->npending && !err; i++) {
+		hdr = (const struct perf_event_header *)(s->side.data + s->pending[i].off);
+		if (event_decode(&s->layout, hdr, &ev))
+			continue;
+		if (ev.type == PERF_RECORD_LOST)
+			s->lost += ev.lost.lost;
+		err = fn(&ev, arg);
+	}
+	return err;
+}
+
+static int walk_samples(struct sampler *s, struct ring *r, sampler_fn fn, void *arg)
 {
 	const struct perf_event_header *hdr;
 	struct event ev;
 	int err;
 
 	while ((hdr = ring_next(r))) {
-		if ((hdr->type == PERF_RECORD_SAMPLE) != samples)
+		if (hdr->type != PERF_RECORD_SAMPLE)
 			continue;
 		if (event_decode(&s->layout, hdr, &ev))
-			continue; /* ignored type or malformed: skip it */
-		if (ev.type == PERF_RECORD_LOST)
-			s->lost += ev.lost.lost;
+			continue; /* malformed: skip it */
 		err = fn(&ev, arg);
 		if (err)
 			return err;
@@ -258,14 +313,12 @@ int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 	for (i = 0; i < s->ncpus; i++)
 		if (s->rings[i].fd >= 0)
 			ring_begin(&s->rings[i]);
-	for (i = 0; i < s->ncpus && !err; i++)
-		if (s->rings[i].fd >= 0)
-			err = walk(s, &s->rings[i], 0, fn, arg);
+	err = walk_side_band(s, fn, arg);
 	for (i = 0; i < s->ncpus && !err; i++) {
 		if (s->rings[i].fd < 0)
 			continue;
 		ring_rewind(&s->rings[i]);
-		err = walk(s, &s->rings[i], 1, fn, arg);
+		err = walk_samples(s, &s->rings[i], fn, arg);
 	}
 	for (i = 0; i < s->ncpus; i++)
 		if (s->rings[i].fd >= 0)

@@ -30,7 +30,8 @@ struct symbolizer {
 	struct strtab *strs;     /* paths, module keys and frame names */
 	struct pairmap *mod_by_key;
 	struct module *mods;
-	uint32_t nmods, capmods;
+	uint32_t nmods;
+	size_t capmods;
 	struct pairmap *cache;   /* (mod, vaddr|ret) -> frames offset << 16 | n */
 	struct sym_frame *frames;/* runs referenced by the cache */
 	size_t nframes, capframes;
@@ -104,16 +105,8 @@ int symbolizer_module(struct symbolizer *s, const char *path,
 	}
 	if ((err = strtab_intern(s->strs, path, strlen(path), &path_id)))
 		return err;
-	if (s->nmods == s->capmods) {
-		uint32_t cap = s->capmods ? s->capmods * 2 : 32;
-		struct module *m = realloc(s->mods, cap * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		s->mods = m;
-		s->capmods = cap;
-	}
-	memset(&s->mods[s->nmods], 0, sizeof(struct module));
+	if ((err = array_reserve(&s->mods, &s->capmods, s->nmods + 1, sizeof(*s->mods))))
+		return err;
 	s->mods[s->nmods].path_id = path_id;
 	memcpy(s->mods[s->nmods].build_id, build_id, len);
 	s->mods[s->nmods].build_id_len = len;
@@ -364,19 +357,8 @@ int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is
 	err = resolve(s, m, is_return && vaddr ? vaddr - 1 : vaddr, n);
 	if (err)
 		return err;
-	if (s->nframes + *n > s->capframes) {
-		size_t cap = s->capframes ? s->capframes * 2 : 4096;
-		struct sym_frame *f;
-
-		while (cap < s->nframes + *n)
-			cap *= 2;
-		f = realloc(s->frames, cap * sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		s->frames = f;
-		s->capframes = cap;
-	}
+	if (array_reserve(&s->frames, &s->capframes, s->nframes + *n, sizeof(*s->frames)))
+		return -ENOMEM;
 	memcpy(s->frames + s->nframes, s->scratch, *n * sizeof(*s->frames));
 	err = pairmap_put(s->cache, mod, key, (uint64_t)s->nframes << 16 | *n);
 	*names = s->frames + s->nframes;

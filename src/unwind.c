@@ -186,15 +186,8 @@ static struct uproc *proc_get(struct unwinder *u, pid_t pid)
 	for (i = 0; i < u->nprocs && u->procs[i].pid; i++)
 		;
 	if (i == u->nprocs) {
-		if (u->nprocs == u->capprocs) {
-			size_t cap = u->capprocs ? u->capprocs * 2 : 16;
-			struct uproc *procs = realloc(u->procs, cap * sizeof(*procs));
-
-			if (!procs)
-				return NULL;
-			u->procs = procs;
-			u->capprocs = cap;
-		}
+		if (array_reserve(&u->procs, &u->capprocs, u->nprocs + 1, sizeof(*u->procs)))
+			return NULL;
 		u->nprocs++;
 	}
 	p = &u->procs[i];
@@ -207,15 +200,8 @@ static struct uproc *proc_get(struct unwinder *u, pid_t pid)
 
 static int add_map(struct uproc *p, const struct umap *m)
 {
-	if (p->nmaps == p->capmaps) {
-		size_t cap = p->capmaps ? p->capmaps * 2 : 32;
-		struct umap *maps = realloc(p->maps, cap * sizeof(*maps));
-
-		if (!maps)
-			return -ENOMEM;
-		p->maps = maps;
-		p->capmaps = cap;
-	}
+	if (array_reserve(&p->maps, &p->capmaps, p->nmaps + 1, sizeof(*p->maps)))
+		return -ENOMEM;
 	p->maps[p->nmaps++] = *m;
 	return 0;
 }
@@ -284,19 +270,8 @@ int unwinder_fork(struct unwinder *u, pid_t ppid, pid_t pid)
 
 static struct elffile *file_get(struct unwinder *u, uint32_t path)
 {
-	if (path >= u->capfiles) {
-		size_t cap = u->capfiles ? u->capfiles * 2 : 64;
-		struct ufile *f;
-
-		while (cap <= path)
-			cap *= 2;
-		f = realloc(u->files, cap * sizeof(*f));
-		if (!f)
-			return NULL;
-		memset(f + u->capfiles, 0, (cap - u->capfiles) * sizeof(*f));
-		u->files = f;
-		u->capfiles = cap;
-	}
+	if (array_reserve(&u->files, &u->capfiles, (size_t)path + 1, sizeof(*u->files)))
+		return NULL;
 	if (!u->files[path].tried) {
 		u->files[path].tried = 1;
 		elffile_open(strtab_str(u->paths, path), &u->files[path].ef);

@@ -61,6 +61,25 @@ uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
+int array_reserve(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	memcpy(&p, arr, sizeof(p));
+	p = realloc(p, n * elem);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
+	memcpy(arr, &p, sizeof(p));
+	*cap = n;
+	return 0;
+}
+
 void buf_init(struct buf *b)
 {
 	b->data = NULL;

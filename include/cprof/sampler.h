@@ -52,9 +52,9 @@ int sampler_poll(struct sampler *s, int timeout_ms);
 
 /*
  * Decode and hand every pending record to FN. Non-sample records of all
- * rings go first, then samples, so a sample never precedes the mapping it
- * needs. FN's event is borrowed for the call. A nonzero return of FN stops
- * the walk and is returned.
+ * rings go first, merged in time order, then samples, so a sample never
+ * precedes the mapping it needs. FN's event is borrowed for the call. A
+ * nonzero return of FN stops the walk and is returned.
  */
 typedef int (*sampler_fn)(const struct event *ev, void *arg);
 int sampler_drain(struct sampler *s, sampler_fn fn, void *arg);

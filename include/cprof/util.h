@@ -33,6 +33,14 @@ const char *strtab_str(const struct strtab *tab, uint32_t id);
 size_t strtab_len(const struct strtab *tab, uint32_t id);
 uint32_t strtab_count(const struct strtab *tab);
 
+/*
+ * Make room for NEED elements in the heap array whose address is ARR
+ * (a T ** passed as void *), of ELEM-byte elements and capacity *CAP:
+ * the capacity doubles as needed and new elements are zeroed.
+ * Returns 0 or -ENOMEM (the array is then unchanged).
+ */
+int array_reserve(void *arr, size_t *cap, size_t need, size_t elem);
+
 /* Growable byte buffer (a plain value: embed it, _init, _release). */
 struct buf {
 	char *data;
