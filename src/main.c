@@ -29,7 +29,8 @@ enum exit_code {
 	"  1  runtime failure (no such process, command not found, write error)\n" \
 	"  2  usage error (unknown option, bad number)\n"                       \
 	"  3  data file missing, unreadable, or not a cprof data file\n"        \
-	"  4  perf_event_open refused (see kernel.perf_event_paranoid)\n"
+	"  4  not allowed: perf_event_open refused (see kernel.perf_event_paranoid)\n" \
+	"     or the target's /proc files unreadable\n"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -207,6 +208,10 @@ static int record_message(const struct record_opts *o, const struct record_resul
 		fprintf(stderr, "cprof: cannot sample PID %d: perf_event_open: %s\n",
 			(int)res->failed_pid, sampler_strerror(err));
 		return err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_FAILURE_RUNTIME;
+	case STAGE_PROC:
+		fprintf(stderr, "cprof: cannot read /proc/%d: %s (only your own processes, unless "
+			"root or CAP_SYS_PTRACE)\n", (int)res->failed_pid, strerror(-err));
+		return EXIT_PERM;
 	case STAGE_OUTPUT:
 		fprintf(stderr, "cprof: cannot write '%s': %s\n", o->output, strerror(-err));
 		return EXIT_FAILURE_RUNTIME;

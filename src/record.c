@@ -326,6 +326,8 @@ static int attach(struct recorder *r)
 		err = procfs_for_each_map(a.pid, attach_map, &a);
 		if (err == -ESRCH)
 			return fail(r, STAGE_TARGET, a.pid, err);
+		if (err == -EACCES || err == -EPERM)
+			return fail(r, STAGE_PROC, a.pid, err);
 		if (err)
 			return err;
 		if (!pairmap_slot(r->targets, a.pid, 0, 1))
@@ -337,6 +339,8 @@ static int attach(struct recorder *r)
 		err = procfs_for_each_task(a.pid, attach_task, &a);
 		if (err == -ESRCH)
 			return fail(r, STAGE_TARGET, a.pid, err);
+		if (err == -EACCES || err == -EPERM)
+			return fail(r, STAGE_PROC, a.pid, err);
 		if (err)
 			return err;
 	}

@@ -31,6 +31,7 @@ enum record_stage {
 	STAGE_TARGET,            /* failed_pid does not exist */
 	STAGE_LAUNCH,            /* the command could not be run */
 	STAGE_PERF,              /* perf_event_open refused for failed_pid */
+	STAGE_PROC,              /* /proc/failed_pid unreadable (not ours to inspect) */
 	STAGE_INTERNAL,
 };
 
