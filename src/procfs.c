@@ -19,7 +19,7 @@ int procfs_parse_maps_line(char *line, struct proc_map *m)
 	if (nl)
 		*nl = '\0';
 	if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %lu %n", &start, &end, perms,
-		   &off, &inode, &n) < 5 || !n || end < start)
+		   &off, &inode, &n) < 5 || !n || end < start || strlen(perms) != 4)
 		return -EINVAL;
 	m->start = start;
 	m->end = end;

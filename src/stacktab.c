@@ -107,7 +107,8 @@ static int store(struct stacktab *t, uint32_t id, uint64_t h, const uint64_t *ip
 		t->frames = f;
 		t->capframes = cap;
 	}
-	memcpy(t->frames + t->nframes, ips, n * 8);
+	if (n)
+		memcpy(t->frames + t->nframes, ips, n * 8);
 	t->entries[id] = (struct entry){ .off = t->nframes, .n = (uint32_t)n, .hash = h };
 	t->nframes += n;
 	slot_put(t->slots, t->nslots, h, id);
@@ -152,10 +153,13 @@ int stacktab_insert(struct stacktab *t, uint32_t id, const uint64_t *ips, size_t
 
 const uint64_t *stacktab_get(const struct stacktab *t, uint32_t id, size_t *n)
 {
+	static const uint64_t empty[1];
+
 	if (id >= t->nentries || t->entries[id].off == SIZE_MAX)
 		return NULL;
 	*n = t->entries[id].n;
-	return t->frames + t->entries[id].off;
+	/* an empty chain is known, not NULL, even before any frame is stored */
+	return *n ? t->frames + t->entries[id].off : empty;
 }
 
 uint32_t stacktab_count(const struct stacktab *t)

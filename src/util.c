@@ -13,7 +13,8 @@ int parse_u64(const char *str, uint64_t min, uint64_t max, uint64_t *out)
 	if (!str || !*str || !isdigit((unsigned char)*str))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(str, &end, 0);
+	/* decimal, or hex with 0x: a leading 0 is not octal ("010" is ten) */
+	v = strtoull(str, &end, str[0] == '0' && (str[1] == 'x' || str[1] == 'X') ? 16 : 10);
 	if (*end)
 		return -EINVAL;
 	if (errno == ERANGE || v < min || v > max)
@@ -127,13 +128,20 @@ int buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
-/* Strings live back to back in one arena; a hash index maps them to ids. */
+/*
+ * Strings live back to back in chunks that never move, so a returned
+ * string stays valid until strtab_free(); a hash index maps them to ids.
+ */
+#define STRTAB_CHUNK 65536
+
 struct strtab {
-	struct buf arena;
-	size_t *offs;      /* id -> offset in arena */
-	uint32_t *lens;    /* id -> length */
-	uint32_t count, cap_ids;
-	uint32_t *slots;   /* open addressing: id + 1, 0 = empty */
+	char **chunks;
+	size_t nchunks, capchunks;
+	size_t used;             /* bytes used in the last chunk */
+	const char **strs;       /* id -> string */
+	uint32_t *lens;          /* id -> length */
+	size_t count, cap_ids, cap_lens;
+	uint32_t *slots;         /* open addressing: id + 1, 0 = empty */
 	uint32_t nslots;
 };
 
@@ -143,7 +151,6 @@ int strtab_new(struct strtab **out)
 
 	if (!t)
 		return -ENOMEM;
-	buf_init(&t->arena);
 	t->nslots = 1024;
 	t->slots = calloc(t->nslots, sizeof(*t->slots));
 	if (!t->slots) {
@@ -156,10 +163,14 @@ int strtab_new(struct strtab **out)
 
 void strtab_free(struct strtab *t)
 {
+	size_t i;
+
 	if (!t)
 		return;
-	buf_release(&t->arena);
-	free(t->offs);
+	for (i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->strs);
 	free(t->lens);
 	free(t->slots);
 	free(t);
@@ -173,8 +184,7 @@ static int strtab_grow(struct strtab *t)
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < t->count; i++) {
-		uint64_t h = hash_bytes(t->arena.data + t->offs[i], t->lens[i], 0);
-		uint32_t s = h & (n - 1);
+		uint32_t s = hash_bytes(t->strs[i], t->lens[i], 0) & (n - 1);
 
 		while (slots[s])
 			s = (s + 1) & (n - 1);
@@ -186,44 +196,56 @@ static int strtab_grow(struct strtab *t)
 	return 0;
 }
 
+/* LEN + 1 bytes that will never move. */
+static char *strtab_space(struct strtab *t, size_t len)
+{
+	size_t size = len + 1 > STRTAB_CHUNK ? len + 1 : STRTAB_CHUNK;
+	char *p;
+
+	if (t->nchunks && t->used + len + 1 <= STRTAB_CHUNK) {
+		p = t->chunks[t->nchunks - 1] + t->used;
+		t->used += len + 1;
+		return p;
+	}
+	if (array_reserve(&t->chunks, &t->capchunks, t->nchunks + 1, sizeof(*t->chunks)))
+		return NULL;
+	p = malloc(size);
+	if (!p)
+		return NULL;
+	t->chunks[t->nchunks++] = p;
+	t->used = len + 1;
+	return p;
+}
+
 int strtab_intern(struct strtab *t, const char *str, size_t len, uint32_t *id)
 {
 	uint64_t h = hash_bytes(str, len, 0);
 	uint32_t s = h & (t->nslots - 1);
-	int err;
+	char *copy;
 
 	while (t->slots[s]) {
 		uint32_t i = t->slots[s] - 1;
 
-		if (t->lens[i] == len && !memcmp(t->arena.data + t->offs[i], str, len)) {
+		if (t->lens[i] == len && !memcmp(t->strs[i], str, len)) {
 			*id = i;
 			return 0;
 		}
 		s = (s + 1) & (t->nslots - 1);
 	}
-	if (t->count == t->cap_ids) {
-		uint32_t cap = t->cap_ids ? t->cap_ids * 2 : 256;
-		size_t *offs = realloc(t->offs, cap * sizeof(*offs));
-		uint32_t *lens;
-
-		if (!offs)
-			return -ENOMEM;
-		t->offs = offs;
-		lens = realloc(t->lens, cap * sizeof(*lens));
-		if (!lens)
-			return -ENOMEM;
-		t->lens = lens;
-		t->cap_ids = cap;
-	}
-	t->offs[t->count] = t->arena.len;
-	t->lens[t->count] = len;
-	err = buf_append(&t->arena, str, len);
-	if (!err)
-		err = buf_append(&t->arena, "", 1);
-	if (err)
-		return err;
-	t->slots[s] = t->count + 1;
-	*id = t->count++;
+	if (len > UINT32_MAX || t->count >= UINT32_MAX - 1)
+		return -ERANGE;
+	if (array_reserve(&t->strs, &t->cap_ids, t->count + 1, sizeof(*t->strs)) ||
+	    array_reserve(&t->lens, &t->cap_lens, t->count + 1, sizeof(*t->lens)))
+		return -ENOMEM;
+	copy = strtab_space(t, len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, str, len);
+	copy[len] = '\0';
+	t->strs[t->count] = copy;
+	t->lens[t->count] = (uint32_t)len;
+	t->slots[s] = (uint32_t)t->count + 1;
+	*id = (uint32_t)t->count++;
 	if (t->count * 2 > t->nslots)
 		return strtab_grow(t);
 	return 0;
@@ -231,7 +253,7 @@ int strtab_intern(struct strtab *t, const char *str, size_t len, uint32_t *id)
 
 const char *strtab_str(const struct strtab *t, uint32_t id)
 {
-	return t->arena.data + t->offs[id];
+	return t->strs[id];
 }
 
 size_t strtab_len(const struct strtab *t, uint32_t id)
@@ -241,7 +263,7 @@ size_t strtab_len(const struct strtab *t, uint32_t id)
 
 uint32_t strtab_count(const struct strtab *t)
 {
-	return t->count;
+	return (uint32_t)t->count;
 }
 
 struct pair_slot {

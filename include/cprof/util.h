@@ -11,7 +11,7 @@
  */
 int parse_u64(const char *str, uint64_t min, uint64_t max, uint64_t *out);
 
-/* Parse a non-negative decimal number of seconds such as "3" or "0.5". */
+/* Parse a positive decimal number of seconds such as "3" or "0.5". */
 int parse_seconds(const char *str, double *out);
 
 /* 64-bit hash of LEN bytes (not cryptographic). */
@@ -66,7 +66,10 @@ void pairmap_free(struct pairmap *m);
 int pairmap_get(const struct pairmap *m, uint64_t a, uint64_t b, uint64_t *val);
 /* Insert or overwrite. Returns 0 or -ENOMEM. */
 int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val);
-/* Pointer to the value of (A, B), inserting INIT if absent; NULL on ENOMEM. */
+/*
+ * Pointer to the value of (A, B), inserting INIT if absent; NULL on
+ * ENOMEM. Valid until the next insertion.
+ */
 uint64_t *pairmap_slot(struct pairmap *m, uint64_t a, uint64_t b, uint64_t init);
 size_t pairmap_count(const struct pairmap *m);
 /* Iterate: start with *POS = 0; returns 0 at the end. */
