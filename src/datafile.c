@@ -95,6 +95,8 @@ struct df_writer {
 	struct buf out;          /* pending bytes, whole records only */
 	struct buf rec;          /* the record being encoded */
 	uint64_t written;
+	char *path;
+	int had_old;             /* an earlier file was renamed PATH.old */
 };
 
 static void encode(struct enc *e, const struct df_record *r)
@@ -192,27 +194,35 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+static int old_name(const char *path, char *old, size_t size)
+{
+	return snprintf(old, size, "%s.old", path) >= (int)size ? -ENAMETOOLONG : 0;
+}
+
 int df_writer_new(const char *path, struct df_writer **out)
 {
 	struct df_writer *w;
 	char old[4096];
 	unsigned char hdr[HEADER_SIZE] = DATAFILE_MAGIC;
 	uint32_t v = DATAFILE_VERSION, hs = HEADER_SIZE;
-	int err;
+	int err, had_old;
 
-	if (snprintf(old, sizeof(old), "%s.old", path) >= (int)sizeof(old))
-		return -ENAMETOOLONG;
-	if (rename(path, old) < 0 && errno != ENOENT)
+	if ((err = old_name(path, old, sizeof(old))))
+		return err;
+	had_old = rename(path, old) == 0;
+	if (!had_old && errno != ENOENT)
 		return -errno;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	buf_init(&w->out);
 	buf_init(&w->rec);
+	w->had_old = had_old;
+	w->path = strdup(path);
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		err = -errno;
-		free(w);
+	if (w->fd < 0 || !w->path) {
+		err = w->fd < 0 ? -errno : -ENOMEM;
+		df_writer_discard(w);
 		return err;
 	}
 	memcpy(hdr + 8, &v, 4);
@@ -221,11 +231,29 @@ int df_writer_new(const char *path, struct df_writer **out)
 	if (!err)
 		err = df_flush(w); /* even a recording that dies at once leaves a valid file */
 	if (err) {
-		df_writer_free(w);
+		df_writer_discard(w);
 		return err;
 	}
 	*out = w;
 	return 0;
+}
+
+void df_writer_discard(struct df_writer *w)
+{
+	char old[4096];
+
+	if (!w)
+		return;
+	if (w->fd >= 0) {
+		close(w->fd);
+		unlink(w->path);
+	}
+	if (w->had_old && !old_name(w->path, old, sizeof(old)))
+		rename(old, w->path);
+	buf_release(&w->out);
+	buf_release(&w->rec);
+	free(w->path);
+	free(w);
 }
 
 int df_write(struct df_writer *w, const struct df_record *rec)
@@ -279,6 +307,7 @@ int df_writer_free(struct df_writer *w)
 		err = -errno;
 	buf_release(&w->out);
 	buf_release(&w->rec);
+	free(w->path);
 	free(w);
 	return err;
 }

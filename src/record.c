@@ -743,6 +743,11 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		err = write_meta(r);
 	if (!err)
 		err = opts->argv ? launch(r) : attach(r);
+	if (err && r->out) {
+		/* nothing was recorded: leave the user's files as they were */
+		df_writer_discard(r->out);
+		r->out = NULL;
+	}
 	if (!err)
 		err = record_loop(r);
 	if (r->sampler) {

@@ -276,7 +276,8 @@ static int walk_side_band(struct sampler *s, sampler_fn fn, void *arg)
 			s->npending++;
 		}
 	}
-	qsort(s->pending, s->npending, sizeof(*s->pending), by_time);
+	if (s->npending > 1)
+		qsort(s->pending, s->npending, sizeof(*s->pending), by_time);
 	for (i = 0; i < s->npending && !err; i++) {
 		hdr = (const struct perf_event_header *)(s->side.data + s->pending[i].off);
 		if (event_decode(&s->layout, hdr, &ev))

@@ -123,6 +123,11 @@ int df_flush(struct df_writer *w);
 uint64_t df_bytes(const struct df_writer *w);
 /* Flush and close; returns the first error seen, if any. Accepts NULL. */
 int df_writer_free(struct df_writer *w);
+/*
+ * Give up before anything was recorded: close and remove the file and put
+ * back the PATH.old it displaced, so a failed start costs no data. Accepts NULL.
+ */
+void df_writer_discard(struct df_writer *w);
 
 struct df_reader;
 
