@@ -129,6 +129,7 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_u32(e, r->mmap.build_id_size);
 		put(e, r->mmap.build_id, DF_BUILD_ID_MAX);
 		put_str(e, r->mmap.path);
+		put_str(e, r->mmap.host_path);
 		break;
 	case DF_FORK:
 	case DF_EXIT:
@@ -389,6 +390,7 @@ static int decode(struct dec *d, struct df_record *r)
 		if (r->mmap.build_id_size > DF_BUILD_ID_MAX)
 			d->bad = 1;
 		r->mmap.path = get_str(d);
+		r->mmap.host_path = d->p < d->end ? get_str(d) : "";
 		break;
 	case DF_FORK:
 	case DF_EXIT:

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int procfs_parse_maps_line(char *line, struct proc_map *m)
 {
@@ -88,6 +89,17 @@ int procfs_read_comm(pid_t pid, pid_t tid, char *buf, size_t size)
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return 0;
+}
+
+int procfs_same_root(pid_t pid)
+{
+	struct stat ours, theirs;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	if (stat("/", &ours) || stat(path, &theirs))
+		return 1;
+	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
 }
 
 int procfs_alive(pid_t pid)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cprof/addrsyms.h"
+#include "cprof/bidcache.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/procfs.h"
@@ -120,10 +121,23 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 		      const unsigned char *bid, uint32_t bid_len)
 {
 	struct df_record rec = { .type = DF_MMAP };
+	char host[4200] = "";
+	const char *file = path;
 	int err;
 
+	/* a process in a container or chroot: its files are under its root */
+	if (path[0] == '/' && !procfs_same_root((pid_t)pid)) {
+		snprintf(host, sizeof(host), "/proc/%u/root%s", pid, path);
+		file = host;
+		/* mapped before a chroot() we only see now: the path is ours */
+		if (access(host, R_OK)) {
+			host[0] = '\0';
+			file = path;
+		}
+	} else if (!strcmp(path, "[vdso]")) {
+		file = r->vdso_path;
+	}
 	if (!bid_len) {
-		const char *file = !strcmp(path, "[vdso]") ? r->vdso_path : path;
 		const struct build_id *b = file_build_id(r, file);
 
 		if (b) {
@@ -131,13 +145,16 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 			bid_len = b->len;
 		}
 	}
+	/* keep a copy: the container's file is gone when its process is */
+	if (host[0] && bid_len)
+		bidcache_store(host, bid, bid_len);
 	rec.mmap = (struct df_mmap){ .pid = pid, .tid = tid, .time = time, .start = start,
 				     .len = len, .pgoff = pgoff, .build_id_size = bid_len,
-				     .path = path };
+				     .path = path, .host_path = host };
 	if (bid_len)
 		memcpy(rec.mmap.build_id, bid, bid_len);
 	if (r->unwinder) {
-		err = unwinder_map(r->unwinder, pid, start, len, pgoff, path);
+		err = unwinder_map(r->unwinder, pid, start, len, pgoff, host[0] ? host : path);
 		if (err == -ENOMEM)
 			return err;
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cprof/addrsyms.h"
+#include "cprof/bidcache.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/fold.h"
@@ -157,7 +158,21 @@ static int on_mmap(struct reporter *r, const struct df_mmap *mm)
 			m.mod = NO_MODULE; /* another kernel's vDSO */
 		snprintf(label, sizeof(label), "[vdso]");
 	} else if (mm->path[0] == '/') {
-		err = symbolizer_module(r->sym, mm->path, mm->build_id, mm->build_id_size, &m.mod);
+		/*
+		 * A container's file: through its root while the process lives,
+		 * else the copy the recorder cached. The build-id guards both.
+		 */
+		char cached[4400];
+		const char *file = mm->path;
+
+		if (mm->host_path[0] && !access(mm->host_path, R_OK))
+			file = mm->host_path;
+		else if (mm->host_path[0] &&
+			 !bidcache_path(mm->build_id, mm->build_id_size, cached, sizeof(cached)) &&
+			 !access(cached, R_OK))
+			file = cached;
+
+		err = symbolizer_module(r->sym, file, mm->build_id, mm->build_id_size, &m.mod);
 		if (err)
 			return err;
 		snprintf(label, sizeof(label), "[%s]", base + 1);

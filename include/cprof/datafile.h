@@ -55,7 +55,8 @@ struct df_mmap {
 	uint64_t time, start, len, pgoff;
 	uint32_t build_id_size;
 	unsigned char build_id[DF_BUILD_ID_MAX];
-	const char *path;
+	const char *path;        /* as the process sees it */
+	const char *host_path;   /* "/proc/PID/root/..." for a process in another root, else "" */
 };
 
 struct df_task {             /* DF_FORK, DF_EXIT */

@@ -31,6 +31,13 @@ int procfs_for_each_task(pid_t pid, procfs_task_fn fn, void *arg);
 /* Thread TID's name into BUF (NUL-terminated, newline stripped). */
 int procfs_read_comm(pid_t pid, pid_t tid, char *buf, size_t size);
 
+/*
+ * 0 when PID sees another root directory than ours (a container, a
+ * chroot): its paths are then to be read under /proc/PID/root. 1 when it
+ * is the same or cannot be told.
+ */
+int procfs_same_root(pid_t pid);
+
 /* Whether PID exists and is not a zombie. */
 int procfs_alive(pid_t pid);
 
