@@ -3,6 +3,7 @@
 #include <asm/perf_regs.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,19 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 	const char *file = path;
 	int err;
 
+	size_t plen = strlen(path);
+
+	/* a file deleted (upgraded) since it was mapped: the mapping still has it */
+	if (path[0] == '/' && plen > 10 && !strcmp(path + plen - 10, " (deleted)")) {
+		snprintf(host, sizeof(host), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, start,
+			 start + len);
+		file = host;
+		if (access(host, R_OK)) {
+			host[0] = '\0';
+			file = path;
+		}
 	/* a process in a container or chroot: its files are under its root */
-	if (path[0] == '/' && !procfs_same_root((pid_t)pid)) {
+	} else if (path[0] == '/' && !procfs_same_root((pid_t)pid)) {
 		snprintf(host, sizeof(host), "/proc/%u/root%s", pid, path);
 		file = host;
 		/* mapped before a chroot() we only see now: the path is ours */
