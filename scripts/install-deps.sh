@@ -6,7 +6,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
 	libelf-dev libdw-dev libiberty-dev zlib1g-dev liblzma-dev \
-	libcmocka-dev elfutils binutils xz-utils time linux-perf perl procps >/dev/null
+	libcmocka-dev elfutils binutils xz-utils time debuginfod linux-perf perl procps >/dev/null
 # Language toolchains for the symbolizer's end-to-end tests: use the ones
 # the machine has, else Debian's.
 command -v rustc >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends rustc >/dev/null
