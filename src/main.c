@@ -363,6 +363,7 @@ static int cmd_report(int argc, char **argv)
 	struct report_stats st;
 	struct buf debug_path;
 	const char *output = NULL, *bad;
+	char tmp_out[4200];
 	uint32_t *pids = NULL, *tids = NULL;
 	int c, err, stats = 0, rc = EXIT_OK;
 
@@ -428,16 +429,26 @@ static int cmd_report(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	o.debug_path = debug_path.len ? debug_path.data : NULL;
-	if (output && access(o.input, R_OK) == 0) {
-		o.out = fopen(output, "we");
+	if (output) {
+		/* written aside and renamed: a failed report leaves OUT as it was */
+		if (snprintf(tmp_out, sizeof(tmp_out), "%s.tmp%d", output, (int)getpid()) >=
+		    (int)sizeof(tmp_out))
+			return usage_error("output path too long: '%s'", output);
+		o.out = fopen(tmp_out, "we");
 		if (!o.out) {
 			fprintf(stderr, "cprof: cannot write '%s': %s\n", output, strerror(errno));
 			return EXIT_FAILURE_RUNTIME;
 		}
 	}
 	err = report_run(&o, &st, stats ? stderr : NULL, stderr);
-	if (o.out != stdout && fclose(o.out) && !err)
-		err = -errno;
+	if (o.out != stdout) {
+		if (fclose(o.out) && !err)
+			err = -errno;
+		if (!err && rename(tmp_out, output) < 0)
+			err = -errno;
+		if (err)
+			unlink(tmp_out);
+	}
 	if (err == -EPROTO) {
 		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", o.input);
 		rc = EXIT_DATA;
@@ -463,6 +474,9 @@ static int cmd_report(int argc, char **argv)
 		if (st.lost)
 			fprintf(stderr, "cprof: warning: %llu samples were lost while recording\n",
 				(unsigned long long)st.lost);
+		if (!st.samples)
+			fprintf(stderr, "cprof: warning: '%s' holds no samples (was the target idle?)\n",
+				o.input);
 	}
 	free(pids);
 	free(tids);
