@@ -142,10 +142,9 @@ static void report_usage(FILE *f)
 		"\n" EXIT_CODES);
 }
 
-/* Parse "1,2,3" into a fresh array; returns the bad token on failure. */
-static const char *parse_id_list(const char *arg, uint32_t **out, size_t *n)
+/* Parse "1,2,3" into a fresh array; NULL, or the bad token (in BAD) on failure. */
+static const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[64])
 {
-	static char bad[64];
 	char *copy = strdup(arg), *tok, *save = NULL;
 	uint32_t *ids = NULL;
 	size_t k = 0;
@@ -157,7 +156,7 @@ static const char *parse_id_list(const char *arg, uint32_t **out, size_t *n)
 		uint32_t *more;
 
 		if (parse_u64(tok, 1, 4194304, &v)) {
-			snprintf(bad, sizeof(bad), "%s", tok);
+			snprintf(bad, 64, "%s", tok);
 			free(copy);
 			free(ids);
 			return bad;
@@ -255,7 +254,7 @@ static int cmd_record(int argc, char **argv)
 	struct sigaction sa;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
-	char *cmdline, size[32];
+	char *cmdline, size[32], badbuf[64];
 	const char *bad;
 	uint64_t v;
 	int c, err, rc;
@@ -265,7 +264,7 @@ static int cmd_record(int argc, char **argv)
 		case 'p':
 			free(pids);
 			pids = NULL;
-			bad = parse_id_list(optarg, &pids, &npids);
+			bad = parse_id_list(optarg, &pids, &npids, badbuf);
 			if (bad)
 				return usage_error("invalid PID '%s'", bad);
 			break;
@@ -363,7 +362,7 @@ static int cmd_report(int argc, char **argv)
 	struct report_stats st;
 	struct buf debug_path;
 	const char *output = NULL, *bad;
-	char tmp_out[4200];
+	char tmp_out[4200], badbuf[64];
 	uint32_t *pids = NULL, *tids = NULL;
 	int c, err, stats = 0, rc = EXIT_OK;
 
@@ -384,14 +383,14 @@ static int cmd_report(int argc, char **argv)
 			break;
 		case OPT_PID:
 			free(pids);
-			bad = parse_id_list(optarg, &pids, &o.npids);
+			bad = parse_id_list(optarg, &pids, &o.npids, badbuf);
 			if (bad)
 				return usage_error("invalid PID '%s'", bad);
 			o.pids = pids;
 			break;
 		case OPT_TID:
 			free(tids);
-			bad = parse_id_list(optarg, &tids, &o.ntids);
+			bad = parse_id_list(optarg, &tids, &o.ntids, badbuf);
 			if (bad)
 				return usage_error("invalid TID '%s'", bad);
 			o.tids = tids;
