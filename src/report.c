@@ -55,7 +55,7 @@ struct reporter {
 	struct addrsyms *ksyms;
 	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
 	char vdso_path[64];
-	struct buf line, name;
+	struct buf line;
 };
 
 static int proc_get(struct reporter *r, uint32_t pid, struct proc **out, uint64_t *idx)
@@ -618,7 +618,6 @@ int report_run(const struct report_opts *opts, struct report_stats *stats, FILE 
 
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&r.line);
-	buf_init(&r.name);
 	err = df_reader_new(opts->input, &in);
 	if (err)
 		goto out;
@@ -671,6 +670,5 @@ out:
 	free(r.procs);
 	free(r.trunc);
 	buf_release(&r.line);
-	buf_release(&r.name);
 	return err;
 }
