@@ -54,8 +54,13 @@ struct unwinder {
 	const struct unwind_input *cur;
 	uint64_t *ips;
 	size_t max, n;
-	int beyond_stack;        /* a read fell above the copied stack */
-	int bad_read;            /* a read fell below it or nowhere */
+	/*
+	 * Frames delivered when a read last fell above the copied stack, or
+	 * below it or nowhere (SIZE_MAX: none). Such a read ends the walk only
+	 * if no frame came after it: reads of popped slots in an epilogue fail
+	 * harmlessly.
+	 */
+	size_t beyond_at, bad_at;
 };
 
 static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
@@ -89,9 +94,9 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 	}
 	/* just above the copy is where a deeper stack would continue */
 	if (addr >= sp && addr < sp + (64ULL << 20))
-		u->beyond_stack = 1;
+		u->beyond_at = u->n;
 	else
-		u->bad_read = 1;
+		u->bad_at = u->n;
 	return false;
 }
 
@@ -346,8 +351,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	u->ips = ips;
 	u->max = max;
 	u->n = 0;
-	u->beyond_stack = 0;
-	u->bad_read = 0;
+	u->beyond_at = SIZE_MAX;
+	u->bad_at = SIZE_MAX;
 	rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
 	u->cur = NULL;
 	*n = u->n;
@@ -357,13 +362,14 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	}
 	/*
 	 * libdw ends a walk quietly (rc 0) when a read fails, so our own
-	 * bookkeeping of the reads tells a truncated stack from a whole one.
+	 * bookkeeping of the reads tells a truncated stack from a whole one:
+	 * a failed read right before the walk ended.
 	 */
 	if (u->n >= max)
 		*why = DF_TRUNC_DEPTH;
-	else if (u->beyond_stack)
+	else if (u->beyond_at == u->n)
 		*why = DF_TRUNC_STACK_COPY;
-	else if (u->bad_read)
+	else if (u->bad_at == u->n)
 		*why = DF_TRUNC_BAD_READ;
 	else if (rc == 0)
 		*why = DF_TRUNC_NONE;
