@@ -706,6 +706,24 @@ static int record_loop(struct recorder *r)
 	return err;
 }
 
+/*
+ * Pages per CPU ring. A DWARF sample carries the whole stack copy, so its
+ * ring must hold a few hundred of them to ride out a stall of the
+ * recorder (a first look at a big binary); 32 MiB is shared among the
+ * CPUs, each ring between 512 KiB and 8 MiB.
+ */
+static size_t ring_pages(const struct record_opts *o)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	size_t pages = 128;
+
+	if (o->mode != CALLGRAPH_DWARF)
+		return pages;
+	while (pages < 2048 && (pages * 2) * 4096 * (size_t)(ncpus > 0 ? ncpus : 1) <= (32u << 20))
+		pages *= 2;
+	return pages;
+}
+
 static int recorder_init(struct recorder *r)
 {
 	const struct record_opts *o = r->opts;
@@ -716,7 +734,7 @@ static int recorder_init(struct recorder *r)
 		.kernel = o->kernel,
 		.start_disabled = o->argv != NULL,
 		.enable_on_exec = o->argv != NULL,
-		.ring_pages = o->mode == CALLGRAPH_DWARF ? 1024 : 128,
+		.ring_pages = ring_pages(o),
 	};
 	int err;
 

@@ -190,9 +190,16 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 		}
 		opened++;
 		if (r->fd < 0) {
-			err = ring_init(r, fd, s->cfg.ring_pages);
-			if (err)
+			size_t pages = s->cfg.ring_pages;
+
+			/* an unprivileged user may lock only so much: halve until it fits */
+			while ((err = ring_init(r, fd, pages)) && (err == -EPERM || err == -ENOMEM) &&
+			       pages > 16)
+				pages /= 2;
+			if (err) {
+				err = -ENOBUFS;
 				break;
+			}
 			s->pfds[cpu].fd = fd;
 			s->pfds[cpu].events = POLLIN;
 		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
@@ -354,6 +361,9 @@ const char *sampler_strerror(int err)
 	case ENOENT:
 	case EOPNOTSUPP:
 		return "the cpu-clock software event is not supported by this kernel";
+	case ENOBUFS:
+		return "cannot map a ring buffer: raise the locked-memory limit ('ulimit -l') "
+		       "or kernel.perf_event_mlock_kb";
 	case EMFILE:
 	case ENFILE:
 		return "too many open files: raise the limit with 'ulimit -n'";

@@ -63,6 +63,22 @@ struct unwinder {
 	size_t beyond_at, bad_at;
 };
 
+/*
+ * Separate debug files are not looked for while recording: loading and
+ * inflating a libc6-dbg's DWARF (or asking debuginfod) would stall the
+ * recorder while the rings fill. The binaries' own .eh_frame and
+ * .debug_frame suffice; what they miss ends the stack honestly.
+ */
+static int no_separate_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+				 Dwarf_Addr base, const char *file_name,
+				 const char *debuglink_file, GElf_Word debuglink_crc,
+				 char **debuginfo_file_name)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
+	(void)debuglink_file, (void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
 static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
 	struct unwinder *u = arg;
@@ -127,7 +143,7 @@ int unwinder_new(struct unwinder **out)
 	if (!u)
 		return -ENOMEM;
 	u->callbacks.find_elf = dwfl_build_id_find_elf;
-	u->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	u->callbacks.find_debuginfo = no_separate_debuginfo;
 	u->callbacks.section_address = dwfl_offline_section_address;
 	u->thread_callbacks.next_thread = cb_next_thread;
 	u->thread_callbacks.get_thread = cb_get_thread;

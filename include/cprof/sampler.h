@@ -27,7 +27,8 @@ struct sampler_config {
 	int kernel;              /* keep kernel call chains */
 	int start_disabled;      /* open disabled; sampler_enable() or exec starts */
 	int enable_on_exec;      /* for a launched command */
-	size_t ring_pages;       /* data pages per CPU ring, power of two */
+	size_t ring_pages;       /* data pages per CPU ring, power of two (fewer
+				  * if the locked-memory limit says so) */
 };
 
 struct sampler;
@@ -39,7 +40,8 @@ void sampler_free(struct sampler *s);
 /*
  * Open events for thread TID (and, through inherit, its future children).
  * Returns 0, -ESRCH when the thread is gone, or the perf_event_open errno
- * (-EACCES/-EPERM: not allowed; -ENOENT/-EOPNOTSUPP: event unsupported).
+ * (-EACCES/-EPERM: not allowed; -ENOENT/-EOPNOTSUPP: event unsupported),
+ * or -ENOBUFS when not even a small ring buffer could be mapped.
  */
 int sampler_add_thread(struct sampler *s, pid_t tid);
 
