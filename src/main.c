@@ -95,7 +95,7 @@ static void record_usage(FILE *f)
 		"                           with the binaries' CFI, no frame pointers needed;\n"
 		"                           fp: the kernel's frame-pointer call chains\n"
 		"      --stack-size BYTES   user stack copied per sample in dwarf mode\n"
-		"                           (default 32768, at most 65528)\n"
+		"                           (default 24576, at most 65528)\n"
 		"  -k, --kernel             keep kernel frames\n"
 		"  -h, --help               show this help\n"
 		"\n"
@@ -247,7 +247,8 @@ static int cmd_record(int argc, char **argv)
 		.freq = 99,
 		.output = "cprof.data",
 		.mode = CALLGRAPH_DWARF,
-		.stack_size = 32768,
+		/* holds a 300-deep recursion of 64-byte frames, with room (docs/performance.md) */
+		.stack_size = 24576,
 		.stop = &stop_flag,
 	};
 	struct record_result res;

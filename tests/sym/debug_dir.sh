@@ -1,6 +1,7 @@
 #!/bin/bash
 # A stripped binary whose debug file sits in a .build-id tree given with
-# --debug-dir is named as well as the unstripped one.
+# --debug-dir, or is named by its .gnu_debuglink, is named as well as the
+# unstripped one.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -21,6 +22,15 @@ report_ok "$T/stripped.data" "$T/stripped.folded" --debug-dir "$T/debug"
 want=$(chain_re main 'stripped_middle[.a-z0-9]*' 'stripped_leaf[.a-z0-9]*')
 assert_between "unstripped: share in main;stripped_middle;stripped_leaf" "$(share "$T/full.folded" "$want")" 90 100
 assert_between "stripped + --debug-dir: same share" "$(share "$T/stripped.folded" "$want")" 90 100
+
+# .gnu_debuglink: the debug file named by the binary, beside it in .debug/
+mkdir -p "$T/linked/.debug"
+objcopy --only-keep-debug "$T/full" "$T/linked/.debug/linked.debug"
+strip --strip-all -o "$T/linked/linked" "$T/full"
+objcopy --add-gnu-debuglink="$T/linked/.debug/linked.debug" "$T/linked/linked"
+record_ok -F 999 -o "$T/linked.data" -- "$T/linked/linked" 1.5
+report_ok "$T/linked.data" "$T/linked.folded"
+assert_between "stripped + .gnu_debuglink: same share" "$(share "$T/linked.folded" "$want")" 90 100
 
 report_ok "$T/stripped.data" "$T/nodebug.folded"
 assert_not_contains "$T/nodebug.folded" stripped_leaf "static function names without the debug file"
