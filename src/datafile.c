@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cprof/util.h"
@@ -76,7 +77,7 @@ static uint64_t get_u64(struct dec *d)
 
 static const char *get_str(struct dec *d)
 {
-	const unsigned char *nul = memchr(d->p, '\0', d->end - d->p);
+	const unsigned char *nul = d->p < d->end ? memchr(d->p, '\0', d->end - d->p) : NULL;
 	const char *s = (const char *)d->p;
 
 	if (!nul) {
@@ -206,12 +207,14 @@ int df_writer_new(const char *path, struct df_writer **out)
 	char old[4096];
 	unsigned char hdr[HEADER_SIZE] = DATAFILE_MAGIC;
 	uint32_t v = DATAFILE_VERSION, hs = HEADER_SIZE;
+	struct stat st;
 	int err, had_old;
 
 	if ((err = old_name(path, old, sizeof(old))))
 		return err;
-	had_old = rename(path, old) == 0;
-	if (!had_old && errno != ENOENT)
+	/* only a regular file is kept as PATH.old: never a device or a link */
+	had_old = !lstat(path, &st) && S_ISREG(st.st_mode) && rename(path, old) == 0;
+	if (!had_old && !lstat(path, &st) && S_ISREG(st.st_mode))
 		return -errno;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -220,7 +223,8 @@ int df_writer_new(const char *path, struct df_writer **out)
 	buf_init(&w->rec);
 	w->had_old = had_old;
 	w->path = strdup(path);
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* 0600 as perf.data: it holds command lines, paths and JIT symbols */
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (w->fd < 0 || !w->path) {
 		err = w->fd < 0 ? -errno : -ENOMEM;
 		df_writer_discard(w);
@@ -246,8 +250,11 @@ void df_writer_discard(struct df_writer *w)
 	if (!w)
 		return;
 	if (w->fd >= 0) {
+		struct stat st;
+
+		if (!fstat(w->fd, &st) && S_ISREG(st.st_mode))
+			unlink(w->path);
 		close(w->fd);
-		unlink(w->path);
 	}
 	if (w->had_old && !old_name(w->path, old, sizeof(old)))
 		rename(old, w->path);
@@ -317,6 +324,7 @@ int df_writer_free(struct df_writer *w)
 
 struct df_reader {
 	FILE *f;
+	uint64_t skipped;        /* complete records that did not decode */
 	unsigned char *rec;
 	size_t cap;
 };
@@ -479,8 +487,17 @@ int df_read(struct df_reader *r, struct df_record *rec)
 		err = decode(&d, rec);
 		if (err == -ENOENT)
 			continue; /* a record type from a newer cprof: skip it */
+		if (err == -EBADMSG) {
+			r->skipped++; /* whole but malformed: its size lets us go on */
+			continue;
+		}
 		return err ? err : 1;
 	}
+}
+
+uint64_t df_reader_skipped(const struct df_reader *r)
+{
+	return r->skipped;
 }
 
 void df_reader_free(struct df_reader *r)

@@ -479,6 +479,9 @@ static int cmd_report(int argc, char **argv)
 		if (st.lost)
 			fprintf(stderr, "cprof: warning: %llu samples were lost while recording\n",
 				(unsigned long long)st.lost);
+		if (st.skipped)
+			fprintf(stderr, "cprof: warning: '%s' is damaged: %llu records could not be "
+				"read and were passed over\n", o.input, (unsigned long long)st.skipped);
 		if (!st.samples)
 			fprintf(stderr, "cprof: warning: '%s' holds no samples (was the target idle?)\n",
 				o.input);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,9 +44,11 @@ struct recorder {
 	struct pairmap *targets;     /* pid -> 1 while alive */
 	struct pairmap *forked;      /* tid -> 1, threads announced by FORK */
 	struct pairmap *exited;      /* pid -> 1, processes to forget after a drain */
+	struct pairmap *direct;      /* tid -> 1, threads we opened events for */
 	struct strtab *paths;        /* build-id cache, by path */
 	struct build_id *ids;
 	uint32_t nids;
+	size_t capids;
 	pid_t child;
 	int child_done;
 	int vdso_fd;
@@ -90,15 +93,9 @@ static const struct build_id *file_build_id(struct recorder *r, const char *path
 		return NULL;
 	if (idx < r->nids)
 		return &r->ids[idx];
-	if (idx % 64 == 0) {
-		struct build_id *ids = realloc(r->ids, (idx + 64) * sizeof(*ids));
-
-		if (!ids)
-			return NULL;
-		r->ids = ids;
-	}
-	memset(&r->ids[idx], 0, sizeof(r->ids[idx]));
-	r->nids = idx + 1;
+	if (array_reserve(&r->ids, &r->capids, (size_t)idx + 1, sizeof(*r->ids)))
+		return NULL;
+	r->nids = idx + 1; /* ids between are zero: "no build-id" */
 	if (path[0] == '/' && !elffile_open(path, &ef)) {
 		len = elffile_build_id(ef, &id);
 		if (len <= DF_BUILD_ID_MAX) {
@@ -251,8 +248,19 @@ static int on_event(const struct event *ev, void *arg)
 					     .tid = ev->task.tid, .ptid = ev->task.ptid,
 					     .time = ev->task.time };
 		if (ev->type == PERF_RECORD_FORK) {
+			uint64_t direct;
+
 			if (!pairmap_slot(r->forked, ev->task.tid, 0, 1))
 				return -ENOMEM;
+			/*
+			 * Born after its creator's events were opened, yet seen by
+			 * our /proc scan: it inherited events and got its own.
+			 * Keep the inherited ones, or it is sampled twice.
+			 */
+			if (pairmap_get(r->direct, ev->task.tid, 0, &direct) && direct) {
+				sampler_remove_thread(r->sampler, (pid_t)ev->task.tid);
+				pairmap_put(r->direct, ev->task.tid, 0, 0);
+			}
 			err = note_thread(r, ev->task.pid, ev->task.tid);
 			if (err)
 				return err;
@@ -291,9 +299,8 @@ static int drain(struct recorder *r)
 		return err;
 	while (pairmap_next(r->exited, &pos, &pid, &zero, &v))
 		unwinder_forget(r->unwinder, (pid_t)pid);
-	pairmap_free(r->exited);
-	r->exited = NULL;
-	return err ? err : pairmap_new(&r->exited);
+	pairmap_clear(r->exited);
+	return err;
 }
 
 /* ---- attaching to running processes ---- */
@@ -321,12 +328,13 @@ static int attach_task(pid_t tid, void *arg)
 		return 0; /* it exited meanwhile */
 	if (err)
 		return fail(r, STAGE_PERF, tid, err);
+	if ((err = note_thread(r, a->pid, tid)) || (err = pairmap_put(r->direct, tid, 0, 1)))
+		return err;
 	if (procfs_read_comm(a->pid, tid, comm, sizeof(comm)))
 		return 0;
 	rec.comm = (struct df_comm){ .pid = a->pid, .tid = tid, .comm = comm,
 				     .time = now_ns(CLOCK_MONOTONIC) };
-	err = note_thread(r, a->pid, tid);
-	return err ? err : df_write(r->out, &rec);
+	return df_write(r->out, &rec);
 }
 
 static int attach_map(const struct proc_map *m, void *arg)
@@ -570,6 +578,33 @@ static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
 	return err;
 }
 
+/*
+ * Open a perf map only if it is a regular file, not a link, owned by us,
+ * root or the target: /tmp is anyone's, and a FIFO or a link to a secret
+ * must neither hang the recording nor end up in the data file.
+ */
+static FILE *open_perfmap(const char *path, pid_t pid)
+{
+	char proc[32];
+	struct stat st, target;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    !(st.st_uid == 0 || st.st_uid == geteuid() ||
+	      (!stat(proc, &target) && st.st_uid == target.st_uid))) {
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* JIT symbol files, read through the process's root (containers) while it lives. */
 static int capture_perfmaps(struct recorder *r)
 {
@@ -583,10 +618,10 @@ static int capture_perfmaps(struct recorder *r)
 
 		snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)pid,
 			 (int)ns_pid((pid_t)pid));
-		f = fopen(path, "re");
+		f = open_perfmap(path, (pid_t)pid);
 		if (!f) {
 			snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
-			f = fopen(path, "re");
+			f = open_perfmap(path, (pid_t)pid);
 		}
 		if (!f)
 			continue;
@@ -741,6 +776,7 @@ static int recorder_init(struct recorder *r)
 	if ((err = stacktab_new(&r->stacks)) || (err = pairmap_new(&r->tids)) ||
 	    (err = pairmap_new(&r->pids)) || (err = pairmap_new(&r->targets)) ||
 	    (err = pairmap_new(&r->forked)) || (err = pairmap_new(&r->exited)) ||
+	    (err = pairmap_new(&r->direct)) ||
 	    (err = strtab_new(&r->paths)))
 		return err;
 	if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
@@ -765,6 +801,7 @@ static void recorder_release(struct recorder *r)
 	pairmap_free(r->targets);
 	pairmap_free(r->forked);
 	pairmap_free(r->exited);
+	pairmap_free(r->direct);
 	strtab_free(r->paths);
 	free(r->ids);
 	if (r->vdso_fd >= 0)

@@ -53,6 +53,8 @@ struct reporter {
 	struct pairmap *warned;  /* mod -> 1 */
 	struct folder *folder;
 	struct addrsyms *ksyms;
+	uint8_t *kernel;         /* scratch: which frames of a chain are the kernel's */
+	size_t capkernel;
 	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
 	char vdso_path[64];
 	struct buf line;
@@ -309,11 +311,14 @@ static int put_user_frame(struct reporter *r, const struct proc *p, uint64_t ip,
 /* Name the frames of CHAIN (leaf first, with perf context markers), root first into r->line. */
 static int resolve_chain(struct reporter *r, const struct proc *p, const uint64_t *chain, size_t n)
 {
-	uint8_t kernel[n ? n : 1];
 	uint64_t ctx = PERF_CONTEXT_USER;
+	uint8_t *kernel;
 	size_t i;
 	int err = 0;
 
+	if (array_reserve(&r->kernel, &r->capkernel, n, 1))
+		return -ENOMEM;
+	kernel = r->kernel;
 	for (i = 0; i < n; i++) {
 		if (chain[i] >= PERF_CONTEXT_MAX)
 			ctx = chain[i];
@@ -360,7 +365,7 @@ static int prefix_id(struct reporter *r, const struct df_sample *s, uint32_t *id
 	else
 		snprintf(comm, sizeof(comm), ":%u", s->tid);
 	for (c = comm; *c; c++)
-		if (*c == ' ' || *c == ';')
+		if (*c == ' ' || *c == ';' || *c == '\n' || *c == '\r' || *c == '\t')
 			*c = '_';
 	if (r->opts->group == GROUP_TID)
 		snprintf(buf, sizeof(buf), "%s-%u/%u", comm, s->pid, s->tid);
@@ -441,7 +446,12 @@ static int on_sample(struct reporter *r, const struct df_sample *s)
 
 static int on_stack(struct reporter *r, const struct df_stack *st)
 {
-	int err = stacktab_insert(r->stacks, st->id, st->ips, st->n);
+	int err;
+
+	/* ids are dense and in order: anything else is a damaged file */
+	if (st->id != stacktab_count(r->stacks))
+		return -EBADMSG;
+	err = stacktab_insert(r->stacks, st->id, st->ips, st->n);
 
 	if (err)
 		return err == -EEXIST ? -EBADMSG : err;
@@ -641,6 +651,7 @@ int report_run(const struct report_opts *opts, struct report_stats *stats, FILE 
 		stats->cut_short = 1;
 		err = 0;
 	}
+	stats->skipped = df_reader_skipped(in);
 	if (err)
 		goto out;
 	err = folder_write(r.folder, opts->out);
@@ -665,6 +676,7 @@ out:
 		addrsyms_free(r.procs[i].jit);
 	}
 	addrsyms_free(r.ksyms);
+	free(r.kernel);
 	if (r.vdso_fd >= 0)
 		close(r.vdso_fd);
 	free(r.procs);

@@ -11,7 +11,7 @@ int ring_init(struct ring *r, int fd, size_t data_pages)
 	long page = sysconf(_SC_PAGESIZE);
 
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
+	r->fd = -1; /* set once the ring is mapped */
 	r->map_size = (data_pages + 1) * page;
 	r->base = mmap(NULL, r->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (r->base == MAP_FAILED) {
@@ -26,6 +26,7 @@ int ring_init(struct ring *r, int fd, size_t data_pages)
 		r->base = NULL;
 		return -ENOMEM;
 	}
+	r->fd = fd;
 	return 0;
 }
 

@@ -20,8 +20,10 @@ struct sampler {
 	int ncpus;
 	struct ring *rings;      /* per CPU; fd -1 until the first event there */
 	int *fds;                /* every event fd */
+	pid_t *fd_tids;          /* the thread each was opened for (0: removed) */
 	size_t nfds, capfds;
 	struct pollfd *pfds;
+	unsigned char *hup;      /* per CPU: its polled event has hung up */
 	unsigned nthreads;
 	uint64_t lost;
 	/* non-sample records of one drain, copied to be put in time order */
@@ -104,7 +106,8 @@ int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 		s->ncpus = 1;
 	s->rings = calloc(s->ncpus, sizeof(*s->rings));
 	s->pfds = calloc(s->ncpus, sizeof(*s->pfds));
-	if (!s->rings || !s->pfds)
+	s->hup = calloc(s->ncpus, 1);
+	if (!s->rings || !s->pfds || !s->hup)
 		goto fail;
 	for (i = 0; i < s->ncpus; i++)
 		s->rings[i].fd = -1;
@@ -126,10 +129,12 @@ void sampler_free(struct sampler *s)
 	for (i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	free(s->fds);
+	free(s->fd_tids);
 	buf_release(&s->side);
 	free(s->pending);
 	free(s->rings);
 	free(s->pfds);
+	free(s->hup);
 	free(s);
 }
 
@@ -140,12 +145,53 @@ static int perf_open(struct perf_event_attr *a, pid_t tid, int cpu)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-static int remember_fd(struct sampler *s, int fd)
+static int remember_fd(struct sampler *s, int fd, pid_t tid)
 {
-	if (array_reserve(&s->fds, &s->capfds, s->nfds + 1, sizeof(*s->fds)))
+	size_t cap = s->capfds;
+
+	if (array_reserve(&s->fds, &s->capfds, s->nfds + 1, sizeof(*s->fds)) ||
+	    array_reserve(&s->fd_tids, &cap, s->nfds + 1, sizeof(*s->fd_tids)))
 		return -ENOMEM;
-	s->fds[s->nfds++] = fd;
+	s->fds[s->nfds] = fd;
+	s->fd_tids[s->nfds++] = tid;
 	return 0;
+}
+
+static int ring_owner(const struct sampler *s, int fd)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < s->ncpus; cpu++)
+		if (s->rings[cpu].fd == fd)
+			return 1;
+	return 0;
+}
+
+int sampler_remove_thread(struct sampler *s, pid_t tid)
+{
+	size_t i = 0;
+	int found = 0;
+
+	while (i < s->nfds) {
+		if (s->fd_tids[i] != tid) {
+			i++;
+			continue;
+		}
+		found = 1;
+		/* disabling stops the event and the events its children inherited */
+		ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+		if (ring_owner(s, s->fds[i])) {
+			s->fd_tids[i++] = 0; /* its ring lives on for the other events */
+			continue;
+		}
+		close(s->fds[i]);
+		s->fds[i] = s->fds[s->nfds - 1];
+		s->fd_tids[i] = s->fd_tids[s->nfds - 1];
+		s->nfds--;
+	}
+	if (found && s->nthreads)
+		s->nthreads--;
+	return found ? 0 : -ENOENT;
 }
 
 /* Open on one CPU, relaxing attr bits older or stricter kernels refuse. */
@@ -183,7 +229,7 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 			err = fd;
 			break;
 		}
-		err = remember_fd(s, fd);
+		err = remember_fd(s, fd, tid);
 		if (err) {
 			close(fd);
 			break;
@@ -234,14 +280,34 @@ int sampler_disable(struct sampler *s)
 
 int sampler_poll(struct sampler *s, int timeout_ms)
 {
-	int i, n = 0;
 	struct pollfd pfds[s->ncpus];
+	int i, n = 0, ready;
 
+	/*
+	 * A ring is polled through its first event; once that event's task
+	 * has exited it reports POLLHUP for ever, though other tasks' samples
+	 * still arrive: stop polling it (the caller drains every ring at each
+	 * timeout anyway) rather than spin.
+	 */
 	for (i = 0; i < s->ncpus; i++)
-		if (s->rings[i].fd >= 0)
+		if (s->rings[i].fd >= 0 && !s->hup[i])
 			pfds[n++] = s->pfds[i];
-	n = poll(pfds, n, timeout_ms);
-	return n < 0 ? -errno : n;
+	if (!n) {
+		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+
+		return nanosleep(&ts, NULL) ? -errno : 0;
+	}
+	ready = poll(pfds, n, timeout_ms);
+	if (ready < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (!(pfds[i].revents & (POLLHUP | POLLERR)))
+			continue;
+		for (int cpu = 0; cpu < s->ncpus; cpu++)
+			if (s->pfds[cpu].fd == pfds[i].fd)
+				s->hup[cpu] = 1;
+	}
+	return ready;
 }
 
 static int by_time(const void *a, const void *b)

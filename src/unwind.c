@@ -104,12 +104,14 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 	uint64_t sp = u->cur->regs[PERF_REG_X86_SP];
 
 	(void)dwfl;
-	if (addr >= sp && addr + sizeof(*result) <= sp + u->cur->stack_size) {
+	/* careful arithmetic: addr may be anything, -1 included (a garbage rbp) */
+	if (addr >= sp && addr - sp <= u->cur->stack_size &&
+	    u->cur->stack_size - (addr - sp) >= sizeof(*result)) {
 		memcpy(result, u->cur->stack + (addr - sp), sizeof(*result));
 		return true;
 	}
 	/* just above the copy is where a deeper stack would continue */
-	if (addr >= sp && addr < sp + (64ULL << 20))
+	if (addr >= sp && addr - sp < (64ULL << 20))
 		u->beyond_at = u->n;
 	else
 		u->bad_at = u->n;
@@ -244,7 +246,7 @@ int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 	if (!p)
 		return -ENOMEM;
 	/* a mapping over an old one (dlclose + dlopen): start the session afresh */
-	for (size_t i = 0; i < p->reported; i++) {
+	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct umap *o = &p->maps[i];
 
 		if (o->start < start + len && start < o->start + o->len) {

@@ -366,6 +366,12 @@ int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val)
 	return 0;
 }
 
+void pairmap_clear(struct pairmap *m)
+{
+	memset(m->slots, 0, m->nslots * sizeof(*m->slots));
+	m->count = 0;
+}
+
 size_t pairmap_count(const struct pairmap *m)
 {
 	return m->count;

@@ -143,6 +143,8 @@ int df_reader_new(const char *path, struct df_reader **out);
  * a record (a cut-short recording), or -errno.
  */
 int df_read(struct df_reader *r, struct df_record *rec);
+/* Complete records skipped because they did not decode (a damaged file). */
+uint64_t df_reader_skipped(const struct df_reader *r);
 void df_reader_free(struct df_reader *r);
 
 #endif

@@ -34,6 +34,7 @@ struct report_stats {
 	uint32_t stack_size;     /* bytes copied per sample; 0: frame pointers */
 	int finished;            /* the recording has its FINISH record */
 	int cut_short;           /* the file ends inside a record */
+	uint64_t skipped;        /* damaged records passed over */
 };
 
 /*

@@ -45,6 +45,14 @@ void sampler_free(struct sampler *s);
  */
 int sampler_add_thread(struct sampler *s, pid_t tid);
 
+/*
+ * Stop sampling TID through the events opened for it by
+ * sampler_add_thread(), and through what its children inherited from
+ * them (for a thread found to be sampled by inheritance already).
+ * Returns 0 or -ENOENT if none were opened for it.
+ */
+int sampler_remove_thread(struct sampler *s, pid_t tid);
+
 /* Start counting on every event opened so far (not needed with enable_on_exec). */
 int sampler_enable(struct sampler *s);
 int sampler_disable(struct sampler *s);

@@ -68,10 +68,12 @@ int pairmap_get(const struct pairmap *m, uint64_t a, uint64_t b, uint64_t *val);
 int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val);
 /*
  * Pointer to the value of (A, B), inserting INIT if absent; NULL on
- * ENOMEM. Valid until the next insertion.
+ * ENOMEM. Valid until the next pairmap_slot() or pairmap_put() call.
  */
 uint64_t *pairmap_slot(struct pairmap *m, uint64_t a, uint64_t b, uint64_t init);
 size_t pairmap_count(const struct pairmap *m);
+/* Remove every entry (the table keeps its size). */
+void pairmap_clear(struct pairmap *m);
 /* Iterate: start with *POS = 0; returns 0 at the end. */
 int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b, uint64_t *val);
 
