@@ -354,26 +354,30 @@ static int attach(struct recorder *r)
 	size_t i;
 	int err;
 
-	/* the mappings first, so the earliest samples find them */
+	/*
+	 * Events first, then the mappings: a library mapped in between shows
+	 * in /proc and as an MMAP2 record (the same mapping twice is
+	 * harmless), none is missed. Samples are read only after this.
+	 */
 	for (i = 0; i < r->opts->npids; i++) {
 		struct attach_ctx a = { r, r->opts->pids[i], 0, 0 };
 
 		if (!procfs_alive(a.pid))
 			return fail(r, STAGE_TARGET, a.pid, -ESRCH);
-		err = procfs_for_each_map(a.pid, attach_map, &a);
+		if (!pairmap_slot(r->targets, a.pid, 0, 1))
+			return -ENOMEM;
+		err = procfs_for_each_task(a.pid, attach_task, &a);
 		if (err == -ESRCH)
 			return fail(r, STAGE_TARGET, a.pid, err);
 		if (err == -EACCES || err == -EPERM)
 			return fail(r, STAGE_PROC, a.pid, err);
 		if (err)
 			return err;
-		if (!pairmap_slot(r->targets, a.pid, 0, 1))
-			return -ENOMEM;
 	}
 	for (i = 0; i < r->opts->npids; i++) {
 		struct attach_ctx a = { r, r->opts->pids[i], 0, 0 };
 
-		err = procfs_for_each_task(a.pid, attach_task, &a);
+		err = procfs_for_each_map(a.pid, attach_map, &a);
 		if (err == -ESRCH)
 			return fail(r, STAGE_TARGET, a.pid, err);
 		if (err == -EACCES || err == -EPERM)
