@@ -147,7 +147,8 @@ static void sort_entries(struct addrsyms *t)
 {
 	size_t i, k = 0;
 
-	qsort(t->e, t->n, sizeof(*t->e), by_start);
+	if (t->n)
+		qsort(t->e, t->n, sizeof(*t->e), by_start);
 	for (i = 0; i < t->n; i++) {
 		if (k && t->e[k - 1].start == t->e[i].start)
 			k--;

@@ -322,6 +322,13 @@ int df_writer_free(struct df_writer *w)
 
 /* ---- reader ---- */
 
+/*
+ * The payload is read 4 bytes into an 8-aligned buffer, so that a STACK's
+ * ips (payload offset 12) are 8-aligned and can be handed out in place;
+ * the buffer also exists for an empty payload.
+ */
+#define PAYLOAD_SKEW 4
+
 struct df_reader {
 	FILE *f;
 	uint64_t skipped;        /* complete records that did not decode */
@@ -414,7 +421,7 @@ static int decode(struct dec *d, struct df_record *r)
 		r->stack.n = get_u32(d);
 		if ((size_t)(d->end - d->p) != (size_t)r->stack.n * 8)
 			return -EBADMSG;
-		r->stack.ips = (const uint64_t *)d->p; /* record buffer is 8-aligned */
+		r->stack.ips = (const uint64_t *)d->p; /* 8-aligned: see PAYLOAD_SKEW */
 		d->p = d->end;
 		break;
 	case DF_SAMPLE:
@@ -468,20 +475,20 @@ int df_read(struct df_reader *r, struct df_record *rec)
 		if (n < sizeof(hdr) || hdr[1] < REC_HEADER || hdr[1] > REC_MAX)
 			return -EBADMSG;
 		n = hdr[1] - REC_HEADER;
-		if (n > r->cap) {
-			/* 8-aligned so stack chains can be read in place */
-			unsigned char *p = aligned_alloc(8, (n + 7) & ~(size_t)7);
+		if (n + PAYLOAD_SKEW > r->cap) {
+			size_t cap = (n + PAYLOAD_SKEW + 7) & ~(size_t)7;
+			unsigned char *p = aligned_alloc(8, cap);
 
 			if (!p)
 				return -ENOMEM;
 			free(r->rec);
 			r->rec = p;
-			r->cap = (n + 7) & ~(size_t)7;
+			r->cap = cap;
 		}
-		if (fread(r->rec, 1, n, r->f) != n)
+		if (fread(r->rec + PAYLOAD_SKEW, 1, n, r->f) != n)
 			return ferror(r->f) ? -EIO : -EBADMSG;
-		d.p = r->rec;
-		d.end = r->rec + n;
+		d.p = r->rec + PAYLOAD_SKEW;
+		d.end = d.p + n;
 		d.bad = 0;
 		rec->type = hdr[0];
 		err = decode(&d, rec);

@@ -55,6 +55,9 @@ int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out)
 	if ((err = strtab_new(&s->strs)) || (err = pairmap_new(&s->mod_by_key)) ||
 	    (err = pairmap_new(&s->cache)))
 		goto fail;
+	/* never NULL: a lookup that finds no frame still points into it */
+	if ((err = array_reserve(&s->frames, &s->capframes, 64, sizeof(*s->frames))))
+		goto fail;
 	*out = s;
 	return 0;
 fail:
