@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cprof/record.h"
@@ -435,9 +436,17 @@ static int cmd_report(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	o.debug_path = debug_path.len ? debug_path.data : NULL;
 	if (output) {
-		/* written aside and renamed: a failed report leaves OUT as it was */
-		if (snprintf(tmp_out, sizeof(tmp_out), "%s.tmp%d", output, (int)getpid()) >=
-		    (int)sizeof(tmp_out))
+		struct stat ost;
+
+		/*
+		 * A regular file is written aside and renamed, so a failed report
+		 * leaves it as it was; anything else (/dev/null, a FIFO, a link)
+		 * is written as it is, never replaced.
+		 */
+		if (lstat(output, &ost) == 0 && !S_ISREG(ost.st_mode))
+			snprintf(tmp_out, sizeof(tmp_out), "%s", output);
+		else if (snprintf(tmp_out, sizeof(tmp_out), "%s.tmp%d", output, (int)getpid()) >=
+			 (int)sizeof(tmp_out))
 			return usage_error("output path too long: '%s'", output);
 		o.out = fopen(tmp_out, "we");
 		if (!o.out) {
@@ -449,10 +458,12 @@ static int cmd_report(int argc, char **argv)
 	if (o.out != stdout) {
 		if (fclose(o.out) && !err)
 			err = -errno;
-		if (!err && rename(tmp_out, output) < 0)
-			err = -errno;
-		if (err)
-			unlink(tmp_out);
+		if (strcmp(tmp_out, output)) {
+			if (!err && rename(tmp_out, output) < 0)
+				err = -errno;
+			if (err)
+				unlink(tmp_out);
+		}
 	}
 	if (err == -EPROTO) {
 		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", o.input);

@@ -1,0 +1,32 @@
+#!/bin/bash
+# -o never replaces what is not a regular file: a device (think /dev/null)
+# stays a device, a symbolic link is written through; a regular file that
+# exists is kept as FILE.old by record and replaced only by a report that
+# succeeds.
+. "$(dirname "$0")/lib.sh"
+require_perf
+require_workload split_nofp
+
+mknod "$T/null" c 1 3 2>/dev/null || skip "mknod not permitted here (needs root)"
+record_ok -F 499 -o "$T/d" -- "$WORKDIR/split_nofp" 0.5
+
+cprof_run devrec record -F 99 -d 0.2 -o "$T/null" -- true
+[ -c "$T/null" ] || fail "record -o DEVICE replaced the device"
+[ -e "$T/null.old" ] && fail "record -o DEVICE renamed the device to .old"
+cprof_run devrep report -i "$T/d" -o "$T/null"
+expect_rc 0 devrep "report -o DEVICE"
+[ -c "$T/null" ] || fail "report -o DEVICE replaced the device"
+
+ln -s "$T/target" "$T/link"
+cprof_run linkrep report -i "$T/d" -o "$T/link"
+expect_rc 0 linkrep "report -o LINK"
+[ -L "$T/link" ] && [ -s "$T/target" ] || fail "report -o LINK did not write through the link"
+
+echo keep >"$T/out"
+cprof_run badrep report -i "$T/missing" -o "$T/out"
+expect_rc 3 badrep "report of a missing file"
+assert_eq "output left alone by a failed report" "$(cat "$T/out")" keep
+cp "$T/d" "$T/again"
+record_ok -F 499 -o "$T/again" -- "$WORKDIR/split_nofp" 0.3
+cmp -s "$T/d" "$T/again.old" || fail "record did not keep the previous file as FILE.old"
+pass
