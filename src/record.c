@@ -163,7 +163,8 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 	if (bid_len)
 		memcpy(rec.mmap.build_id, bid, bid_len);
 	if (r->unwinder) {
-		err = unwinder_map(r->unwinder, pid, start, len, pgoff, host[0] ? host : path);
+		/* the file as we can read it: under the process's root, our vDSO copy */
+		err = unwinder_map(r->unwinder, pid, start, len, pgoff, file);
 		if (err == -ENOMEM)
 			return err;
 	}

@@ -10,7 +10,6 @@
 
 #include "cprof/elffile.h"
 #include "cprof/util.h"
-#include "cprof/vdso.h"
 
 /*
  * One libdwfl session per process, its modules reported at their load
@@ -47,8 +46,6 @@ struct unwinder {
 	struct strtab *paths;
 	struct ufile *files;     /* by path id */
 	size_t capfiles;
-	int vdso_fd;             /* our vDSO image, the same as every process's */
-	char vdso_path[64];
 
 	/* the sample being unwound */
 	const struct unwind_input *cur;
@@ -151,14 +148,10 @@ int unwinder_new(struct unwinder **out)
 	u->thread_callbacks.get_thread = cb_get_thread;
 	u->thread_callbacks.memory_read = cb_memory_read;
 	u->thread_callbacks.set_initial_registers = cb_set_initial_registers;
-	u->vdso_fd = -1;
 	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths))) {
 		unwinder_free(u);
 		return err;
 	}
-	/* without it, samples in clock_gettime & co end at their first frame */
-	if (vdso_open(&u->vdso_fd, u->vdso_path, sizeof(u->vdso_path)))
-		u->vdso_path[0] = '\0';
 	*out = u;
 	return 0;
 }
@@ -183,8 +176,6 @@ void unwinder_free(struct unwinder *u)
 		elffile_free(u->files[i].ef);
 	free(u->files);
 	free(u->procs);
-	if (u->vdso_fd >= 0)
-		close(u->vdso_fd);
 	pairmap_free(u->by_pid);
 	strtab_free(u->paths);
 	free(u);
@@ -236,10 +227,8 @@ int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 	struct uproc *p;
 	int err;
 
-	if (!strcmp(path, "[vdso]") && u->vdso_path[0])
-		path = u->vdso_path;
 	if (path[0] != '/' || !strncmp(path, "//anon", 6))
-		return 0; /* anonymous (JIT) code: no file to read CFI from */
+		return 0; /* [vdso] we cannot read, anonymous (JIT) code: no CFI */
 	if ((err = strtab_intern(u->paths, path, strlen(path), &m.path)))
 		return err;
 	p = proc_get(u, pid);

@@ -22,7 +22,11 @@ struct unwinder;
 int unwinder_new(struct unwinder **out);
 void unwinder_free(struct unwinder *u);
 
-/* An executable mapping of PATH appeared in PID. */
+/*
+ * An executable mapping of PATH appeared in PID. PATH is where cprof can
+ * read the file (under /proc/PID/root, a copy of the vDSO...); a path not
+ * starting with '/' names no file, and such frames end the stack.
+ */
 int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 		 uint64_t pgoff, const char *path);
 /* PID was replaced by exec or exited: drop its state. */
