@@ -70,6 +70,7 @@
 #include "cprof/elffile.h"
 #include "cprof/event.h"
 #include "cprof/ring.h"
+#include "cprof/sampler.h"
 #include "cprof/unwind.h"
 #include "cprof/util.h"
 #include "cprof/vdso.h"
@@ -82,16 +83,6 @@ extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip
 #define MAX_FRAMES 512
 #define RING_PAGES 1024          /* 4 MiB: ~100 samples of 32 KiB */
 
-#define USER_REGS_MASK                                                        \
-	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) |               \
-	 (1ULL << PERF_REG_X86_CX) | (1ULL << PERF_REG_X86_DX) |               \
-	 (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |               \
-	 (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) |               \
-	 (1ULL << PERF_REG_X86_IP) | (1ULL << PERF_REG_X86_R8) |               \
-	 (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |              \
-	 (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) |             \
-	 (1ULL << PERF_REG_X86_R13) | (1ULL << PERF_REG_X86_R14) |             \
-	 (1ULL << PERF_REG_X86_R15))
 
 struct options {
 	uint64_t samples;
@@ -204,7 +195,7 @@ static int open_event(const struct options *o, pid_t pid, int on_exec, int *fd)
 	a.sample_freq = o->freq;
 	a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_REGS_USER |
 			PERF_SAMPLE_STACK_USER;
-	a.sample_regs_user = USER_REGS_MASK;
+	a.sample_regs_user = SAMPLER_USER_REGS;
 	a.sample_stack_user = (uint32_t)o->stack_size;
 	a.exclude_kernel = 1;
 	a.exclude_hv = 1;
@@ -273,7 +264,7 @@ static int capture(const struct options *o, struct target *t)
 	struct event_layout layout = {
 		.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_REGS_USER |
 			       PERF_SAMPLE_STACK_USER,
-		.regs_mask = USER_REGS_MASK,
+		.regs_mask = SAMPLER_USER_REGS,
 	};
 	struct ring ring = { .fd = -1 };
 	int fd = -1, go_fd = -1, err, ring_ok = 0;

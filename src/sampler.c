@@ -38,17 +38,6 @@ struct pending {
 	size_t seq;
 };
 
-/* All general-purpose registers the DWARF unwinder may need. */
-#define USER_REGS_MASK                                                        \
-	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) |               \
-	 (1ULL << PERF_REG_X86_CX) | (1ULL << PERF_REG_X86_DX) |               \
-	 (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |               \
-	 (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) |               \
-	 (1ULL << PERF_REG_X86_IP) | (1ULL << PERF_REG_X86_R8) |               \
-	 (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |              \
-	 (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) |             \
-	 (1ULL << PERF_REG_X86_R13) | (1ULL << PERF_REG_X86_R14) |             \
-	 (1ULL << PERF_REG_X86_R15))
 
 static void build_attr(const struct sampler_config *cfg, struct perf_event_attr *a)
 {
@@ -64,7 +53,7 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (cfg->mode == CALLGRAPH_DWARF) {
 		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-		a->sample_regs_user = USER_REGS_MASK;
+		a->sample_regs_user = SAMPLER_USER_REGS;
 		a->sample_stack_user = cfg->stack_size;
 		/* the kernel chain only; user frames come from our unwinder */
 		a->exclude_callchain_user = 1;

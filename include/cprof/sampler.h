@@ -13,7 +13,21 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <asm/perf_regs.h>
+
 #include "cprof/event.h"
+
+/* sample_regs_user of DWARF mode: every general-purpose register the unwinder may need. */
+#define SAMPLER_USER_REGS                                                     \
+	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) |               \
+	 (1ULL << PERF_REG_X86_CX) | (1ULL << PERF_REG_X86_DX) |               \
+	 (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |               \
+	 (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) |               \
+	 (1ULL << PERF_REG_X86_IP) | (1ULL << PERF_REG_X86_R8) |               \
+	 (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |              \
+	 (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) |             \
+	 (1ULL << PERF_REG_X86_R13) | (1ULL << PERF_REG_X86_R14) |             \
+	 (1ULL << PERF_REG_X86_R15))
 
 enum callgraph_mode {
 	CALLGRAPH_FP,            /* kernel frame-pointer call chains */
