@@ -350,6 +350,16 @@ static int attach_map(const struct proc_map *m, void *arg)
 			  m->path, NULL, 0);
 }
 
+/* A /proc walk's error, with the stage that names it for the user. */
+static int proc_error(struct recorder *r, pid_t pid, int err)
+{
+	if (err == -ESRCH)
+		return fail(r, STAGE_TARGET, pid, err);
+	if (err == -EACCES || err == -EPERM)
+		return fail(r, STAGE_PROC, pid, err);
+	return err;
+}
+
 static int attach(struct recorder *r)
 {
 	size_t i;
@@ -367,22 +377,14 @@ static int attach(struct recorder *r)
 			return fail(r, STAGE_TARGET, a.pid, -ESRCH);
 		if (!pairmap_slot(r->targets, a.pid, 0, 1))
 			return -ENOMEM;
-		err = procfs_for_each_task(a.pid, attach_task, &a);
-		if (err == -ESRCH)
-			return fail(r, STAGE_TARGET, a.pid, err);
-		if (err == -EACCES || err == -EPERM)
-			return fail(r, STAGE_PROC, a.pid, err);
+		err = proc_error(r, a.pid, procfs_for_each_task(a.pid, attach_task, &a));
 		if (err)
 			return err;
 	}
 	for (i = 0; i < r->opts->npids; i++) {
 		struct attach_ctx a = { r, r->opts->pids[i], 0, 0 };
 
-		err = procfs_for_each_map(a.pid, attach_map, &a);
-		if (err == -ESRCH)
-			return fail(r, STAGE_TARGET, a.pid, err);
-		if (err == -EACCES || err == -EPERM)
-			return fail(r, STAGE_PROC, a.pid, err);
+		err = proc_error(r, a.pid, procfs_for_each_map(a.pid, attach_map, &a));
 		if (err)
 			return err;
 	}
