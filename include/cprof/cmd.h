@@ -1,0 +1,48 @@
+/*
+ * The command layer: each command (cmd_NAME.c) parses its options, runs the
+ * stages below it, prints the messages and chooses the exit code. main.c
+ * only dispatches through the table of commands.
+ */
+#ifndef CPROF_CMD_H
+#define CPROF_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAILURE_RUNTIME = 1,  /* target vanished, write error, ... */
+	EXIT_USAGE = 2,            /* bad option, bad number */
+	EXIT_DATA = 3,             /* data file missing, unreadable or not cprof's */
+	EXIT_PERM = 4,             /* perf_event_open refused */
+};
+
+#define EXIT_CODES                                                              \
+	"Exit codes:\n"                                                         \
+	"  0  success\n"                                                        \
+	"  1  runtime failure (no such process, command not found, write error)\n" \
+	"  2  usage error (unknown option, bad number)\n"                       \
+	"  3  data file missing, unreadable, or not a cprof data file\n"        \
+	"  4  not allowed: perf_event_open refused (see kernel.perf_event_paranoid)\n" \
+	"     or the target's /proc files unreadable\n"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+	const char *summary;
+};
+
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* "cprof: MESSAGE" and the --help hint on stderr; returns EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
+
+/*
+ * Parse "1,2,3" (each 1..4194304) into a fresh array the caller frees.
+ * Returns NULL, or on failure the bad token (copied into BAD) or ARG.
+ */
+const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[64]);
+
+#endif

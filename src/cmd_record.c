@@ -1,0 +1,221 @@
+/* cprof record: options, messages and exit codes of a recording. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/cmd.h"
+#include "cprof/record.h"
+#include "cprof/sampler.h"
+#include "cprof/util.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void record_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cprof record [OPTIONS] -p PID[,PID...]\n"
+		"       cprof record [OPTIONS] -- COMMAND [ARGS...]\n"
+		"\n"
+		"Sample every thread of the target (threads born later included) with the\n"
+		"cpu-clock software event and write the stacks to a data file.\n"
+		"Stops after -d SECONDS, on Ctrl-C/SIGTERM, or when every target has exited;\n"
+		"a launched command still running then is sent SIGTERM.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID[,PID...]   attach to running processes\n"
+		"  -F, --freq HZ            samples per second per thread (default 99;\n"
+		"                           each sample interrupts the target: use 999 for\n"
+		"                           short runs, keep it low in production)\n"
+		"  -d, --duration SECONDS   stop after SECONDS (decimals allowed)\n"
+		"  -o, --output FILE        data file (default cprof.data; an existing file\n"
+		"                           is kept as FILE.old)\n"
+		"  -g, --call-graph MODE    dwarf (default): unwind a copy of the user stack\n"
+		"                           with the binaries' CFI, no frame pointers needed;\n"
+		"                           fp: the kernel's frame-pointer call chains\n"
+		"      --stack-size BYTES   user stack copied per sample in dwarf mode\n"
+		"                           (default 24576, at most 65528)\n"
+		"  -k, --kernel             keep kernel frames\n"
+		"  -h, --help               show this help\n"
+		"\n"
+		"Examples:\n"
+		"  cprof record -p 1234 -d 10\n"
+		"  cprof record -p 1234,5678            # stop with Ctrl-C\n"
+		"  cprof record -F 499 -o run.data -- ./server --port 8080\n"
+		"\n" EXIT_CODES);
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	for (i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int record_message(const struct record_opts *o, const struct record_result *res, int err)
+{
+	switch (res->stage) {
+	case STAGE_TARGET:
+		fprintf(stderr, "cprof: no process with PID %d\n", (int)res->failed_pid);
+		return EXIT_FAILURE_RUNTIME;
+	case STAGE_LAUNCH:
+		fprintf(stderr, "cprof: cannot run '%s': %s\n", o->argv[0], strerror(-err));
+		return EXIT_FAILURE_RUNTIME;
+	case STAGE_PERF:
+		fprintf(stderr, "cprof: cannot sample PID %d: perf_event_open: %s\n",
+			(int)res->failed_pid, sampler_strerror(err));
+		return err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_FAILURE_RUNTIME;
+	case STAGE_PROC:
+		fprintf(stderr, "cprof: cannot read /proc/%d: %s (only your own processes, unless "
+			"root or CAP_SYS_PTRACE)\n", (int)res->failed_pid, strerror(-err));
+		return EXIT_PERM;
+	case STAGE_OUTPUT:
+		fprintf(stderr, "cprof: cannot write '%s': %s\n", o->output, strerror(-err));
+		return EXIT_FAILURE_RUNTIME;
+	default:
+		fprintf(stderr, "cprof: recording failed: %s\n", strerror(-err));
+		return EXIT_FAILURE_RUNTIME;
+	}
+}
+
+static void human_size(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes >= 10ULL << 20)
+		snprintf(buf, size, "%.1f MiB", bytes / 1048576.0);
+	else if (bytes >= 10ULL << 10)
+		snprintf(buf, size, "%.1f KiB", bytes / 1024.0);
+	else
+		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "freq", required_argument, NULL, 'F' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "call-graph", required_argument, NULL, 'g' },
+		{ "stack-size", required_argument, NULL, 'S' },
+		{ "kernel", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct record_opts o = {
+		.freq = 99,
+		.output = "cprof.data",
+		.mode = CALLGRAPH_DWARF,
+		/* holds a 300-deep recursion of 64-byte frames, with room (docs/performance.md) */
+		.stack_size = 24576,
+		.stop = &stop_flag,
+	};
+	struct record_result res;
+	struct sigaction sa;
+	uint32_t *pids = NULL;
+	size_t npids = 0;
+	char *cmdline, size[32], badbuf[64];
+	const char *bad;
+	uint64_t v;
+	int c, err, rc;
+
+	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:kh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			free(pids);
+			pids = NULL;
+			bad = parse_id_list(optarg, &pids, &npids, badbuf);
+			if (bad)
+				return usage_error("invalid PID '%s'", bad);
+			break;
+		case 'F':
+			if (parse_u64(optarg, 1, 100000, &v))
+				return usage_error("invalid frequency '%s' (expected 1..100000 Hz)", optarg);
+			o.freq = (unsigned)v;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o.duration))
+				return usage_error("invalid duration '%s' (expected seconds > 0)", optarg);
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'g':
+			if (!strcmp(optarg, "dwarf"))
+				o.mode = CALLGRAPH_DWARF;
+			else if (!strcmp(optarg, "fp"))
+				o.mode = CALLGRAPH_FP;
+			else
+				return usage_error("invalid call-graph mode '%s' (expected dwarf or fp)", optarg);
+			break;
+		case 'S':
+			if (parse_u64(optarg, 8, 65528, &v) || v % 8)
+				return usage_error("invalid stack size '%s' (expected a multiple of 8 "
+						   "in 8..65528)", optarg);
+			o.stack_size = (unsigned)v;
+			break;
+		case 'k':
+			o.kernel = 1;
+			break;
+		case 'h':
+			record_usage(stdout);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'cprof record --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc && npids)
+		return usage_error("%s", "give either -p PID or a command, not both");
+	if (optind < argc)
+		o.argv = argv + optind;
+	else if (!npids)
+		return usage_error("%s", "nothing to record: give -p PID or -- COMMAND");
+	o.pids = (const pid_t *)pids;
+	o.npids = npids;
+	cmdline = join_args(argc + 1, argv - 1);
+	o.cmdline = cmdline;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	err = record_run(&o, &res);
+	rc = err ? record_message(&o, &res, err) : EXIT_OK;
+	if (!err || res.samples) {
+		human_size(res.bytes, size, sizeof(size));
+		fprintf(stderr,
+			"cprof: %llu samples (%llu lost), %u threads in %u processes, %.2f s; "
+			"%s written to %s; recorder CPU %.2f s (%.1f%%)\n",
+			(unsigned long long)res.samples, (unsigned long long)res.lost, res.threads,
+			res.processes, res.duration_ns / 1e9, size, o.output, res.cpu_ns / 1e9,
+			res.duration_ns ? 100.0 * res.cpu_ns / res.duration_ns : 0.0);
+	}
+	if (res.lost * 20 > res.samples + res.lost)
+		fprintf(stderr, "cprof: warning: %.0f%% of samples were lost: the ring buffers are "
+			"small or the recorder fell behind (raise 'ulimit -l' or "
+			"kernel.perf_event_mlock_kb, or lower -F or --stack-size)\n",
+			100.0 * res.lost / (res.samples + res.lost));
+	free(cmdline);
+	free(pids);
+	return rc;
+}
