@@ -4,38 +4,76 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cprof/cmd.h"
-#include "cprof/report.h"
+#include "cprof/resolver.h"
 #include "cprof/util.h"
+#include "cprof/writer.h"
 
 static void report_usage(FILE *f)
 {
+	const struct writer *const *w;
+	size_t n, i, k;
+
 	fprintf(f,
 		"Usage: cprof report [OPTIONS]\n"
 		"\n"
-		"Write the recording's stacks as folded lines, root first, the thread name\n"
-		"as first frame, one line per distinct stack with its sample count, in the\n"
-		"format of FlameGraph's stackcollapse-perf.pl:\n"
+		"Turn a recording into a profile. By default, folded stacks on standard\n"
+		"output: root first, the thread name as first frame, one line per distinct\n"
+		"stack with its sample count, in the format of FlameGraph's\n"
+		"stackcollapse-perf.pl:\n"
 		"  comm;main;parse;lex 123\n"
 		"Frames that cannot be named show as [module] or [unknown].\n"
+		"\n"
+		"Formats (--format, or from the extension of -o):\n");
+	w = writer_all(&n);
+	for (i = 0; i < n; i++) {
+		char ext[64] = "";
+		size_t len = 0;
+
+		for (k = 0; w[i]->extensions && w[i]->extensions[k] && len < sizeof(ext) - 16; k++)
+			len += (size_t)snprintf(ext + len, sizeof(ext) - len, "%s%s", k ? " " : "",
+						w[i]->extensions[k]);
+		fprintf(f, "  %-11s %-24s %s\n", w[i]->name, ext, w[i]->summary);
+	}
+	fprintf(f,
 		"\n"
 		"Options:\n"
 		"  -i, --input FILE     data file (default cprof.data)\n"
 		"  -o, --output FILE    write here instead of standard output\n"
-		"      --per-pid        first frame is comm-PID\n"
-		"      --per-tid        first frame is comm-PID/TID\n"
+		"  -f, --format NAME    output format (see above)\n"
+		"      --value NAME     the value to show: samples (default) or cpu\n"
+		"                       (nanoseconds: samples times the sampling period)\n"
+		"Selecting samples (every format):\n"
 		"      --pid PID[,...]  only samples of these processes\n"
 		"      --tid TID[,...]  only samples of these threads\n"
-		"      --annotate       suffix kernel frames _[k], inlined frames _[i]\n"
+		"      --comm NAME      only threads, or processes, of this name\n"
+		"      --since SEC      only samples from SEC seconds after the start\n"
+		"      --until SEC      only samples before SEC seconds after the start\n"
+		"Naming frames:\n"
 		"      --no-inline      do not expand inlined calls into frames\n"
 		"      --lines          add each frame's source position, as in\n"
 		"                       \"parse (parser.c:120)\": the line reached in that\n"
 		"                       function (for a caller, the line of the call)\n"
 		"      --no-demangle    keep mangled C++/Rust names\n"
 		"      --debug-dir DIR  also look for debug files under DIR (repeatable)\n"
+		"folded:\n"
+		"      --per-pid        first frame is comm-PID\n"
+		"      --per-tid        first frame is comm-PID/TID\n"
+		"      --annotate       suffix kernel frames _[k], inlined frames _[i],\n"
+		"                       JIT frames _[j]\n"
+		"top:\n"
+		"      --sort self|total  order of the table (default self)\n"
+		"      --limit N        rows (default 25, 0: all)\n"
+		"svg:\n"
+		"      --title TEXT     title of the flame graph\n"
+		"      --width PIXELS   width (default 1200)\n"
+		"      --inverted       icicle graph: roots at the top\n"
+		"      --minwidth PX    merge frames narrower than PX pixels (default 0.1)\n"
+		"\n"
 		"      --stats          print recording statistics, truncated stacks per\n"
 		"                       binary and binaries lacking symbols (stderr)\n"
 		"  -h, --help           show this help\n"
@@ -43,40 +81,91 @@ static void report_usage(FILE *f)
 		"Examples:\n"
 		"  cprof report > out.folded\n"
 		"  cprof report -i run.data | flamegraph.pl > flame.svg\n"
-		"  cprof report --per-tid --pid 1234\n"
+		"  cprof report --format top                # the hottest functions\n"
+		"  cprof report -o flame.svg                # an interactive flame graph\n"
+		"  cprof report -o cpu.pb.gz                # for go tool pprof\n"
+		"  cprof report -o run.speedscope.json      # for speedscope\n"
+		"  cprof report --per-tid --pid 1234 --since 2 --until 5\n"
 		"\n" EXIT_CODES);
+}
+
+static unsigned terminal_columns(FILE *out)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	uint64_t v;
+
+	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	if (env && !parse_u64(env, 20, 10000, &v))
+		return (unsigned)v;
+	return 80;
+}
+
+static int parse_pixels(const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min && v <= max))
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)
 {
 	enum { OPT_PER_PID = 256, OPT_PER_TID, OPT_PID, OPT_TID, OPT_ANNOTATE, OPT_NO_INLINE,
-	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES };
+	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES, OPT_COMM, OPT_SINCE,
+	       OPT_UNTIL, OPT_SORT, OPT_LIMIT, OPT_TITLE, OPT_WIDTH, OPT_INVERTED, OPT_MINWIDTH,
+	       OPT_VALUE };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "value", required_argument, NULL, OPT_VALUE },
 		{ "per-pid", no_argument, NULL, OPT_PER_PID },
 		{ "per-tid", no_argument, NULL, OPT_PER_TID },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "tid", required_argument, NULL, OPT_TID },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "annotate", no_argument, NULL, OPT_ANNOTATE },
 		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "lines", no_argument, NULL, OPT_LINES },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "inverted", no_argument, NULL, OPT_INVERTED },
+		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_opts o = { .input = "cprof.data", .out = stdout, .inlines = 1, .demangle = 1 };
+	struct resolve_opts o = { .input = "cprof.data", .inlines = 1, .demangle = 1,
+				  .filter = { .until = -1 } };
+	struct writer_opts wo = { .limit = 25, .width = 1200, .minwidth = 0.1 };
+	const struct writer *writer = NULL;
+	const char *value = "samples";
+	struct profile *prof = NULL;
 	struct report_stats st;
 	struct buf debug_path;
 	const char *output = NULL, *bad;
 	char tmp_out[4200], badbuf[64];
 	uint32_t *pids = NULL, *tids = NULL;
+	FILE *out = stdout;
+	uint64_t v;
+	double secs;
 	int c, err, stats = 0, rc = EXIT_OK;
 
 	buf_init(&debug_path);
-	while ((c = getopt_long(argc, argv, "i:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:o:f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o.input = optarg;
@@ -84,28 +173,56 @@ int cmd_report(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'f':
+			writer = writer_find(optarg);
+			if (!writer)
+				return usage_error("unknown format '%s' (see 'cprof report --help')",
+						   optarg);
+			break;
+		case OPT_VALUE:
+			if (strcmp(optarg, "samples") && strcmp(optarg, "cpu"))
+				return usage_error("invalid value '%s' (expected samples or cpu)",
+						   optarg);
+			value = optarg;
+			break;
 		case OPT_PER_PID:
-			o.group = GROUP_PID;
+			wo.group = GROUP_PID;
 			break;
 		case OPT_PER_TID:
-			o.group = GROUP_TID;
+			wo.group = GROUP_TID;
 			break;
 		case OPT_PID:
 			free(pids);
-			bad = parse_id_list(optarg, &pids, &o.npids, badbuf);
+			pids = NULL;
+			bad = parse_id_list(optarg, &pids, &o.filter.npids, badbuf);
 			if (bad)
 				return usage_error("invalid PID '%s'", bad);
-			o.pids = pids;
+			o.filter.pids = pids;
 			break;
 		case OPT_TID:
 			free(tids);
-			bad = parse_id_list(optarg, &tids, &o.ntids, badbuf);
+			tids = NULL;
+			bad = parse_id_list(optarg, &tids, &o.filter.ntids, badbuf);
 			if (bad)
 				return usage_error("invalid TID '%s'", bad);
-			o.tids = tids;
+			o.filter.tids = tids;
+			break;
+		case OPT_COMM:
+			o.filter.comm = optarg;
+			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (!strcmp(optarg, "0"))
+				secs = 0;
+			else if (parse_seconds(optarg, &secs))
+				return usage_error("invalid time '%s' (expected seconds >= 0)", optarg);
+			if (c == OPT_SINCE)
+				o.filter.since = secs;
+			else
+				o.filter.until = secs;
 			break;
 		case OPT_ANNOTATE:
-			o.annotate = 1;
+			wo.annotate = 1;
 			break;
 		case OPT_NO_INLINE:
 			o.inlines = 0;
@@ -124,7 +241,34 @@ int cmd_report(int argc, char **argv)
 			stats = 1;
 			break;
 		case OPT_LINES:
-			o.lines = 1;
+			o.lines = wo.lines = 1;
+			break;
+		case OPT_SORT:
+			if (strcmp(optarg, "self") && strcmp(optarg, "total"))
+				return usage_error("invalid sort '%s' (expected self or total)", optarg);
+			wo.sort_total = !strcmp(optarg, "total");
+			break;
+		case OPT_LIMIT:
+			if (parse_u64(optarg, 0, 1000000000, &v))
+				return usage_error("invalid limit '%s' (expected a number >= 0)", optarg);
+			wo.limit = (unsigned)v;
+			break;
+		case OPT_TITLE:
+			wo.title = optarg;
+			break;
+		case OPT_WIDTH:
+			if (parse_u64(optarg, 100, 100000, &v))
+				return usage_error("invalid width '%s' (expected 100..100000 pixels)",
+						   optarg);
+			wo.width = (unsigned)v;
+			break;
+		case OPT_INVERTED:
+			wo.inverted = 1;
+			break;
+		case OPT_MINWIDTH:
+			if (parse_pixels(optarg, 0, 10000, &wo.minwidth))
+				return usage_error("invalid minimum width '%s' (expected 0..10000 "
+						   "pixels)", optarg);
 			break;
 		case 'h':
 			report_usage(stdout);
@@ -134,6 +278,15 @@ int cmd_report(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (o.filter.until >= 0 && o.filter.until <= o.filter.since)
+		return usage_error("empty time window: --until must be after --since");
+	if (!writer && output)
+		writer = writer_for_path(output);
+	if (!writer)
+		writer = writer_find("folded");
+	if (writer->needs & WRITER_NEEDS_LINES)
+		o.lines = 1;
+	o.timeline = !!(writer->needs & WRITER_NEEDS_TIMELINE);
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	o.debug_path = debug_path.len ? debug_path.data : NULL;
@@ -150,15 +303,22 @@ int cmd_report(int argc, char **argv)
 		else if (snprintf(tmp_out, sizeof(tmp_out), "%s.tmp%d", output, (int)getpid()) >=
 			 (int)sizeof(tmp_out))
 			return usage_error("output path too long: '%s'", output);
-		o.out = fopen(tmp_out, "we");
-		if (!o.out) {
+		out = fopen(tmp_out, "we");
+		if (!out) {
 			fprintf(stderr, "cprof: cannot write '%s': %s\n", output, strerror(errno));
 			return EXIT_FAILURE_RUNTIME;
 		}
 	}
-	err = report_run(&o, &st, stats ? stderr : NULL, stderr);
-	if (o.out != stdout) {
-		if (fclose(o.out) && !err)
+	err = resolver_load(&o, &prof, &st, stats ? stderr : NULL, stderr);
+	if (!err) {
+		wo.column = profile_column(prof, value);
+		wo.tty = isatty(fileno(out));
+		wo.columns = wo.tty ? terminal_columns(out) : 0;
+		err = writer->write(prof, &wo, out);
+	}
+	profile_free(prof);
+	if (out != stdout) {
+		if (fclose(out) && !err)
 			err = -errno;
 		if (strcmp(tmp_out, output)) {
 			if (!err && rename(tmp_out, output) < 0)

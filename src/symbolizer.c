@@ -202,41 +202,35 @@ int symbolizer_bias(struct symbolizer *s, uint32_t mod, uint64_t start, uint64_t
 static int add_name(struct symbolizer *s, const char *name, int inlined, size_t *n)
 {
 	char *dm = NULL;
-	const char *at;
-	size_t len;
-	uint32_t id;
+	const char *at = strchr(name, '@');
+	size_t len = at && at > name ? (size_t)(at - name) : strlen(name);
+	uint32_t id, raw;
 	int err;
 
 	if (*n >= sizeof(s->scratch) / sizeof(s->scratch[0]))
 		return 0;
+	if ((err = strtab_intern(s->strs, name, len, &raw)))
+		return err;
 	if (s->cfg.demangle && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R'))
-		dm = cplus_demangle(name, DMGL_AUTO);
-	if (dm)
-		name = dm;
-	at = dm ? NULL : strchr(name, '@');
-	len = at && at > name ? (size_t)(at - name) : strlen(name);
-	err = strtab_intern(s->strs, name, len, &id);
+		dm = cplus_demangle(strtab_str(s->strs, raw), DMGL_AUTO);
+	id = raw;
+	err = dm ? strtab_intern(s->strs, dm, strlen(dm), &id) : 0;
 	free(dm);
 	if (err)
 		return err;
-	s->scratch[*n].name = id | (inlined ? SYM_INLINED : 0);
-	s->scratch[*n].line = SYM_NO_LINE;
+	s->scratch[*n] = (struct sym_frame){ .name = id | (inlined ? SYM_INLINED : 0),
+					     .mangled = raw, .file = SYM_NO_LINE };
 	(*n)++;
 	return 0;
 }
 
-static int intern_line(struct symbolizer *s, const char *file, int line, uint32_t *id)
+/* Set F's source position to FILE:LINE (nothing when unknown). */
+static int set_line(struct symbolizer *s, const char *file, int line, struct sym_frame *f)
 {
-	char buf[512];
-	const char *base;
-
-	if (!file || line <= 0) {
-		*id = SYM_NO_LINE;
+	if (!file || line <= 0)
 		return 0;
-	}
-	base = strrchr(file, '/');
-	snprintf(buf, sizeof(buf), "%s:%d", base ? base + 1 : file, line);
-	return strtab_intern(s->strs, buf, strlen(buf), id);
+	f->line = (uint32_t)line;
+	return strtab_intern(s->strs, file, strlen(file), &f->file);
 }
 
 /* The best name of a DWARF function DIE: its linkage name, else its name. */
@@ -253,8 +247,8 @@ static const char *die_name(Dwarf_Die *die)
 	return name;
 }
 
-/* The call site of inlined-subroutine DIE, as a line id. */
-static int call_site(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Die *die, uint32_t *id)
+/* The call site of inlined-subroutine DIE, as F's position. */
+static int call_site(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Die *die, struct sym_frame *f)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word file = 0, line = 0;
@@ -266,20 +260,26 @@ static int call_site(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Die *die, uint32
 	    dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &line) == 0 &&
 	    dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && file < nfiles)
 		name = dwarf_filesrc(files, file, NULL, NULL);
-	return intern_line(s, name, (int)line, id);
+	return set_line(s, name, (int)line, f);
 }
 
-static int addr_line(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, uint32_t *id)
+static int addr_line(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, struct sym_frame *f)
 {
 	Dwfl_Line *l = dwfl_module_getsrc(dmod, addr);
 	const char *file;
 	int line = 0;
 
-	*id = SYM_NO_LINE;
 	if (!l)
 		return 0;
 	file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
-	return intern_line(s, file, line, id);
+	return set_line(s, file, line, f);
+}
+
+static uint32_t decl_line(Dwarf_Die *die)
+{
+	int line = 0;
+
+	return die && dwarf_decl_line(die, &line) == 0 && line > 0 ? (uint32_t)line : 0;
 }
 
 /*
@@ -290,7 +290,7 @@ static int add_inlines(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, s
 {
 	Dwarf_Addr bias;
 	Dwarf_Die *cu = dwfl_module_addrdie(dmod, addr, &bias);
-	Dwarf_Die *scopes = NULL, *inl[64];
+	Dwarf_Die *scopes = NULL, *inl[64], *fn = NULL;
 	size_t first = *n - 1;
 	int i, nscopes, m = 0, err = 0;
 
@@ -300,8 +300,10 @@ static int add_inlines(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, s
 		for (i = 0; i < nscopes && m < 64; i++) {
 			int tag = dwarf_tag(&scopes[i]);
 
-			if (tag == DW_TAG_subprogram)
+			if (tag == DW_TAG_subprogram) {
+				fn = &scopes[i];
 				break;
+			}
 			if (tag == DW_TAG_inlined_subroutine)
 				inl[m++] = &scopes[i];
 		}
@@ -315,12 +317,15 @@ static int add_inlines(struct symbolizer *s, Dwfl_Module *dmod, uint64_t addr, s
 		size_t j, k = *n - first; /* frames: function + the inlines added */
 
 		/* position in frame j: call site of the frame it inlines next */
+		s->scratch[first].start_line = decl_line(fn);
+		for (j = 1; j < k; j++)
+			s->scratch[first + j].start_line = decl_line(inl[m - j]);
 		for (j = 0; j + 1 < k && !err; j++)
-			err = call_site(s, cu, inl[m - 1 - j], &s->scratch[first + j].line);
+			err = call_site(s, cu, inl[m - 1 - j], &s->scratch[first + j]);
 		if (!err && k == 1 && m > 0)
-			err = call_site(s, cu, inl[m - 1], &s->scratch[first].line);
+			err = call_site(s, cu, inl[m - 1], &s->scratch[first]);
 		else if (!err)
-			err = addr_line(s, dmod, addr, &s->scratch[first + k - 1].line);
+			err = addr_line(s, dmod, addr, &s->scratch[first + k - 1]);
 	}
 	free(scopes);
 	return err;

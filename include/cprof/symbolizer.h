@@ -64,14 +64,18 @@ int symbolizer_bias(struct symbolizer *s, uint32_t mod, uint64_t start, uint64_t
 
 struct sym_frame {
 	uint32_t name;           /* string id, | SYM_INLINED for inlined calls */
-	uint32_t line;           /* "file.c:123" string id, or SYM_NO_LINE */
+	uint32_t mangled;        /* the symbol's own spelling (no version); == name if not mangled */
+	uint32_t file;           /* source file string id, or SYM_NO_LINE */
+	uint32_t line;           /* line number, 0 unknown */
+	uint32_t start_line;     /* the function's declaration line, 0 unknown */
 };
 
 /*
  * Frames for VADDR in MOD: *N of them, outermost first (more than one
  * when inlined calls are expanded), *N == 0 when no symbol covers it.
- * A frame's line is the position reached in that function: the call site
- * of the next inlined frame, or VADDR's own line for the innermost.
+ * A frame's file and line are the position reached in that function (with
+ * config.lines): the call site of the next inlined frame, or VADDR's own
+ * line for the innermost.
  * IS_RETURN: VADDR is a return address, looked up at VADDR - 1. The
  * array is borrowed until the next lookup.
  */

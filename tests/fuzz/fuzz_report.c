@@ -5,7 +5,8 @@
  * would: first record by record through the reader API (every field of
  * every record touched the way a consumer would), then through the whole
  * report pipeline twice: once with everything on (inlines, lines,
- * annotations, demangling, per-thread grouping, --stats), once plain with
+ * annotations, demangling, per-thread grouping, --stats, a timeline) into
+ * every writer, once plain into the folded writer with
  * a pid filter, per-process or thread-name grouping (by the input's size)
  * and the truncation warning. Output goes to /dev/null; only
  * crashes, sanitizer reports, leaks and hangs count.
@@ -23,7 +24,8 @@
 #include <unistd.h>
 
 #include "cprof/datafile.h"
-#include "cprof/report.h"
+#include "cprof/resolver.h"
+#include "cprof/writer.h"
 
 #include "fuzz.h"
 
@@ -165,24 +167,44 @@ static uint32_t read_all(const char *path)
 	return first_pid;
 }
 
+/* Resolve the input as O asks and write it with WRITERS (all of them if NULL: just folded). */
+static void report_once(struct harness *h, const struct resolve_opts *o, const struct writer_opts *wo,
+			int every_writer, FILE *stats_out)
+{
+	const struct writer *const *all;
+	struct report_stats stats;
+	struct profile *prof;
+	size_t n, i;
+
+	if (resolver_load(o, &prof, &stats, stats_out, h->null))
+		return;
+	all = writer_all(&n);
+	for (i = 0; i < n; i++)
+		if (every_writer || !strcmp(all[i]->name, "folded"))
+			all[i]->write(prof, wo, h->null);
+	profile_free(prof);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct harness *h = harness_get();
-	struct report_stats stats;
 	uint32_t pids[2] = { 1 };
-	struct report_opts full = {
-		.input = h->path, .out = h->null, .group = GROUP_TID,
-		.annotate = 1, .inlines = 1, .lines = 1, .demangle = 1,
-		.debug_path = NO_DEBUG_DIR,
+	struct resolve_opts full = {
+		.input = h->path, .inlines = 1, .lines = 1, .demangle = 1, .timeline = 1,
+		.debug_path = NO_DEBUG_DIR, .filter = { .until = -1 },
 	};
-	struct report_opts plain = {
-		.input = h->path, .out = h->null, .group = size & 1 ? GROUP_PID : GROUP_COMM,
-		.pids = pids, .npids = 2, .debug_path = NO_DEBUG_DIR,
+	struct writer_opts wfull = { .group = GROUP_TID, .annotate = 1, .lines = 1, .limit = 0,
+				     .width = 1200, .minwidth = 0.1, .title = "fuzz" };
+	struct resolve_opts plain = {
+		.input = h->path, .debug_path = NO_DEBUG_DIR,
+		.filter = { .pids = pids, .npids = 2, .since = 0.5, .until = -1 },
 	};
+	struct writer_opts wplain = { .group = size & 1 ? GROUP_PID : GROUP_COMM, .limit = 25,
+				      .tty = 1, .columns = 80, .width = 1200 };
 
 	put_input(h, data, size);
 	pids[1] = read_all(h->path);
-	report_run(&full, &stats, h->null, h->null);
-	report_run(&plain, &stats, NULL, h->null);
+	report_once(h, &full, &wfull, 1, h->null);
+	report_once(h, &plain, &wplain, 0, NULL);
 	return 0;
 }
