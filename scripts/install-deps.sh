@@ -10,8 +10,7 @@ apt-get install -y -qq --no-install-recommends \
 	protobuf-c-compiler libprotobuf-c-dev >/dev/null
 # Real clients of the output formats, for the tests: go tool pprof, xmllint,
 # headless Chromium (driven by playwright-core, with speedscope's importer).
-apt-get install -y -qq --no-install-recommends golang-go libxml2-utils chromium npm >/dev/null 2>&1 ||
-	apt-get install -y -qq --no-install-recommends golang-go libxml2-utils chromium >/dev/null
+apt-get install -y -qq --no-install-recommends golang-go libxml2-utils chromium >/dev/null
 # Language toolchains for the symbolizer's end-to-end tests: use the ones
 # the machine has, else Debian's.
 command -v rustc >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends rustc >/dev/null
