@@ -1,0 +1,238 @@
+/*
+ * The top table: functions by self (or total) share of the chosen value,
+ * "%self %total VALUE function module", under a header describing the
+ * recording. On a terminal it fits the width, cutting long names with an
+ * ellipsis; in a file nothing is cut.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/util.h"
+#include "cprof/writer.h"
+
+struct func {
+	const char *name;
+	uint32_t module;
+	int64_t self, total;
+	uint32_t seen;           /* last stack (+1) that counted it in total */
+};
+
+struct table {
+	struct func *funcs;
+	size_t n, cap;
+	struct pairmap *by_key;  /* (name pointer, module) -> index */
+	uint32_t *of_frame;      /* function of each frame */
+};
+
+/* Names are interned by the profile: equal names have equal pointers. */
+static int func_of(struct table *t, const struct profile_frame *f, uint32_t *id)
+{
+	uint64_t *slot = pairmap_slot(t->by_key, (uint64_t)(uintptr_t)f->name, f->module, UINT64_MAX);
+
+	if (!slot)
+		return -ENOMEM;
+	if (*slot == UINT64_MAX) {
+		if (array_reserve(&t->funcs, &t->cap, t->n + 1, sizeof(*t->funcs)))
+			return -ENOMEM;
+		t->funcs[t->n] = (struct func){ .name = f->name, .module = f->module };
+		*slot = t->n++;
+	}
+	*id = (uint32_t)*slot;
+	return 0;
+}
+
+static int build(const struct profile *p, uint32_t col, struct table *t)
+{
+	size_t i, k;
+	int err = 0;
+
+	if (!(t->of_frame = malloc((p->nframes ? p->nframes : 1) * sizeof(*t->of_frame))))
+		return -ENOMEM;
+	for (i = 0; i < p->nframes && !err; i++)
+		err = func_of(t, &p->frames[i], &t->of_frame[i]);
+	for (i = 0; i < p->nsamples && !err; i++) {
+		const struct profile_stack *st = &p->stacks[p->samples[i].stack];
+		int64_t v = profile_value(p, i, col);
+
+		if (!st->depth)
+			continue;
+		t->funcs[t->of_frame[st->frames[st->depth - 1]]].self += v;
+		/* recursion counts once in total: mark each function per row */
+		for (k = 0; k < st->depth; k++) {
+			struct func *f = &t->funcs[t->of_frame[st->frames[k]]];
+
+			if (f->seen != i + 1) {
+				f->seen = (uint32_t)(i + 1);
+				f->total += v;
+			}
+		}
+	}
+	return err;
+}
+
+static int by_self(const void *a, const void *b)
+{
+	const struct func *x = a, *y = b;
+
+	if (x->self != y->self)
+		return x->self < y->self ? 1 : -1;
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct func *x = a, *y = b;
+
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	return by_self(a, b);
+}
+
+/* Display columns of UTF-8 S (continuation bytes take none). */
+static size_t columns_of(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Print S in WIDTH display columns: cut with an ellipsis if CUT, padded if PAD. */
+static void put_cell(FILE *out, const char *s, size_t width, int cut, int pad)
+{
+	size_t cols = columns_of(s), n = 0;
+	const char *p = s;
+
+	if (cut && cols > width) {
+		/* keep width - 1 columns, then the ellipsis */
+		for (; *p && n < width - 1; p++)
+			if (((unsigned char)p[1] & 0xc0) != 0x80)
+				n++;
+		fprintf(out, "%.*s\u2026", (int)(p - s), s);
+		return;
+	}
+	fputs(s, out);
+	for (; pad && cols < width; cols++)
+		fputc(' ', out);
+}
+
+static const char *module_name(const struct profile *p, uint32_t m)
+{
+	const char *path, *base;
+
+	if (m == PROFILE_NONE)
+		return "";
+	path = p->modules[m].path;
+	base = strrchr(path, '/');
+	return base ? base + 1 : path;
+}
+
+static void header(const struct profile *p, const struct writer_opts *o, int64_t total,
+		   FILE *out)
+{
+	const struct profile_column *c = &p->columns[o->column];
+	uint32_t col_samples = profile_column(p, "samples");
+	struct pairmap *seen = NULL;
+	uint64_t samples = 0;
+	size_t i, threads = 0;
+
+	if (col_samples != PROFILE_NONE)
+		samples = (uint64_t)profile_total(p, col_samples);
+	/* threads are (pid, tid, name): count distinct (pid, tid) */
+	if (!pairmap_new(&seen)) {
+		for (i = 0; i < p->nthreads; i++)
+			pairmap_put(seen, p->threads[i].pid, p->threads[i].tid, 1);
+		threads = pairmap_count(seen);
+		pairmap_free(seen);
+	}
+	fprintf(out, "# %" PRIu64 " samples", samples);
+	if (strcmp(c->name, "samples"))
+		fprintf(out, " (%s: %.3f s)", c->name,
+			!strcmp(c->unit, "nanoseconds") ? total / 1e9 : (double)total);
+	if (p->meta.duration_ns)
+		fprintf(out, " in %.2f s", p->meta.duration_ns / 1e9);
+	if (p->meta.freq)
+		fprintf(out, " at %u Hz", p->meta.freq);
+	fprintf(out, ", %zu thread%s, %" PRIu64 " lost, %.1f%% truncated stacks\n", threads,
+		threads == 1 ? "" : "s", p->meta.lost,
+		samples ? 100.0 * p->meta.truncated / samples : 0.0);
+}
+
+static void value_cell(const struct profile_column *c, int64_t v, char buf[32])
+{
+	if (!strcmp(c->unit, "nanoseconds"))
+		snprintf(buf, 32, "%.3f", v / 1e9);
+	else
+		snprintf(buf, 32, "%" PRId64, v);
+}
+
+static int write_top(const struct profile *p, const struct writer_opts *o, FILE *out)
+{
+	const struct profile_column *c = &p->columns[o->column];
+	struct table t = { 0 };
+	int64_t total = profile_total(p, o->column);
+	size_t i, rows, modw = 6, namew;
+	char head[32];
+	int err;
+
+	if ((err = pairmap_new(&t.by_key)) || (err = build(p, o->column, &t)))
+		goto out;
+	qsort(t.funcs, t.n, sizeof(*t.funcs), o->sort_total ? by_total : by_self);
+	rows = o->limit && o->limit < t.n ? o->limit : t.n;
+	for (i = 0; i < rows; i++) {
+		size_t w = columns_of(module_name(p, t.funcs[i].module));
+
+		if (w > modw)
+			modw = w;
+	}
+	/* "%self %total VALUE  function  module": 7 + 1 + 7 + 1 + 10 + 2 = 28, 2 between */
+	if (o->tty) {
+		size_t width = o->columns ? o->columns : 80;
+
+		if (modw > 20)
+			modw = 20;
+		namew = width > 28 + 2 + modw + 10 ? width - 28 - 2 - modw : 10;
+	} else {
+		namew = 36;
+	}
+	header(p, o, total, out);
+	snprintf(head, sizeof(head), "%s%s", c->name, !strcmp(c->unit, "nanoseconds") ? "(s)" : "");
+	fprintf(out, "%7s %7s %10s  ", "%self", "%total", head);
+	put_cell(out, "function", namew, o->tty, 1);
+	fputs("  module\n", out);
+	for (i = 0; i < rows; i++) {
+		const struct func *f = &t.funcs[i];
+		char v[32];
+
+		if (!f->self && !f->total)
+			break;
+		value_cell(c, o->sort_total ? f->total : f->self, v);
+		fprintf(out, "%6.2f%% %6.2f%% %10s  ", total ? 100.0 * f->self / total : 0.0,
+			total ? 100.0 * f->total / total : 0.0, v);
+		put_cell(out, f->name, namew, o->tty, 1);
+		fputs("  ", out);
+		put_cell(out, module_name(p, f->module), modw, o->tty, 0);
+		fputc('\n', out);
+	}
+	err = ferror(out) ? -EIO : 0;
+out:
+	free(t.funcs);
+	free(t.of_frame);
+	pairmap_free(t.by_key);
+	return err;
+}
+
+static const char *const extensions[] = { ".txt", ".top", NULL };
+
+const struct writer writer_top = {
+	.name = "top",
+	.extensions = extensions,
+	.summary = "a table of the hottest functions, self and total",
+	.write = write_top,
+};
