@@ -1,0 +1,101 @@
+/* Unit tests of include/cprof/profile.h: interning and aggregation. */
+#include "unit.h"
+
+#include <errno.h>
+
+#include "cprof/profile.h"
+
+static void test_build(void **state)
+{
+	struct profile *p;
+	struct profile_frame f = { .name = "main", .module = PROFILE_NONE, .kind = FRAME_USER,
+				   .symbolized = 1 };
+	char name[] = "leaf";
+	uint32_t cs, cc, m, m2, fa, fb, fa2, s1, s2, s3, t1, t2, row;
+	uint32_t chain[2];
+	int64_t v[2] = { 1, 1000 };
+
+	(void)state;
+	assert_int_equal(profile_new(&p), 0);
+	assert_int_equal(profile_add_column(p, "samples", "count", &cs), 0);
+	assert_int_equal(profile_add_column(p, "cpu", "nanoseconds", &cc), 0);
+	assert_int_equal(profile_column(p, "cpu"), cc);
+	assert_int_equal(profile_column(p, "wall"), PROFILE_NONE);
+	assert_int_equal(profile_module(p, "/bin/x", "abcd", &m), 0);
+	assert_int_equal(profile_module(p, "/bin/x", "abcd", &m2), 0);
+	assert_int_equal(m, m2);
+	assert_int_equal(profile_module(p, "/bin/x", "", &m2), 0);
+	assert_int_not_equal(m, m2);
+	f.module = m;
+	f.location = profile_new_location(p);
+	assert_int_equal(profile_frame(p, &f, &fa), 0);
+	f.name = name; /* strings are copied: changing ours later changes nothing */
+	f.location = profile_new_location(p);
+	assert_int_equal(profile_frame(p, &f, &fb), 0);
+	name[0] = 'X';
+	assert_string_equal(p->frames[fb].name, "leaf");
+	assert_ptr_equal(p->frames[fb].mangled, p->frames[fb].name);
+	f.name = "main";
+	f.location = p->frames[fa].location;
+	assert_int_equal(profile_frame(p, &f, &fa2), 0);
+	assert_int_equal(fa, fa2);
+	chain[0] = fa;
+	chain[1] = fb;
+	assert_int_equal(profile_stack(p, chain, 2, &s1), 0);
+	assert_int_equal(profile_stack(p, chain, 1, &s2), 0);
+	assert_int_equal(profile_stack(p, chain, 2, &s3), 0);
+	assert_int_equal(s1, s3);
+	assert_int_not_equal(s1, s2);
+	assert_int_equal(p->stacks[s1].depth, 2);
+	assert_int_equal(p->stacks[s1].frames[1], fb);
+	assert_int_equal(profile_thread(p, 1, 2, "w", "app", &t1), 0);
+	assert_int_equal(profile_thread(p, 1, 2, "renamed", "app", &t2), 0);
+	assert_int_not_equal(t1, t2);
+	assert_int_equal(profile_add(p, s1, t1, v, &row), 0);
+	assert_int_equal(profile_add(p, s1, t1, v, NULL), 0);
+	assert_int_equal(profile_add(p, s2, t1, v, NULL), 0);
+	assert_int_equal(p->nsamples, 2);
+	assert_int_equal(profile_value(p, row, cs), 2);
+	assert_int_equal(profile_value(p, row, cc), 2000);
+	assert_int_equal(profile_total(p, cs), 3);
+	/* no new columns once there are samples */
+	assert_int_equal(profile_add_column(p, "late", "count", &cs), -EINVAL);
+	assert_int_equal(profile_add_event(p, 5, row, 1000), 0);
+	assert_int_equal(p->nevents, 1);
+	profile_free(p);
+	profile_free(NULL);
+}
+
+/* Stacks stay where they are while many more are added. */
+static void test_many_stacks(void **state)
+{
+	struct profile *p;
+	uint32_t ids[300], s, first, i;
+	const uint32_t *frames;
+
+	(void)state;
+	assert_int_equal(profile_new(&p), 0);
+	for (i = 0; i < 300; i++)
+		ids[i] = i;
+	assert_int_equal(profile_stack(p, ids, 300, &first), 0);
+	frames = p->stacks[first].frames;
+	for (i = 0; i < 100000; i++) {
+		ids[0] = i + 1000;
+		assert_int_equal(profile_stack(p, ids, 1 + i % 300, &s), 0);
+	}
+	assert_ptr_equal(p->stacks[first].frames, frames);
+	assert_int_equal(frames[299], 299);
+	assert_int_equal(profile_stack(p, NULL, 0, &s), 0);
+	assert_int_equal(p->stacks[s].depth, 0);
+	profile_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_many_stacks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
