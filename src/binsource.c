@@ -232,6 +232,8 @@ static int walk_step(struct walk *w, const char *comp, const char *after, int *l
 			err = walk_push_link(w, target, after);
 			err = err ? err : 1;
 		}
+	} else if (last && S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
 	} else if (last) {
 		err = openat(w->dirs[w->depth], comp, READ_FLAGS);
 		err = err < 0 ? -errno : err;
