@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct segment {
@@ -23,17 +24,31 @@ struct elffile {
 
 int elffile_open(const char *path, struct elffile **out)
 {
+	struct stat st;
+	int fd, err;
+
+	/* O_NONBLOCK: a FIFO must not hang us before fstat says what it is */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		err = -errno;
+	else
+		err = S_ISREG(st.st_mode) ? elffile_fdopen(fd, out) : -ENOEXEC;
+	close(fd);
+	return err;
+}
+
+int elffile_fdopen(int fd, struct elffile **out)
+{
 	struct elffile *ef;
 	Elf *elf = NULL;
 	const void *id;
 	size_t phnum, i;
 	ssize_t idlen;
-	int fd, err = 0;
+	int err = 0;
 
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	ef = calloc(1, sizeof(*ef));
 	if (!ef) {
 		err = -ENOMEM;
@@ -65,7 +80,6 @@ int elffile_open(const char *path, struct elffile **out)
 out:
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	if (err)
 		elffile_free(ef);
 	else

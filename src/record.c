@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cprof/addrsyms.h"
-#include "cprof/bidcache.h"
+#include "cprof/binsource.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/procfs.h"
@@ -156,7 +156,7 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 	}
 	/* keep a copy: the container's file is gone when its process is */
 	if (host[0] && bid_len)
-		bidcache_store(host, bid, bid_len);
+		binsource_store(host, bid, bid_len);
 	rec.mmap = (struct df_mmap){ .pid = pid, .tid = tid, .time = time, .start = start,
 				     .len = len, .pgoff = pgoff, .build_id_size = bid_len,
 				     .path = path, .host_path = host };

@@ -9,7 +9,7 @@
 
 #include "cprof/addrspace.h"
 #include "cprof/addrsyms.h"
-#include "cprof/bidcache.h"
+#include "cprof/binsource.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/stacktab.h"
@@ -77,29 +77,21 @@ static int on_mmap(struct resolver *r, const struct df_mmap *mm)
 	if (!strncmp(mm->path, "//anon", 6)) {
 		snprintf(label, sizeof(label), "[anon]");
 	} else if (!strcmp(mm->path, "[vdso]") && mm->build_id_size && r->vdso_path[0]) {
-		err = symbolizer_module(r->sym, r->vdso_path, mm->build_id, mm->build_id_size, &m.ids[ID_SYM]);
+		err = symbolizer_module_fd(r->sym, r->vdso_path, r->vdso_fd, mm->build_id,
+					   mm->build_id_size, &m.ids[ID_SYM]);
 		if (err)
 			return err;
 		if (symbolizer_module_status(r->sym, m.ids[ID_SYM]) != MODULE_OK)
 			m.ids[ID_SYM] = NO_MODULE; /* another kernel's vDSO */
 		snprintf(label, sizeof(label), "[vdso]");
 	} else if (mm->path[0] == '/') {
-		/*
-		 * A container's file: through its root while the process lives,
-		 * else the copy the recorder cached. The build-id guards both.
-		 */
-		char cached[4400];
-		const char *file = mm->path;
+		/* which file may be read for it: binsource's rules (docs/security.md) */
+		char file[4400];
 
-		if (mm->host_path[0] && !access(mm->host_path, R_OK))
-			file = mm->host_path;
-		else if (mm->host_path[0] &&
-			 !bidcache_path(mm->build_id, mm->build_id_size, cached, sizeof(cached)) &&
-			 !access(cached, R_OK))
-			file = cached;
-
-		err = symbolizer_module(r->sym, file, mm->build_id, mm->build_id_size, &m.ids[ID_SYM]);
-		if (err)
+		if (!binsource_for_report(mm->path, mm->host_path, mm->build_id,
+					  mm->build_id_size, file, sizeof(file)) &&
+		    (err = symbolizer_module(r->sym, file, mm->build_id, mm->build_id_size,
+					     &m.ids[ID_SYM])))
 			return err;
 		snprintf(label, sizeof(label), "[%s]", base + 1);
 		build_id_hex(mm->build_id, mm->build_id_size, hex);

@@ -3,11 +3,14 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cprof/binsource.h"
 #include "cprof/elffile.h"
 #include "cprof/util.h"
 
@@ -16,6 +19,7 @@ struct module {
 	unsigned char build_id[64];
 	size_t build_id_len;
 	int opened;
+	int fd;                  /* given by symbolizer_module_fd (borrowed), else -1 */
 	enum module_status status;
 	struct elffile *ef;
 	Dwfl *dwfl;
@@ -49,7 +53,7 @@ int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out)
 	if (cfg->debug_path && !(s->debug_path = strdup(cfg->debug_path)))
 		goto fail;
 	s->callbacks.find_elf = dwfl_build_id_find_elf;
-	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.find_debuginfo = binsource_find_debuginfo;
 	s->callbacks.section_address = dwfl_offline_section_address;
 	s->callbacks.debuginfo_path = s->debug_path ? &s->debug_path : NULL;
 	if ((err = strtab_new(&s->strs)) || (err = pairmap_new(&s->mod_by_key)) ||
@@ -113,45 +117,70 @@ int symbolizer_module(struct symbolizer *s, const char *path,
 	s->mods[s->nmods].path_id = path_id;
 	memcpy(s->mods[s->nmods].build_id, build_id, len);
 	s->mods[s->nmods].build_id_len = len;
+	s->mods[s->nmods].fd = -1;
 	if ((err = pairmap_put(s->mod_by_key, key_id, 0, s->nmods)))
 		return err;
 	*mod = s->nmods++;
 	return 0;
 }
 
-/* Open M's file on first use; decide whether it may name frames. */
+int symbolizer_module_fd(struct symbolizer *s, const char *name, int fd,
+			 const unsigned char *build_id, size_t len, uint32_t *mod)
+{
+	int err = symbolizer_module(s, name, build_id, len, mod);
+
+	if (!err)
+		s->mods[*mod].fd = fd;
+	return err;
+}
+
+/*
+ * Open M's file on first use, through binsource (its rules for what may be
+ * read), and hand libdwfl that descriptor; decide whether it may name frames.
+ */
 static struct module *module_open(struct symbolizer *s, uint32_t id)
 {
 	struct module *m = &s->mods[id];
 	const char *path = strtab_str(s->strs, m->path_id);
 	const unsigned char *fid;
+	void **userdata;
 	size_t flen;
-	int err;
+	int fd, err;
 
 	if (m->opened)
 		return m;
 	m->opened = 1;
-	err = elffile_open(path, &m->ef);
+	fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 0) : binsource_open(path);
+	if (fd < 0 && m->fd >= 0)
+		fd = -errno;
+	err = fd < 0 ? fd : elffile_fdopen(fd, &m->ef);
 	if (err) {
 		m->status = err == -ENOEXEC ? MODULE_NOT_ELF : MODULE_MISSING;
-		return m;
+		goto out;
 	}
 	flen = elffile_build_id(m->ef, &fid);
 	if (m->build_id_len && (flen != m->build_id_len || memcmp(fid, m->build_id, flen))) {
 		m->status = MODULE_BUILD_ID_MISMATCH;
-		return m;
+		goto out;
 	}
 	m->dwfl = dwfl_begin(&s->callbacks);
 	if (m->dwfl) {
 		dwfl_report_begin(m->dwfl);
-		m->dmod = dwfl_report_elf(m->dwfl, path, path, -1, 0, true);
+		m->dmod = dwfl_report_elf(m->dwfl, path, path, fd, 0, true);
 		dwfl_report_end(m->dwfl, NULL, NULL);
 	}
 	if (!m->dmod) {
 		m->status = MODULE_NOT_ELF;
-		return m;
+		goto out;
 	}
+	fd = -1; /* libdwfl's now */
+	/* binsource_find_debuginfo takes the debuginfo path from the module's userdata */
+	dwfl_module_info(m->dmod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = s->debug_path;
 	m->has_symbols = dwfl_module_getsymtab(m->dmod) > 0;
+out:
+	if (fd >= 0)
+		close(fd);
 	return m;
 }
 

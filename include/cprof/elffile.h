@@ -11,8 +11,10 @@
 
 struct elffile;
 
-/* Open and read PATH. Returns 0, -errno, or -ENOEXEC if not ELF. */
+/* Open and read PATH. Returns 0, -errno, or -ENOEXEC if not a regular ELF file. */
 int elffile_open(const char *path, struct elffile **out);
+/* Read the ELF file open at FD (borrowed: the caller still closes it). Same returns. */
+int elffile_fdopen(int fd, struct elffile **out);
 void elffile_free(struct elffile *ef);
 
 /* Build-id bytes (borrowed) and their count; 0 if the file has none. */

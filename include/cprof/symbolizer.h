@@ -31,9 +31,18 @@ struct symbolizer;
 int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out);
 void symbolizer_free(struct symbolizer *s);
 
-/* Id of the binary PATH recorded with BUILD_ID (may be empty). Opened lazily. */
+/*
+ * Id of the binary PATH recorded with BUILD_ID (may be empty). Opened lazily
+ * with binsource_open: PATH is a name binsource_for_report gave.
+ */
 int symbolizer_module(struct symbolizer *s, const char *path,
 		      const unsigned char *build_id, size_t build_id_len, uint32_t *mod);
+/*
+ * The same for a binary already open at FD (our vDSO copy): NAME is only its
+ * name. FD is borrowed until symbolizer_free; the module reads a duplicate.
+ */
+int symbolizer_module_fd(struct symbolizer *s, const char *name, int fd,
+			 const unsigned char *build_id, size_t build_id_len, uint32_t *mod);
 enum module_status symbolizer_module_status(struct symbolizer *s, uint32_t mod);
 /* Path of MOD (borrowed). */
 const char *symbolizer_module_path(const struct symbolizer *s, uint32_t mod);
