@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,11 +134,25 @@ static const char *module_name(const struct profile *p, uint32_t m)
 	return base ? base + 1 : path;
 }
 
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t size,
+							 const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (len < size)
+		vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
 static void header(const struct profile *p, const struct writer_opts *o, int64_t total,
 		   FILE *out)
 {
 	const struct profile_column *c = &p->columns[o->column];
 	uint32_t col_samples = profile_column(p, "samples");
+	size_t width = o->columns ? o->columns : 80;
+	char line[512], *start, *comma, *prev;
 	struct pairmap *seen = NULL;
 	uint64_t samples = 0;
 	size_t i, threads = 0;
@@ -151,17 +166,33 @@ static void header(const struct profile *p, const struct writer_opts *o, int64_t
 		threads = pairmap_count(seen);
 		pairmap_free(seen);
 	}
-	fprintf(out, "# %" PRIu64 " samples", samples);
+	snprintf(line, sizeof(line), "# %" PRIu64 " samples", samples);
 	if (strcmp(c->name, "samples"))
-		fprintf(out, " (%s: %.3f s)", c->name,
-			!strcmp(c->unit, "nanoseconds") ? total / 1e9 : (double)total);
+		append(line, sizeof(line), " (%s: %.3f s)", c->name,
+		       !strcmp(c->unit, "nanoseconds") ? total / 1e9 : (double)total);
 	if (p->meta.duration_ns)
-		fprintf(out, " in %.2f s", p->meta.duration_ns / 1e9);
+		append(line, sizeof(line), " in %.2f s", p->meta.duration_ns / 1e9);
 	if (p->meta.freq)
-		fprintf(out, " at %u Hz", p->meta.freq);
-	fprintf(out, ", %zu thread%s, %" PRIu64 " lost, %.1f%% truncated stacks\n", threads,
-		threads == 1 ? "" : "s", p->meta.lost,
-		samples ? 100.0 * p->meta.truncated / samples : 0.0);
+		append(line, sizeof(line), " at %u Hz", p->meta.freq);
+	append(line, sizeof(line), ", %zu thread%s, %" PRIu64 " lost, %.1f%% truncated stacks",
+	       threads, threads == 1 ? "" : "s", p->meta.lost,
+	       samples ? 100.0 * p->meta.truncated / samples : 0.0);
+	/* on a narrow terminal, break the line after its commas */
+	for (start = line; o->tty && strlen(start) > width && (comma = strrchr(start, ',')); ) {
+		while (comma && (size_t)(comma - start) + 1 > width) {
+			*comma = '\0';
+			prev = strrchr(start, ',');
+			*comma = ',';
+			comma = prev;
+		}
+		if (!comma)
+			break;
+		fprintf(out, "%.*s\n", (int)(comma + 1 - start), start);
+		start = comma + 2;
+		start[-2] = '#';
+		start -= 2;
+	}
+	fprintf(out, "%s\n", start);
 }
 
 static void value_cell(const struct profile_column *c, int64_t v, char buf[32])
