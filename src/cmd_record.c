@@ -8,6 +8,7 @@
 
 #include "cprof/cmd.h"
 #include "cprof/record.h"
+#include "cprof/safefile.h"
 #include "cprof/sampler.h"
 #include "cprof/util.h"
 
@@ -36,8 +37,11 @@ static void record_usage(FILE *f)
 		"                           each sample interrupts the target: use 999 for\n"
 		"                           short runs, keep it low in production)\n"
 		"  -d, --duration SECONDS   stop after SECONDS (decimals allowed)\n"
-		"  -o, --output FILE        data file (default cprof.data; an existing file\n"
-		"                           is kept as FILE.old)\n"
+		"  -o, --output FILE        data file (default cprof.data, mode 0600; it\n"
+		"                           replaces FILE once the recording has started,\n"
+		"                           an existing FILE is kept as FILE.old; a\n"
+		"                           symbolic link, directory or FIFO is refused,\n"
+		"                           a character device written in place)\n"
 		"  -g, --call-graph MODE    dwarf (default): unwind a copy of the user stack\n"
 		"                           with the binaries' CFI, no frame pointers needed;\n"
 		"                           fp: the kernel's frame-pointer call chains\n"
@@ -88,7 +92,7 @@ static int record_message(const struct record_opts *o, const struct record_resul
 			"root or CAP_SYS_PTRACE)\n", (int)res->failed_pid, strerror(-err));
 		return EXIT_PERM;
 	case STAGE_OUTPUT:
-		fprintf(stderr, "cprof: cannot write '%s': %s\n", o->output, strerror(-err));
+		fprintf(stderr, "cprof: cannot write '%s': %s\n", o->output, safefile_strerror(err));
 		return EXIT_FAILURE_RUNTIME;
 	default:
 		fprintf(stderr, "cprof: recording failed: %s\n", strerror(-err));

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cprof/safefile.h"
 #include "cprof/util.h"
 
 #define HEADER_SIZE 16
@@ -96,8 +97,7 @@ struct df_writer {
 	struct buf out;          /* pending bytes, whole records only */
 	struct buf rec;          /* the record being encoded */
 	uint64_t written;
-	char *path;
-	int had_old;             /* an earlier file was renamed PATH.old */
+	struct safeout *file;
 };
 
 static void encode(struct enc *e, const struct df_record *r)
@@ -196,40 +196,25 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static int old_name(const char *path, char *old, size_t size)
-{
-	return snprintf(old, size, "%s.old", path) >= (int)size ? -ENAMETOOLONG : 0;
-}
-
 int df_writer_new(const char *path, struct df_writer **out)
 {
 	struct df_writer *w;
-	char old[4096];
 	unsigned char hdr[HEADER_SIZE] = DATAFILE_MAGIC;
 	uint32_t v = DATAFILE_VERSION, hs = HEADER_SIZE;
-	struct stat st;
-	int err, had_old;
+	int err;
 
-	if ((err = old_name(path, old, sizeof(old))))
-		return err;
-	/* only a regular file is kept as PATH.old: never a device or a link */
-	had_old = !lstat(path, &st) && S_ISREG(st.st_mode) && rename(path, old) == 0;
-	if (!had_old && !lstat(path, &st) && S_ISREG(st.st_mode))
-		return -errno;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	buf_init(&w->out);
 	buf_init(&w->rec);
-	w->had_old = had_old;
-	w->path = strdup(path);
 	/* 0600 as perf.data: it holds command lines, paths and JIT symbols */
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0 || !w->path) {
-		err = w->fd < 0 ? -errno : -ENOMEM;
-		df_writer_discard(w);
+	err = safeout_new(path, SAFEOUT_KEEP_OLD, &w->file);
+	if (err) {
+		free(w);
 		return err;
 	}
+	w->fd = safeout_fd(w->file);
 	memcpy(hdr + 8, &v, 4);
 	memcpy(hdr + 12, &hs, 4);
 	err = buf_append(&w->out, hdr, sizeof(hdr));
@@ -243,25 +228,27 @@ int df_writer_new(const char *path, struct df_writer **out)
 	return 0;
 }
 
-void df_writer_discard(struct df_writer *w)
+int df_writer_commit(struct df_writer *w)
 {
-	char old[4096];
+	int err = df_flush(w);
 
-	if (!w)
-		return;
-	if (w->fd >= 0) {
-		struct stat st;
+	return err ? err : safeout_commit(w->file);
+}
 
-		if (!fstat(w->fd, &st) && S_ISREG(st.st_mode))
-			unlink(w->path);
-		close(w->fd);
-	}
-	if (w->had_old && !old_name(w->path, old, sizeof(old)))
-		rename(old, w->path);
+static int writer_close(struct df_writer *w)
+{
+	int err = safeout_close(w->file);
+
 	buf_release(&w->out);
 	buf_release(&w->rec);
-	free(w->path);
 	free(w);
+	return err;
+}
+
+void df_writer_discard(struct df_writer *w)
+{
+	if (w)
+		writer_close(w);
 }
 
 int df_write(struct df_writer *w, const struct df_record *rec)
@@ -306,18 +293,13 @@ uint64_t df_bytes(const struct df_writer *w)
 
 int df_writer_free(struct df_writer *w)
 {
-	int err;
+	int err, err2;
 
 	if (!w)
 		return 0;
-	err = df_flush(w);
-	if (close(w->fd) < 0 && !err)
-		err = -errno;
-	buf_release(&w->out);
-	buf_release(&w->rec);
-	free(w->path);
-	free(w);
-	return err;
+	err = df_writer_commit(w);
+	err2 = writer_close(w);
+	return err ? err : err2;
 }
 
 /* ---- reader ---- */
@@ -341,14 +323,20 @@ int df_reader_new(const char *path, struct df_reader **out)
 	struct df_reader *r;
 	unsigned char hdr[HEADER_SIZE];
 	uint32_t version, hs;
-	int err;
+	int fd, err;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->f = fopen(path, "re");
+	fd = safefile_open_input(path);
+	if (fd < 0) {
+		free(r);
+		return fd;
+	}
+	r->f = fdopen(fd, "r");
 	if (!r->f) {
 		err = -errno;
+		close(fd);
 		free(r);
 		return err;
 	}

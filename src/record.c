@@ -839,6 +839,9 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		df_writer_discard(r->out);
 		r->out = NULL;
 	}
+	/* the recording has started: only now does the file replace PATH */
+	if (!err && (err = df_writer_commit(r->out)))
+		fail(r, STAGE_OUTPUT, 0, err);
 	if (!err)
 		err = record_loop(r);
 	if (r->sampler) {

@@ -113,28 +113,37 @@ struct df_record {
 struct df_writer;
 
 /*
- * Create PATH for writing (an existing PATH is first renamed PATH.old).
- * Returns 0 or -errno.
+ * Start a data file for PATH under the output policy of safefile.h: it is
+ * written aside and appears at PATH on df_writer_commit() (a regular file
+ * there is first renamed PATH.old). Returns 0 or -errno (-ELOOP: PATH is
+ * a symbolic link; -EISDIR, -ENXIO: a directory, FIFO or socket).
  */
 int df_writer_new(const char *path, struct df_writer **out);
+/*
+ * The recording has started: flush and move the file to PATH. Further
+ * records go on into it. A second call does nothing. Returns 0 or -errno.
+ */
+int df_writer_commit(struct df_writer *w);
 /* Append REC. Errors are sticky: after one, every call returns it. */
 int df_write(struct df_writer *w, const struct df_record *rec);
 /* Push buffered records to the file (each call ends on a record boundary). */
 int df_flush(struct df_writer *w);
 uint64_t df_bytes(const struct df_writer *w);
-/* Flush and close; returns the first error seen, if any. Accepts NULL. */
+/* Flush, commit and close; returns the first error seen, if any. Accepts NULL. */
 int df_writer_free(struct df_writer *w);
 /*
- * Give up before anything was recorded: close and remove the file and put
- * back the PATH.old it displaced, so a failed start costs no data. Accepts NULL.
+ * Give up before the commit: close and remove the file; nothing at PATH
+ * has changed, so a failed start costs no data. Accepts NULL.
  */
 void df_writer_discard(struct df_writer *w);
 
 struct df_reader;
 
 /*
- * Open PATH for reading. Returns 0, -errno from open, or -EPROTO when the
- * file is not a cprof data file, -EPROTONOSUPPORT for a newer version.
+ * Open PATH for reading: a regular file only, see safefile_open_input().
+ * Returns 0, -errno from open (-EISDIR, -ENXIO for a FIFO or device), or
+ * -EPROTO when the file is not a cprof data file, -EPROTONOSUPPORT for a
+ * newer version.
  */
 int df_reader_new(const char *path, struct df_reader **out);
 /*

@@ -236,6 +236,7 @@ static void test_header_written_at_once(void **state)
 
 	(void)state;
 	assert_int_equal(df_writer_new(path, &w), 0);
+	assert_int_equal(df_writer_commit(w), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 16);
 	assert_int_equal(df_reader_new(path, &r), 0);
@@ -263,6 +264,7 @@ static void test_round_trip_many(void **state)
 	for (i = 0; i < BIG; i++)
 		big[i] = 0x400000 + (uint64_t)i * 5;
 	assert_int_equal(df_writer_new(path, &w), 0);
+	assert_int_equal(df_writer_commit(w), 0);
 	rec.type = DF_STACK;
 	rec.stack = (struct df_stack){ .id = 0, .trunc = DF_TRUNC_DEPTH, .n = BIG, .ips = big };
 	assert_int_equal(df_write(w, &rec), 0);
