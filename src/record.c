@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -409,6 +410,7 @@ static int attach(struct recorder *r)
 static int launch(struct recorder *r)
 {
 	int go[2], status[2], err, child_err = 0;
+	pid_t parent = getpid();
 	ssize_t n;
 
 	if (pipe2(go, O_CLOEXEC) < 0)
@@ -427,6 +429,9 @@ static int launch(struct recorder *r)
 	if (r->child == 0) {
 		char c;
 
+		/* die with cprof, even SIGKILLed; if it died before this, go now */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 		close(go[1]);
 		close(status[0]);
 		/* wait until the events are open: an exec starts the sampling */
