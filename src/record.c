@@ -276,7 +276,7 @@ static int on_event(const struct event *ev, void *arg)
 
 			if (pairmap_get(r->targets, ev->task.pid, 0, &alive))
 				pairmap_put(r->targets, ev->task.pid, 0, 0);
-			/* its last samples come in this batch's second pass */
+			/* its last samples came before it: forget it after the drain */
 			if (r->unwinder && !pairmap_slot(r->exited, ev->task.pid, 0, 1))
 				return -ENOMEM;
 		}

@@ -82,6 +82,14 @@ void ring_rewind(struct ring *r)
 	r->pos = r->tail;
 }
 
+const struct perf_event_header *ring_at(struct ring *r, uint64_t pos)
+{
+	if (pos < r->tail || pos >= r->head)
+		return NULL;
+	r->pos = pos;
+	return ring_next(r);
+}
+
 void ring_end(struct ring *r)
 {
 	struct perf_event_mmap_page *pc = r->base;

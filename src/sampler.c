@@ -26,16 +26,16 @@ struct sampler {
 	unsigned char *hup;      /* per CPU: its polled event has hung up */
 	unsigned nthreads;
 	uint64_t lost;
-	/* non-sample records of one drain, copied to be put in time order */
-	struct buf side;
+	/* the records of one drain, to be handed out in time order */
 	struct pending *pending;
 	size_t npending, cappending;
 };
 
 struct pending {
 	uint64_t time;
-	size_t off;              /* in side */
-	size_t seq;
+	uint64_t pos;            /* in its ring */
+	int cpu;
+	size_t seq;              /* ties keep ring order */
 };
 
 
@@ -119,7 +119,6 @@ void sampler_free(struct sampler *s)
 		close(s->fds[i]);
 	free(s->fds);
 	free(s->fd_tids);
-	buf_release(&s->side);
 	free(s->pending);
 	free(s->rings);
 	free(s->pfds);
@@ -309,83 +308,56 @@ static int by_time(const void *a, const void *b)
 }
 
 /*
- * Side-band records (mmap, comm, fork, exit) of all rings in time order:
- * a thread's FORK lands in its parent's CPU ring and its first COMM or
- * MMAP in its own, so walking ring after ring could put the child first.
+ * One drain round hands out the records of every ring in time order, side
+ * band and samples together, as perf's ordered events do: a thread's FORK
+ * lands in its parent's CPU ring and its first COMM or MMAP in its own,
+ * and the samples a process took on one CPU before it exec'd on another
+ * must be unwound and written before the exec's COMM. Records are not
+ * copied: each is found again in its ring by position (the space is ours
+ * until ring_end()).
  */
-static int walk_side_band(struct sampler *s, sampler_fn fn, void *arg)
+int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 {
 	const struct perf_event_header *hdr;
 	struct event ev;
 	size_t i;
 	int cpu, err = 0;
 
-	s->side.len = 0;
 	s->npending = 0;
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
-		if (s->rings[cpu].fd < 0)
+		struct ring *r = &s->rings[cpu];
+		uint64_t pos;
+
+		if (r->fd < 0)
 			continue;
-		while ((hdr = ring_next(&s->rings[cpu]))) {
-			if (hdr->type == PERF_RECORD_SAMPLE || event_decode(&s->layout, hdr, &ev))
-				continue;
+		ring_begin(r);
+		for (pos = r->pos; (hdr = ring_next(r)); pos = r->pos) {
+			if (event_decode(&s->layout, hdr, &ev))
+				continue; /* malformed: skip it */
 			if (array_reserve(&s->pending, &s->cappending, s->npending + 1,
-					  sizeof(*s->pending)))
-				return -ENOMEM;
-			s->pending[s->npending] = (struct pending){ event_time(&ev), s->side.len,
+					  sizeof(*s->pending))) {
+				err = -ENOMEM;
+				goto out;
+			}
+			s->pending[s->npending] = (struct pending){ event_time(&ev), pos, cpu,
 								    s->npending };
-			if (buf_append(&s->side, hdr, hdr->size))
-				return -ENOMEM;
 			s->npending++;
 		}
 	}
 	if (s->npending > 1)
 		qsort(s->pending, s->npending, sizeof(*s->pending), by_time);
 	for (i = 0; i < s->npending && !err; i++) {
-		hdr = (const struct perf_event_header *)(s->side.data + s->pending[i].off);
-		if (event_decode(&s->layout, hdr, &ev))
+		hdr = ring_at(&s->rings[s->pending[i].cpu], s->pending[i].pos);
+		if (!hdr || event_decode(&s->layout, hdr, &ev))
 			continue;
 		if (ev.type == PERF_RECORD_LOST)
 			s->lost += ev.lost.lost;
 		err = fn(&ev, arg);
 	}
-	return err;
-}
-
-static int walk_samples(struct sampler *s, struct ring *r, sampler_fn fn, void *arg)
-{
-	const struct perf_event_header *hdr;
-	struct event ev;
-	int err;
-
-	while ((hdr = ring_next(r))) {
-		if (hdr->type != PERF_RECORD_SAMPLE)
-			continue;
-		if (event_decode(&s->layout, hdr, &ev))
-			continue; /* malformed: skip it */
-		err = fn(&ev, arg);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
-{
-	int i, err = 0;
-
-	for (i = 0; i < s->ncpus; i++)
-		if (s->rings[i].fd >= 0)
-			ring_begin(&s->rings[i]);
-	err = walk_side_band(s, fn, arg);
-	for (i = 0; i < s->ncpus && !err; i++) {
-		if (s->rings[i].fd < 0)
-			continue;
-		ring_rewind(&s->rings[i]);
-		err = walk_samples(s, &s->rings[i], fn, arg);
-	}
-	for (i = 0; i < s->ncpus; i++)
-		if (s->rings[i].fd >= 0)
-			ring_end(&s->rings[i]);
+out:
+	for (cpu = 0; cpu < s->ncpus; cpu++)
+		if (s->rings[cpu].fd >= 0)
+			ring_end(&s->rings[cpu]);
 	return err;
 }
 

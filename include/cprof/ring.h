@@ -3,7 +3,8 @@
  *
  * Protocol: ring_begin() snapshots the kernel's head; ring_next() walks
  * the records between our tail and that head (it may be called again
- * after ring_rewind() for a second pass over the same records); ring_end()
+ * after ring_rewind() for a second pass over the same records, or a record
+ * fetched again by position with ring_at()); ring_end()
  * hands the space back to the kernel. A record that wraps around the end
  * of the buffer is copied into a scratch buffer owned by the ring, so a
  * returned record is borrowed until the next ring_next() call.
@@ -32,6 +33,11 @@ void ring_release(struct ring *r);
 void ring_begin(struct ring *r);
 const struct perf_event_header *ring_next(struct ring *r);
 void ring_rewind(struct ring *r);
+/*
+ * The record at POS (a value of r->pos seen before a ring_next() of this
+ * batch), borrowed as ring_next()'s; NULL if POS is outside the batch.
+ */
+const struct perf_event_header *ring_at(struct ring *r, uint64_t pos);
 void ring_end(struct ring *r);
 
 #endif
