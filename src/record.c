@@ -749,7 +749,6 @@ static int record_loop(struct recorder *r)
 		if (!targets_alive(r))
 			break;
 	}
-	r->res->duration_ns = now_ns(CLOCK_MONOTONIC) - start;
 	return err;
 }
 
@@ -824,7 +823,7 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
 	struct df_record fin = { .type = DF_FINISH };
-	uint64_t cpu0 = self_cpu_ns();
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), cpu0 = self_cpu_ns();
 	int err, err2;
 
 	memset(res, 0, sizeof(*res));
@@ -868,6 +867,8 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 	res->threads = r->tids ? (uint32_t)pairmap_count(r->tids) : 0;
 	res->processes = r->pids ? (uint32_t)pairmap_count(r->pids) : 0;
 	res->cpu_ns = self_cpu_ns() - cpu0;
+	/* the span the CPU time was counted over, so the share stays <= 100% */
+	res->duration_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	if (r->out) {
 		fin.finish = (struct df_finish){ .time = now_ns(CLOCK_MONOTONIC),
 						 .samples = res->samples, .lost = res->lost,

@@ -143,17 +143,25 @@ struct df_reader;
  * Open PATH for reading: a regular file only, see safefile_open_input().
  * Returns 0, -errno from open (-EISDIR, -ENXIO for a FIFO or device), or
  * -EPROTO when the file is not a cprof data file, -EPROTONOSUPPORT for a
- * newer version.
+ * newer version, -EILSEQ for version 0 (not a valid version), -EOVERFLOW
+ * for a header size out of range (damaged).
  */
 int df_reader_new(const char *path, struct df_reader **out);
 /*
  * Next record into REC (its pointers are borrowed until the next call).
  * Returns 1, 0 at a clean end of file, -EBADMSG when the file ends inside
- * a record (a cut-short recording), or -errno.
+ * a record (a cut-short recording), or -errno. Damage mid-file is passed
+ * over: df_read() resynchronises on the next valid record (see
+ * df_reader_skipped()).
  */
 int df_read(struct df_reader *r, struct df_record *rec);
-/* Complete records skipped because they did not decode (a damaged file). */
+/*
+ * Records passed over in a damaged file: whole ones that did not decode,
+ * and spans of damage (a corrupted size) resynchronised past, one each.
+ */
 uint64_t df_reader_skipped(const struct df_reader *r);
+/* Bytes of the damaged spans df_read() resynchronised past. */
+uint64_t df_reader_skipped_bytes(const struct df_reader *r);
 void df_reader_free(struct df_reader *r);
 
 #endif
