@@ -524,7 +524,8 @@ static int record_at(struct df_reader *r, uint64_t at, const uint32_t hdr[2])
 	got = pread(r->fd, next, sizeof(next), (off_t)(at + hdr[1]));
 	if (got < 0)
 		return -errno;
-	return got < (ssize_t)sizeof(next) || plausible(next, TYPE_MAX_FUTURE);
+	/* a known type after it too: two records in a row do not happen by chance */
+	return got < (ssize_t)sizeof(next) || plausible(next, DF_KSYM);
 }
 
 /*

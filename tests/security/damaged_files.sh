@@ -50,10 +50,13 @@ expect_rc 3 dir "report of a directory"
 assert_text_contains "$T/dir.err" "cannot read data file '$T/dir': is a directory" \
 	"directory message"
 
-# a record size damaged mid-file: the 40th record's size made huge
-pos=16
-for i in $(seq 1 40); do
+# a record size damaged mid-file: the first SAMPLE (type 7) after the 40th
+# record gets a huge size (a STACK would take its samples along: the
+# report refuses samples of an unknown stack)
+pos=16 i=0
+while [ "$i" -lt 40 ] || [ "$(get_u32 "$T/d" "$pos")" != 7 ]; do
 	pos=$((pos + $(get_u32 "$T/d" $((pos + 4)))))
+	i=$((i + 1))
 done
 cp "$T/d" "$T/bad"
 put_u32 "$T/bad" $((pos + 4)) 1000000
