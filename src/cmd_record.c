@@ -215,11 +215,14 @@ int cmd_record(int argc, char **argv)
 			res.processes, res.duration_ns / 1e9, size, o.output, res.cpu_ns / 1e9,
 			res.duration_ns ? 100.0 * res.cpu_ns / res.duration_ns : 0.0);
 	}
-	if (res.lost * 20 > res.samples + res.lost)
-		fprintf(stderr, "cprof: warning: %.0f%% of samples were lost: the ring buffers are "
-			"small or the recorder fell behind (raise 'ulimit -l' or "
+	if (res.lost) {
+		human_size(res.ring_bytes, size, sizeof(size));
+		fprintf(stderr, "cprof: warning: %llu samples (%.1f%%) were lost: the ring buffers "
+			"(%s per CPU) filled before the recorder read them (raise 'ulimit -l' or "
 			"kernel.perf_event_mlock_kb, or lower -F or --stack-size)\n",
-			100.0 * res.lost / (res.samples + res.lost));
+			(unsigned long long)res.lost, 100.0 * res.lost / (res.samples + res.lost),
+			size);
+	}
 	free(cmdline);
 	free(pids);
 	return rc;

@@ -855,6 +855,7 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		if (!err)
 			err = err2;
 		res->lost = sampler_lost(r->sampler);
+		res->ring_bytes = sampler_ring_bytes(r->sampler);
 	}
 	if (r->out && r->pids) {
 		err2 = capture_perfmaps(r);

@@ -5,7 +5,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +29,7 @@ struct sampler {
 	unsigned char *hup;      /* per CPU: its polled event has hung up */
 	unsigned nthreads;
 	uint64_t lost;
+	size_t min_ring_pages;   /* of the rings mapped so far */
 	/* the records of one drain, to be handed out in time order */
 	struct pending *pending;
 	size_t npending, cappending;
@@ -78,6 +82,30 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 	a->watermark = 1;
 }
 
+/*
+ * Without CAP_IPC_LOCK the kernel caps what the rings may lock; size them
+ * all alike within it up front, rather than the first CPUs taking it all
+ * and the last ones halved until they fit.
+ */
+static void fair_rings(struct sampler *s)
+{
+	struct rlimit rl;
+	uint64_t mlock_kb = 516, memlock;
+	FILE *f;
+
+	if (geteuid() == 0)
+		return;
+	f = fopen("/proc/sys/kernel/perf_event_mlock_kb", "re");
+	if (f) {
+		if (fscanf(f, "%" SCNu64, &mlock_kb) != 1)
+			mlock_kb = 516;
+		fclose(f);
+	}
+	memlock = getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur;
+	s->cfg.ring_pages = ring_fair_pages(s->cfg.ring_pages, (unsigned)s->ncpus, mlock_kb,
+					    memlock, (size_t)sysconf(_SC_PAGESIZE));
+}
+
 int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
@@ -86,13 +114,14 @@ int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
-	build_attr(cfg, &s->attr);
-	s->layout.sample_type = s->attr.sample_type;
-	s->layout.regs_mask = s->attr.sample_regs_user;
-	s->layout.sample_id_all = 1;
 	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (s->ncpus < 1)
 		s->ncpus = 1;
+	fair_rings(s); /* before the attr: its wakeup watermark is a share of the ring */
+	build_attr(&s->cfg, &s->attr);
+	s->layout.sample_type = s->attr.sample_type;
+	s->layout.regs_mask = s->attr.sample_regs_user;
+	s->layout.sample_id_all = 1;
 	s->rings = calloc(s->ncpus, sizeof(*s->rings));
 	s->pfds = calloc(s->ncpus, sizeof(*s->pfds));
 	s->hup = calloc(s->ncpus, 1);
@@ -234,6 +263,10 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 				err = -ENOBUFS;
 				break;
 			}
+			/* what fitted is the size of every later ring too */
+			s->cfg.ring_pages = pages;
+			if (!s->min_ring_pages || pages < s->min_ring_pages)
+				s->min_ring_pages = pages;
 			s->pfds[cpu].fd = fd;
 			s->pfds[cpu].events = POLLIN;
 		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
@@ -374,6 +407,11 @@ unsigned sampler_nr_threads(const struct sampler *s)
 uint64_t sampler_lost(const struct sampler *s)
 {
 	return s->lost;
+}
+
+size_t sampler_ring_bytes(const struct sampler *s)
+{
+	return s->min_ring_pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 const char *sampler_strerror(int err)

@@ -44,6 +44,7 @@ struct record_result {
 	uint64_t samples, lost, bytes, duration_ns, cpu_ns;
 	uint32_t threads, processes;
 	uint64_t truncated;      /* stacks cut short (dwarf mode) */
+	uint64_t ring_bytes;     /* the smallest per-CPU ring buffer */
 	int child_status;        /* launched command: wait status, -1 if unknown */
 	enum record_stage stage; /* where it failed, on error */
 	pid_t failed_pid;

@@ -26,6 +26,15 @@ struct ring {
 	unsigned char *scratch;  /* one record, for wrap-around copies */
 };
 
+/*
+ * Data pages per CPU ring for an unprivileged user, so that every CPU gets
+ * the same: the kernel lets each user lock PERF_EVENT_MLOCK_KB per CPU
+ * (control page included) plus RLIMIT_MEMLOCK (MEMLOCK_BYTES) in all. The
+ * largest power of two within that share, at most WANTED, at least 1.
+ */
+size_t ring_fair_pages(size_t wanted, unsigned ncpus, uint64_t perf_event_mlock_kb,
+		       uint64_t memlock_bytes, size_t page_size);
+
 /* Map DATA_PAGES (a power of two) pages of FD's ring. Returns 0 or -errno. */
 int ring_init(struct ring *r, int fd, size_t data_pages);
 void ring_release(struct ring *r);
