@@ -8,6 +8,7 @@
 
 #include "cprof/cmd.h"
 #include "cprof/record.h"
+#include "cprof/safefile.h"
 #include "cprof/sampler.h"
 #include "cprof/util.h"
 
@@ -28,7 +29,8 @@ static void record_usage(FILE *f)
 		"Sample every thread of the target (threads born later included) with the\n"
 		"cpu-clock software event and write the stacks to a data file.\n"
 		"Stops after -d SECONDS, on Ctrl-C/SIGTERM, or when every target has exited;\n"
-		"a launched command still running then is sent SIGTERM.\n"
+		"a launched command still running then is sent SIGTERM, and it is killed\n"
+		"(SIGKILL) if cprof itself dies. Attached processes are never signalled.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID[,PID...]   attach to running processes\n"
@@ -36,8 +38,11 @@ static void record_usage(FILE *f)
 		"                           each sample interrupts the target: use 999 for\n"
 		"                           short runs, keep it low in production)\n"
 		"  -d, --duration SECONDS   stop after SECONDS (decimals allowed)\n"
-		"  -o, --output FILE        data file (default cprof.data; an existing file\n"
-		"                           is kept as FILE.old)\n"
+		"  -o, --output FILE        data file (default cprof.data, mode 0600; it\n"
+		"                           replaces FILE once the recording has started,\n"
+		"                           an existing FILE is kept as FILE.old; a\n"
+		"                           symbolic link, directory or FIFO is refused,\n"
+		"                           a character device written in place)\n"
 		"  -g, --call-graph MODE    dwarf (default): unwind a copy of the user stack\n"
 		"                           with the binaries' CFI, no frame pointers needed;\n"
 		"                           fp: the kernel's frame-pointer call chains\n"
@@ -88,7 +93,7 @@ static int record_message(const struct record_opts *o, const struct record_resul
 			"root or CAP_SYS_PTRACE)\n", (int)res->failed_pid, strerror(-err));
 		return EXIT_PERM;
 	case STAGE_OUTPUT:
-		fprintf(stderr, "cprof: cannot write '%s': %s\n", o->output, strerror(-err));
+		fprintf(stderr, "cprof: cannot write '%s': %s\n", o->output, safefile_strerror(err));
 		return EXIT_FAILURE_RUNTIME;
 	default:
 		fprintf(stderr, "cprof: recording failed: %s\n", strerror(-err));
@@ -210,11 +215,14 @@ int cmd_record(int argc, char **argv)
 			res.processes, res.duration_ns / 1e9, size, o.output, res.cpu_ns / 1e9,
 			res.duration_ns ? 100.0 * res.cpu_ns / res.duration_ns : 0.0);
 	}
-	if (res.lost * 20 > res.samples + res.lost)
-		fprintf(stderr, "cprof: warning: %.0f%% of samples were lost: the ring buffers are "
-			"small or the recorder fell behind (raise 'ulimit -l' or "
+	if (res.lost) {
+		human_size(res.ring_bytes, size, sizeof(size));
+		fprintf(stderr, "cprof: warning: %llu samples (%.1f%%) were lost: the ring buffers "
+			"(%s per CPU) filled before the recorder read them (raise 'ulimit -l' or "
 			"kernel.perf_event_mlock_kb, or lower -F or --stack-size)\n",
-			100.0 * res.lost / (res.samples + res.lost));
+			(unsigned long long)res.lost, 100.0 * res.lost / (res.samples + res.lost),
+			size);
+	}
 	free(cmdline);
 	free(pids);
 	return rc;

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cprof/cmd.h"
 #include "cprof/resolver.h"
+#include "cprof/safefile.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
@@ -42,8 +42,11 @@ static void report_usage(FILE *f)
 	fprintf(f,
 		"\n"
 		"Options:\n"
-		"  -i, --input FILE     data file (default cprof.data)\n"
-		"  -o, --output FILE    write here instead of standard output\n"
+		"  -i, --input FILE     data file (default cprof.data; a regular file, or\n"
+		"                       a link to one: a FIFO or device is refused)\n"
+		"  -o, --output FILE    write here instead of standard output (replaced\n"
+		"                       only by a report that succeeds; a symbolic link,\n"
+		"                       directory or FIFO is refused)\n"
 		"  -f, --format NAME    output format (see above)\n"
 		"      --value NAME     the value to show: samples (default) or cpu\n"
 		"                       (nanoseconds: samples times the sampling period)\n"
@@ -157,12 +160,13 @@ int cmd_report(int argc, char **argv)
 	struct report_stats st;
 	struct buf debug_path;
 	const char *output = NULL, *bad;
-	char tmp_out[4200], badbuf[64];
+	struct safeout *out_file = NULL;
+	char badbuf[64];
 	uint32_t *pids = NULL, *tids = NULL;
 	FILE *out = stdout;
 	uint64_t v;
 	double secs;
-	int c, err, stats = 0, rc = EXIT_OK;
+	int c, err, werr, werr2, stats = 0, rc = EXIT_OK;
 
 	buf_init(&debug_path);
 	while ((c = getopt_long(argc, argv, "i:o:f:h", longopts, NULL)) != -1) {
@@ -291,21 +295,14 @@ int cmd_report(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	o.debug_path = debug_path.len ? debug_path.data : NULL;
 	if (output) {
-		struct stat ost;
-
-		/*
-		 * A regular file is written aside and renamed, so a failed report
-		 * leaves it as it was; anything else (/dev/null, a FIFO, a link)
-		 * is written as it is, never replaced.
-		 */
-		if (lstat(output, &ost) == 0 && !S_ISREG(ost.st_mode))
-			snprintf(tmp_out, sizeof(tmp_out), "%s", output);
-		else if (snprintf(tmp_out, sizeof(tmp_out), "%s.tmp%d", output, (int)getpid()) >=
-			 (int)sizeof(tmp_out))
-			return usage_error("output path too long: '%s'", output);
-		out = fopen(tmp_out, "we");
-		if (!out) {
-			fprintf(stderr, "cprof: cannot write '%s': %s\n", output, strerror(errno));
+		/* written aside, in place only when the report succeeded (safefile.h) */
+		err = safeout_new(output, 0, &out_file);
+		if (!err && !(out = safeout_stream(out_file)))
+			err = -errno;
+		if (err) {
+			fprintf(stderr, "cprof: cannot write '%s': %s\n", output,
+				safefile_strerror(err));
+			safeout_close(out_file);
 			return EXIT_FAILURE_RUNTIME;
 		}
 	}
@@ -317,15 +314,19 @@ int cmd_report(int argc, char **argv)
 		err = writer->write(prof, &wo, out);
 	}
 	profile_free(prof);
-	if (out != stdout) {
-		if (fclose(out) && !err)
-			err = -errno;
-		if (strcmp(tmp_out, output)) {
-			if (!err && rename(tmp_out, output) < 0)
-				err = -errno;
-			if (err)
-				unlink(tmp_out);
-		}
+	/* a write error (a full disk, /dev/full) is the output's, not the data's */
+	if (out_file) {
+		werr = err ? 0 : safeout_commit(out_file);
+		werr2 = safeout_close(out_file);
+		werr = werr ? werr : werr2;
+	} else {
+		werr = fflush(stdout) || ferror(stdout) ? -(errno ? errno : EIO) : 0;
+	}
+	if (werr && (!err || err == -ENOSPC || err == -EIO || err == -EDQUOT || err == -EPIPE)) {
+		fprintf(stderr, "cprof: cannot write %s%s%s: %s\n", output ? "'" : "",
+			output ? output : "standard output", output ? "'" : "", strerror(-werr));
+		rc = EXIT_FAILURE_RUNTIME;
+		goto out;
 	}
 	if (err == -EPROTO) {
 		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", o.input);
@@ -334,10 +335,14 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "cprof: '%s' was written by a newer cprof (unsupported format version)\n",
 			o.input);
 		rc = EXIT_DATA;
+	} else if (err == -EILSEQ || err == -EOVERFLOW) {
+		fprintf(stderr, "cprof: '%s' is damaged: %s\n", o.input, err == -EILSEQ ?
+			"format version 0 is not a valid version" : "header size out of range");
+		rc = EXIT_DATA;
 	} else if (err == -ENOENT || err == -EACCES || err == -EISDIR || err == -EIO ||
-		   err == -EBADMSG) {
+		   err == -EBADMSG || err == -ENXIO) {
 		fprintf(stderr, "cprof: cannot read data file '%s': %s\n", o.input,
-			err == -EBADMSG ? "corrupt record" : strerror(-err));
+			err == -EBADMSG ? "corrupt record" : safefile_strerror(err));
 		rc = EXIT_DATA;
 	} else if (err) {
 		fprintf(stderr, "cprof: report failed: %s\n", strerror(-err));
@@ -359,6 +364,7 @@ int cmd_report(int argc, char **argv)
 			fprintf(stderr, "cprof: warning: '%s' holds no samples (was the target idle?)\n",
 				o.input);
 	}
+out:
 	free(pids);
 	free(tids);
 	buf_release(&debug_path);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cprof/safefile.h"
 #include "cprof/util.h"
 
 #define HEADER_SIZE 16
@@ -96,8 +97,7 @@ struct df_writer {
 	struct buf out;          /* pending bytes, whole records only */
 	struct buf rec;          /* the record being encoded */
 	uint64_t written;
-	char *path;
-	int had_old;             /* an earlier file was renamed PATH.old */
+	struct safeout *file;
 };
 
 static void encode(struct enc *e, const struct df_record *r)
@@ -196,40 +196,25 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static int old_name(const char *path, char *old, size_t size)
-{
-	return snprintf(old, size, "%s.old", path) >= (int)size ? -ENAMETOOLONG : 0;
-}
-
 int df_writer_new(const char *path, struct df_writer **out)
 {
 	struct df_writer *w;
-	char old[4096];
 	unsigned char hdr[HEADER_SIZE] = DATAFILE_MAGIC;
 	uint32_t v = DATAFILE_VERSION, hs = HEADER_SIZE;
-	struct stat st;
-	int err, had_old;
+	int err;
 
-	if ((err = old_name(path, old, sizeof(old))))
-		return err;
-	/* only a regular file is kept as PATH.old: never a device or a link */
-	had_old = !lstat(path, &st) && S_ISREG(st.st_mode) && rename(path, old) == 0;
-	if (!had_old && !lstat(path, &st) && S_ISREG(st.st_mode))
-		return -errno;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	buf_init(&w->out);
 	buf_init(&w->rec);
-	w->had_old = had_old;
-	w->path = strdup(path);
 	/* 0600 as perf.data: it holds command lines, paths and JIT symbols */
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0 || !w->path) {
-		err = w->fd < 0 ? -errno : -ENOMEM;
-		df_writer_discard(w);
+	err = safeout_new(path, SAFEOUT_KEEP_OLD, &w->file);
+	if (err) {
+		free(w);
 		return err;
 	}
+	w->fd = safeout_fd(w->file);
 	memcpy(hdr + 8, &v, 4);
 	memcpy(hdr + 12, &hs, 4);
 	err = buf_append(&w->out, hdr, sizeof(hdr));
@@ -243,25 +228,27 @@ int df_writer_new(const char *path, struct df_writer **out)
 	return 0;
 }
 
-void df_writer_discard(struct df_writer *w)
+int df_writer_commit(struct df_writer *w)
 {
-	char old[4096];
+	int err = df_flush(w);
 
-	if (!w)
-		return;
-	if (w->fd >= 0) {
-		struct stat st;
+	return err ? err : safeout_commit(w->file);
+}
 
-		if (!fstat(w->fd, &st) && S_ISREG(st.st_mode))
-			unlink(w->path);
-		close(w->fd);
-	}
-	if (w->had_old && !old_name(w->path, old, sizeof(old)))
-		rename(old, w->path);
+static int writer_close(struct df_writer *w)
+{
+	int err = safeout_close(w->file);
+
 	buf_release(&w->out);
 	buf_release(&w->rec);
-	free(w->path);
 	free(w);
+	return err;
+}
+
+void df_writer_discard(struct df_writer *w)
+{
+	if (w)
+		writer_close(w);
 }
 
 int df_write(struct df_writer *w, const struct df_record *rec)
@@ -306,18 +293,13 @@ uint64_t df_bytes(const struct df_writer *w)
 
 int df_writer_free(struct df_writer *w)
 {
-	int err;
+	int err, err2;
 
 	if (!w)
 		return 0;
-	err = df_flush(w);
-	if (close(w->fd) < 0 && !err)
-		err = -errno;
-	buf_release(&w->out);
-	buf_release(&w->rec);
-	free(w->path);
-	free(w);
-	return err;
+	err = df_writer_commit(w);
+	err2 = writer_close(w);
+	return err ? err : err2;
 }
 
 /* ---- reader ---- */
@@ -331,24 +313,42 @@ int df_writer_free(struct df_writer *w)
 
 struct df_reader {
 	FILE *f;
-	uint64_t skipped;        /* complete records that did not decode */
+	int fd;                  /* f's, for the look-ups of a resynchronisation */
+	uint64_t pos;            /* offset of the next byte f hands out */
+	uint64_t skipped;        /* records that did not decode, damaged spans */
+	uint64_t skipped_bytes;  /* in damaged spans */
+	uint32_t next[2];        /* the header after the last record, read ahead */
+	int have_next;
+	int cut;                 /* the file ends inside the header after it */
 	unsigned char *rec;
 	size_t cap;
 };
+
+/* Largest header a later version may write; beyond it the file is damaged. */
+#define HEADER_MAX 4096
+/* Record types a newer cprof may add and a reader skips (see df_read). */
+#define TYPE_MAX_FUTURE UINT32_MAX
 
 int df_reader_new(const char *path, struct df_reader **out)
 {
 	struct df_reader *r;
 	unsigned char hdr[HEADER_SIZE];
 	uint32_t version, hs;
-	int err;
+	struct stat st;
+	int fd, err;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->f = fopen(path, "re");
+	fd = safefile_open_input(path);
+	if (fd < 0) {
+		free(r);
+		return fd;
+	}
+	r->f = fdopen(fd, "r");
 	if (!r->f) {
 		err = -errno;
+		close(fd);
 		free(r);
 		return err;
 	}
@@ -358,14 +358,20 @@ int df_reader_new(const char *path, struct df_reader **out)
 	}
 	memcpy(&version, hdr + 8, 4);
 	memcpy(&hs, hdr + 12, 4);
-	if (version > DATAFILE_VERSION || version == 0) {
-		err = -EPROTONOSUPPORT;
+	if (version == 0 || version > DATAFILE_VERSION) {
+		err = version ? -EPROTONOSUPPORT : -EILSEQ;
 		goto fail;
 	}
-	if (hs < HEADER_SIZE || fseek(r->f, hs, SEEK_SET) < 0) {
-		err = -EPROTO;
+	if (hs < HEADER_SIZE || hs > HEADER_MAX || fstat(fd, &st) || hs > (uint64_t)st.st_size) {
+		err = -EOVERFLOW;
 		goto fail;
 	}
+	if (fseeko(r->f, hs, SEEK_SET) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	r->fd = fd;
+	r->pos = hs;
 	*out = r;
 	return 0;
 fail:
@@ -461,37 +467,169 @@ static int decode(struct dec *d, struct df_record *r)
 	return d->bad ? -EBADMSG : 0;
 }
 
+static int plausible(const uint32_t hdr[2], uint32_t max_type)
+{
+	return hdr[0] >= 1 && hdr[0] <= max_type && hdr[1] >= REC_HEADER && hdr[1] <= REC_MAX;
+}
+
+/* Room for a payload of N bytes in r->rec (see PAYLOAD_SKEW). */
+static int payload_room(struct df_reader *r, size_t n)
+{
+	size_t cap = (n + PAYLOAD_SKEW + 7) & ~(size_t)7;
+	unsigned char *p;
+
+	if (n + PAYLOAD_SKEW <= r->cap)
+		return 0;
+	p = aligned_alloc(8, cap);
+	if (!p)
+		return -ENOMEM;
+	free(r->rec);
+	r->rec = p;
+	r->cap = cap;
+	return 0;
+}
+
+/* Decode the payload in r->rec; *EXACT: it used every byte (none trailing). */
+static int decode_payload(struct df_reader *r, uint32_t type, size_t n, struct df_record *rec,
+			  int *exact)
+{
+	struct dec d = { r->rec + PAYLOAD_SKEW, r->rec + PAYLOAD_SKEW + n, 0 };
+	int err;
+
+	rec->type = type;
+	err = decode(&d, rec);
+	*exact = d.p == d.end;
+	return err;
+}
+
+/*
+ * Whether a record of a known type starts at AT: it decodes, and what
+ * follows is the end of the file or another plausible header. 1, 0 or -errno.
+ */
+static int record_at(struct df_reader *r, uint64_t at, const uint32_t hdr[2])
+{
+	size_t n = hdr[1] - REC_HEADER;
+	uint32_t next[2];
+	struct df_record rec;
+	ssize_t got;
+	int err, exact;
+
+	if ((err = payload_room(r, n)))
+		return err;
+	got = pread(r->fd, r->rec + PAYLOAD_SKEW, n, (off_t)(at + REC_HEADER));
+	if (got < 0)
+		return -errno;
+	if ((size_t)got != n || decode_payload(r, hdr[0], n, &rec, &exact) || !exact)
+		return 0;
+	got = pread(r->fd, next, sizeof(next), (off_t)(at + hdr[1]));
+	if (got < 0)
+		return -errno;
+	/* a known type after it too: two records in a row do not happen by chance */
+	return got < (ssize_t)sizeof(next) || plausible(next, DF_KSYM);
+}
+
+/*
+ * The record that began at FROM - 1 is damaged: find the next valid one
+ * and go on from there. 1 (positioned on it), 0 if none follows, -errno.
+ */
+static int resync(struct df_reader *r, uint64_t from)
+{
+	unsigned char win[65536];
+	uint64_t off = from;
+	uint32_t hdr[2];
+	ssize_t got;
+	size_t i;
+	int ok;
+
+	for (;;) {
+		got = pread(r->fd, win, sizeof(win), (off_t)off);
+		if (got < 0)
+			return -errno;
+		if (got < (ssize_t)sizeof(hdr))
+			return 0;
+		for (i = 0; i + sizeof(hdr) <= (size_t)got; i++) {
+			memcpy(hdr, win + i, sizeof(hdr));
+			if (!plausible(hdr, DF_KSYM))
+				continue;
+			ok = record_at(r, off + i, hdr);
+			if (ok < 0)
+				return ok;
+			if (!ok)
+				continue;
+			if (fseeko(r->f, (off_t)(off + i), SEEK_SET) < 0)
+				return -errno;
+			r->skipped_bytes += off + i - (from - 1);
+			r->pos = off + i;
+			r->have_next = 0;
+			r->cut = 0;
+			return 1;
+		}
+		off += (uint64_t)got - (sizeof(hdr) - 1);
+	}
+}
+
+/* Read the header after a record into r->next; 0 or -EIO. */
+static int read_ahead(struct df_reader *r)
+{
+	size_t n = fread(r->next, 1, sizeof(r->next), r->f);
+
+	r->pos += n;
+	r->have_next = n == sizeof(r->next);
+	r->cut = n && !r->have_next;
+	return ferror(r->f) ? -EIO : 0;
+}
+
+/*
+ * Records are read one header ahead: a record whose size points at no
+ * plausible header (a size damaged mid-file) is not trusted, nor one that
+ * runs past the end of the file; the reader then resynchronises on the
+ * next valid record, and only when none follows is it a cut-short file.
+ */
 int df_read(struct df_reader *r, struct df_record *rec)
 {
 	uint32_t hdr[2];
+	uint64_t start;
 	size_t n;
-	struct dec d;
-	int err;
+	int err, exact;
 
 	for (;;) {
-		n = fread(hdr, 1, sizeof(hdr), r->f);
-		if (n == 0)
-			return ferror(r->f) ? -EIO : 0;
-		if (n < sizeof(hdr) || hdr[1] < REC_HEADER || hdr[1] > REC_MAX)
+		if (r->cut)
 			return -EBADMSG;
-		n = hdr[1] - REC_HEADER;
-		if (n + PAYLOAD_SKEW > r->cap) {
-			size_t cap = (n + PAYLOAD_SKEW + 7) & ~(size_t)7;
-			unsigned char *p = aligned_alloc(8, cap);
-
-			if (!p)
-				return -ENOMEM;
-			free(r->rec);
-			r->rec = p;
-			r->cap = cap;
+		if (r->have_next) {
+			memcpy(hdr, r->next, sizeof(hdr));
+			r->have_next = 0;
+			start = r->pos - sizeof(hdr);
+		} else {
+			start = r->pos;
+			n = fread(hdr, 1, sizeof(hdr), r->f);
+			r->pos += n;
+			if (n == 0)
+				return ferror(r->f) ? -EIO : 0;
+			if (n < sizeof(hdr))
+				return ferror(r->f) ? -EIO : -EBADMSG;
 		}
-		if (fread(r->rec + PAYLOAD_SKEW, 1, n, r->f) != n)
-			return ferror(r->f) ? -EIO : -EBADMSG;
-		d.p = r->rec + PAYLOAD_SKEW;
-		d.end = d.p + n;
-		d.bad = 0;
-		rec->type = hdr[0];
-		err = decode(&d, rec);
+		if (!plausible(hdr, TYPE_MAX_FUTURE))
+			goto damaged;
+		n = hdr[1] - REC_HEADER;
+		if ((err = payload_room(r, n)))
+			return err;
+		if (fread(r->rec + PAYLOAD_SKEW, 1, n, r->f) != n) {
+			if (ferror(r->f))
+				return -EIO;
+			goto damaged;
+		}
+		r->pos += n;
+		if ((err = read_ahead(r)))
+			return err;
+		err = decode_payload(r, hdr[0], n, rec, &exact);
+		/*
+		 * No plausible header after it: either this size or the next
+		 * header is damaged. A record that used every byte is trusted
+		 * (the next one is then passed over); one with bytes to spare
+		 * was given a size too large.
+		 */
+		if (r->have_next && !plausible(r->next, TYPE_MAX_FUTURE) && (err || !exact))
+			goto damaged;
 		if (err == -ENOENT)
 			continue; /* a record type from a newer cprof: skip it */
 		if (err == -EBADMSG) {
@@ -499,12 +637,22 @@ int df_read(struct df_reader *r, struct df_record *rec)
 			continue;
 		}
 		return err ? err : 1;
+damaged:
+		err = resync(r, start + 1);
+		if (err <= 0)
+			return err ? err : -EBADMSG;
+		r->skipped++;
 	}
 }
 
 uint64_t df_reader_skipped(const struct df_reader *r)
 {
 	return r->skipped;
+}
+
+uint64_t df_reader_skipped_bytes(const struct df_reader *r)
+{
+	return r->skipped_bytes;
 }
 
 void df_reader_free(struct df_reader *r)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -275,7 +276,7 @@ static int on_event(const struct event *ev, void *arg)
 
 			if (pairmap_get(r->targets, ev->task.pid, 0, &alive))
 				pairmap_put(r->targets, ev->task.pid, 0, 0);
-			/* its last samples come in this batch's second pass */
+			/* its last samples came before it: forget it after the drain */
 			if (r->unwinder && !pairmap_slot(r->exited, ev->task.pid, 0, 1))
 				return -ENOMEM;
 		}
@@ -409,6 +410,7 @@ static int attach(struct recorder *r)
 static int launch(struct recorder *r)
 {
 	int go[2], status[2], err, child_err = 0;
+	pid_t parent = getpid();
 	ssize_t n;
 
 	if (pipe2(go, O_CLOEXEC) < 0)
@@ -427,6 +429,9 @@ static int launch(struct recorder *r)
 	if (r->child == 0) {
 		char c;
 
+		/* die with cprof, even SIGKILLed; if it died before this, go now */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 		close(go[1]);
 		close(status[0]);
 		/* wait until the events are open: an exec starts the sampling */
@@ -744,7 +749,6 @@ static int record_loop(struct recorder *r)
 		if (!targets_alive(r))
 			break;
 	}
-	r->res->duration_ns = now_ns(CLOCK_MONOTONIC) - start;
 	return err;
 }
 
@@ -819,7 +823,7 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
 	struct df_record fin = { .type = DF_FINISH };
-	uint64_t cpu0 = self_cpu_ns();
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), cpu0 = self_cpu_ns();
 	int err, err2;
 
 	memset(res, 0, sizeof(*res));
@@ -839,6 +843,9 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		df_writer_discard(r->out);
 		r->out = NULL;
 	}
+	/* the recording has started: only now does the file replace PATH */
+	if (!err && (err = df_writer_commit(r->out)))
+		fail(r, STAGE_OUTPUT, 0, err);
 	if (!err)
 		err = record_loop(r);
 	if (r->sampler) {
@@ -848,6 +855,7 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		if (!err)
 			err = err2;
 		res->lost = sampler_lost(r->sampler);
+		res->ring_bytes = sampler_ring_bytes(r->sampler);
 	}
 	if (r->out && r->pids) {
 		err2 = capture_perfmaps(r);
@@ -860,6 +868,8 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 	res->threads = r->tids ? (uint32_t)pairmap_count(r->tids) : 0;
 	res->processes = r->pids ? (uint32_t)pairmap_count(r->pids) : 0;
 	res->cpu_ns = self_cpu_ns() - cpu0;
+	/* the span the CPU time was counted over, so the share stays <= 100% */
+	res->duration_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	if (r->out) {
 		fin.finish = (struct df_finish){ .time = now_ns(CLOCK_MONOTONIC),
 						 .samples = res->samples, .lost = res->lost,

@@ -56,6 +56,7 @@ struct resolver {
 	size_t capkernel;
 	uint32_t *frames;        /* scratch: profile frame ids of a stack, leaf first */
 	size_t nframes, capframes;
+	uint64_t unknown_stacks; /* samples whose stack record is missing */
 	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
 	char vdso_path[64];
 };
@@ -378,8 +379,10 @@ static int on_sample(struct resolver *r, const struct df_sample *s)
 	    t < flt->since || (flt->until >= 0 && t >= flt->until))
 		return 0;
 	chain = stacktab_get(r->stacks, s->stack_id, &n);
-	if (!chain)
-		return -EBADMSG;
+	if (!chain) {
+		r->unknown_stacks++; /* its STACK record was damaged: pass it over, counted */
+		return 0;
+	}
 	r->stats->samples++;
 	count_truncation(r, s->pid, s->stack_id, chain, n);
 	key = (uint64_t)s->pid << 32 | addrspace_gen(r->as, s->pid);
@@ -667,7 +670,7 @@ int resolver_load(const struct resolve_opts *opts, struct profile **out,
 		stats->cut_short = 1;
 		err = 0;
 	}
-	stats->skipped = df_reader_skipped(in);
+	stats->skipped = df_reader_skipped(in) + r.unknown_stacks;
 	if (err)
 		goto out;
 	if (stats_out)

@@ -6,6 +6,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+size_t ring_fair_pages(size_t wanted, unsigned ncpus, uint64_t perf_event_mlock_kb,
+		       uint64_t memlock_bytes, size_t page_size)
+{
+	uint64_t share, pages = 1;
+
+	if (!ncpus)
+		ncpus = 1;
+	share = perf_event_mlock_kb * 1024 / page_size + memlock_bytes / page_size / ncpus;
+	while (pages * 2 <= wanted && pages * 2 + 1 <= share)
+		pages *= 2;
+	return (size_t)pages;
+}
+
 int ring_init(struct ring *r, int fd, size_t data_pages)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -80,6 +93,14 @@ const struct perf_event_header *ring_next(struct ring *r)
 void ring_rewind(struct ring *r)
 {
 	r->pos = r->tail;
+}
+
+const struct perf_event_header *ring_at(struct ring *r, uint64_t pos)
+{
+	if (pos < r->tail || pos >= r->head)
+		return NULL;
+	r->pos = pos;
+	return ring_next(r);
 }
 
 void ring_end(struct ring *r)

@@ -5,7 +5,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,16 +29,17 @@ struct sampler {
 	unsigned char *hup;      /* per CPU: its polled event has hung up */
 	unsigned nthreads;
 	uint64_t lost;
-	/* non-sample records of one drain, copied to be put in time order */
-	struct buf side;
+	size_t min_ring_pages;   /* of the rings mapped so far */
+	/* the records of one drain, to be handed out in time order */
 	struct pending *pending;
 	size_t npending, cappending;
 };
 
 struct pending {
 	uint64_t time;
-	size_t off;              /* in side */
-	size_t seq;
+	uint64_t pos;            /* in its ring */
+	int cpu;
+	size_t seq;              /* ties keep ring order */
 };
 
 
@@ -78,6 +82,30 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 	a->watermark = 1;
 }
 
+/*
+ * Without CAP_IPC_LOCK the kernel caps what the rings may lock; size them
+ * all alike within it up front, rather than the first CPUs taking it all
+ * and the last ones halved until they fit.
+ */
+static void fair_rings(struct sampler *s)
+{
+	struct rlimit rl;
+	uint64_t mlock_kb = 516, memlock;
+	FILE *f;
+
+	if (geteuid() == 0)
+		return;
+	f = fopen("/proc/sys/kernel/perf_event_mlock_kb", "re");
+	if (f) {
+		if (fscanf(f, "%" SCNu64, &mlock_kb) != 1)
+			mlock_kb = 516;
+		fclose(f);
+	}
+	memlock = getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur;
+	s->cfg.ring_pages = ring_fair_pages(s->cfg.ring_pages, (unsigned)s->ncpus, mlock_kb,
+					    memlock, (size_t)sysconf(_SC_PAGESIZE));
+}
+
 int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
@@ -86,13 +114,14 @@ int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
-	build_attr(cfg, &s->attr);
-	s->layout.sample_type = s->attr.sample_type;
-	s->layout.regs_mask = s->attr.sample_regs_user;
-	s->layout.sample_id_all = 1;
 	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (s->ncpus < 1)
 		s->ncpus = 1;
+	fair_rings(s); /* before the attr: its wakeup watermark is a share of the ring */
+	build_attr(&s->cfg, &s->attr);
+	s->layout.sample_type = s->attr.sample_type;
+	s->layout.regs_mask = s->attr.sample_regs_user;
+	s->layout.sample_id_all = 1;
 	s->rings = calloc(s->ncpus, sizeof(*s->rings));
 	s->pfds = calloc(s->ncpus, sizeof(*s->pfds));
 	s->hup = calloc(s->ncpus, 1);
@@ -119,7 +148,6 @@ void sampler_free(struct sampler *s)
 		close(s->fds[i]);
 	free(s->fds);
 	free(s->fd_tids);
-	buf_release(&s->side);
 	free(s->pending);
 	free(s->rings);
 	free(s->pfds);
@@ -235,6 +263,10 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 				err = -ENOBUFS;
 				break;
 			}
+			/* what fitted is the size of every later ring too */
+			s->cfg.ring_pages = pages;
+			if (!s->min_ring_pages || pages < s->min_ring_pages)
+				s->min_ring_pages = pages;
 			s->pfds[cpu].fd = fd;
 			s->pfds[cpu].events = POLLIN;
 		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
@@ -309,83 +341,56 @@ static int by_time(const void *a, const void *b)
 }
 
 /*
- * Side-band records (mmap, comm, fork, exit) of all rings in time order:
- * a thread's FORK lands in its parent's CPU ring and its first COMM or
- * MMAP in its own, so walking ring after ring could put the child first.
+ * One drain round hands out the records of every ring in time order, side
+ * band and samples together, as perf's ordered events do: a thread's FORK
+ * lands in its parent's CPU ring and its first COMM or MMAP in its own,
+ * and the samples a process took on one CPU before it exec'd on another
+ * must be unwound and written before the exec's COMM. Records are not
+ * copied: each is found again in its ring by position (the space is ours
+ * until ring_end()).
  */
-static int walk_side_band(struct sampler *s, sampler_fn fn, void *arg)
+int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 {
 	const struct perf_event_header *hdr;
 	struct event ev;
 	size_t i;
 	int cpu, err = 0;
 
-	s->side.len = 0;
 	s->npending = 0;
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
-		if (s->rings[cpu].fd < 0)
+		struct ring *r = &s->rings[cpu];
+		uint64_t pos;
+
+		if (r->fd < 0)
 			continue;
-		while ((hdr = ring_next(&s->rings[cpu]))) {
-			if (hdr->type == PERF_RECORD_SAMPLE || event_decode(&s->layout, hdr, &ev))
-				continue;
+		ring_begin(r);
+		for (pos = r->pos; (hdr = ring_next(r)); pos = r->pos) {
+			if (event_decode(&s->layout, hdr, &ev))
+				continue; /* malformed: skip it */
 			if (array_reserve(&s->pending, &s->cappending, s->npending + 1,
-					  sizeof(*s->pending)))
-				return -ENOMEM;
-			s->pending[s->npending] = (struct pending){ event_time(&ev), s->side.len,
+					  sizeof(*s->pending))) {
+				err = -ENOMEM;
+				goto out;
+			}
+			s->pending[s->npending] = (struct pending){ event_time(&ev), pos, cpu,
 								    s->npending };
-			if (buf_append(&s->side, hdr, hdr->size))
-				return -ENOMEM;
 			s->npending++;
 		}
 	}
 	if (s->npending > 1)
 		qsort(s->pending, s->npending, sizeof(*s->pending), by_time);
 	for (i = 0; i < s->npending && !err; i++) {
-		hdr = (const struct perf_event_header *)(s->side.data + s->pending[i].off);
-		if (event_decode(&s->layout, hdr, &ev))
+		hdr = ring_at(&s->rings[s->pending[i].cpu], s->pending[i].pos);
+		if (!hdr || event_decode(&s->layout, hdr, &ev))
 			continue;
 		if (ev.type == PERF_RECORD_LOST)
 			s->lost += ev.lost.lost;
 		err = fn(&ev, arg);
 	}
-	return err;
-}
-
-static int walk_samples(struct sampler *s, struct ring *r, sampler_fn fn, void *arg)
-{
-	const struct perf_event_header *hdr;
-	struct event ev;
-	int err;
-
-	while ((hdr = ring_next(r))) {
-		if (hdr->type != PERF_RECORD_SAMPLE)
-			continue;
-		if (event_decode(&s->layout, hdr, &ev))
-			continue; /* malformed: skip it */
-		err = fn(&ev, arg);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
-{
-	int i, err = 0;
-
-	for (i = 0; i < s->ncpus; i++)
-		if (s->rings[i].fd >= 0)
-			ring_begin(&s->rings[i]);
-	err = walk_side_band(s, fn, arg);
-	for (i = 0; i < s->ncpus && !err; i++) {
-		if (s->rings[i].fd < 0)
-			continue;
-		ring_rewind(&s->rings[i]);
-		err = walk_samples(s, &s->rings[i], fn, arg);
-	}
-	for (i = 0; i < s->ncpus; i++)
-		if (s->rings[i].fd >= 0)
-			ring_end(&s->rings[i]);
+out:
+	for (cpu = 0; cpu < s->ncpus; cpu++)
+		if (s->rings[cpu].fd >= 0)
+			ring_end(&s->rings[cpu]);
 	return err;
 }
 
@@ -402,6 +407,11 @@ unsigned sampler_nr_threads(const struct sampler *s)
 uint64_t sampler_lost(const struct sampler *s)
 {
 	return s->lost;
+}
+
+size_t sampler_ring_bytes(const struct sampler *s)
+{
+	return s->min_ring_pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 const char *sampler_strerror(int err)

@@ -3,6 +3,7 @@
 #include <asm/perf_regs.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +338,38 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	return DWARF_CB_OK;
 }
 
+/*
+ * Whether PC (the outermost frame's, less one for a return address) is in
+ * a function where every stack begins: a module's entry point (_start of
+ * ld.so or of the executable; ld.so's has no CFI saying so) or a thread
+ * start routine. Bytes past the entry point that still belong to _start.
+ */
+#define ENTRY_SPAN 64
+
+static int is_root_frame(Dwfl *dwfl, uint64_t pc)
+{
+	static const char *const roots[] = { "clone", "__clone", "clone3", "__clone3",
+					     "start_thread", "thread_start" };
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+	const char *name;
+	GElf_Ehdr ehdr;
+	Dwarf_Addr bias;
+	Elf *elf;
+	size_t i;
+
+	if (!mod)
+		return 0;
+	elf = dwfl_module_getelf(mod, &bias);
+	if (elf && gelf_getehdr(elf, &ehdr) && ehdr.e_entry && pc >= ehdr.e_entry + bias &&
+	    pc - (ehdr.e_entry + bias) < ENTRY_SPAN)
+		return 1;
+	name = dwfl_module_addrname(mod, pc);
+	for (i = 0; name && i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!strcmp(name, roots[i]))
+			return 1;
+	return 0;
+}
+
 int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 		    uint64_t *ips, size_t max, size_t *n, enum df_trunc *why)
 {
@@ -374,6 +407,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	 */
 	if (u->n >= max)
 		*why = DF_TRUNC_DEPTH;
+	else if (is_root_frame(p->dwfl, ips[*n - 1] - (*n > 1)))
+		*why = DF_TRUNC_NONE; /* complete, whatever was said of the next step */
 	else if (u->beyond_at == u->n)
 		*why = DF_TRUNC_STACK_COPY;
 	else if (u->bad_at == u->n)

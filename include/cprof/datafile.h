@@ -113,38 +113,55 @@ struct df_record {
 struct df_writer;
 
 /*
- * Create PATH for writing (an existing PATH is first renamed PATH.old).
- * Returns 0 or -errno.
+ * Start a data file for PATH under the output policy of safefile.h: it is
+ * written aside and appears at PATH on df_writer_commit() (a regular file
+ * there is first renamed PATH.old). Returns 0 or -errno (-ELOOP: PATH is
+ * a symbolic link; -EISDIR, -ENXIO: a directory, FIFO or socket).
  */
 int df_writer_new(const char *path, struct df_writer **out);
+/*
+ * The recording has started: flush and move the file to PATH. Further
+ * records go on into it. A second call does nothing. Returns 0 or -errno.
+ */
+int df_writer_commit(struct df_writer *w);
 /* Append REC. Errors are sticky: after one, every call returns it. */
 int df_write(struct df_writer *w, const struct df_record *rec);
 /* Push buffered records to the file (each call ends on a record boundary). */
 int df_flush(struct df_writer *w);
 uint64_t df_bytes(const struct df_writer *w);
-/* Flush and close; returns the first error seen, if any. Accepts NULL. */
+/* Flush, commit and close; returns the first error seen, if any. Accepts NULL. */
 int df_writer_free(struct df_writer *w);
 /*
- * Give up before anything was recorded: close and remove the file and put
- * back the PATH.old it displaced, so a failed start costs no data. Accepts NULL.
+ * Give up before the commit: close and remove the file; nothing at PATH
+ * has changed, so a failed start costs no data. Accepts NULL.
  */
 void df_writer_discard(struct df_writer *w);
 
 struct df_reader;
 
 /*
- * Open PATH for reading. Returns 0, -errno from open, or -EPROTO when the
- * file is not a cprof data file, -EPROTONOSUPPORT for a newer version.
+ * Open PATH for reading: a regular file only, see safefile_open_input().
+ * Returns 0, -errno from open (-EISDIR, -ENXIO for a FIFO or device), or
+ * -EPROTO when the file is not a cprof data file, -EPROTONOSUPPORT for a
+ * newer version, -EILSEQ for version 0 (not a valid version), -EOVERFLOW
+ * for a header size out of range (damaged).
  */
 int df_reader_new(const char *path, struct df_reader **out);
 /*
  * Next record into REC (its pointers are borrowed until the next call).
  * Returns 1, 0 at a clean end of file, -EBADMSG when the file ends inside
- * a record (a cut-short recording), or -errno.
+ * a record (a cut-short recording), or -errno. Damage mid-file is passed
+ * over: df_read() resynchronises on the next valid record (see
+ * df_reader_skipped()).
  */
 int df_read(struct df_reader *r, struct df_record *rec);
-/* Complete records skipped because they did not decode (a damaged file). */
+/*
+ * Records passed over in a damaged file: whole ones that did not decode,
+ * and spans of damage (a corrupted size) resynchronised past, one each.
+ */
 uint64_t df_reader_skipped(const struct df_reader *r);
+/* Bytes of the damaged spans df_read() resynchronised past. */
+uint64_t df_reader_skipped_bytes(const struct df_reader *r);
 void df_reader_free(struct df_reader *r);
 
 #endif

@@ -36,9 +36,15 @@ enum record_stage {
 };
 
 struct record_result {
+	/*
+	 * duration_ns: wall time of the whole run, attach and the final
+	 * captures included; cpu_ns, the recorder's CPU time, is counted over
+	 * that same span (so cpu_ns <= duration_ns for the one-thread recorder).
+	 */
 	uint64_t samples, lost, bytes, duration_ns, cpu_ns;
 	uint32_t threads, processes;
 	uint64_t truncated;      /* stacks cut short (dwarf mode) */
+	uint64_t ring_bytes;     /* the smallest per-CPU ring buffer */
 	int child_status;        /* launched command: wait status, -1 if unknown */
 	enum record_stage stage; /* where it failed, on error */
 	pid_t failed_pid;

@@ -87,6 +87,8 @@ const struct event_layout *sampler_layout(const struct sampler *s);
 unsigned sampler_nr_threads(const struct sampler *s);
 /* Records the kernel dropped because rings were full, so far. */
 uint64_t sampler_lost(const struct sampler *s);
+/* Bytes of the smallest ring mapped (0 before the first), for the summary. */
+size_t sampler_ring_bytes(const struct sampler *s);
 
 /* Advice for a perf_event_open errno, for the user (static string). */
 const char *sampler_strerror(int err);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # -o never replaces what is not a regular file: a device (think /dev/null)
-# stays a device, a symbolic link is written through; a regular file that
+# stays a device, a symbolic link is refused; a regular file that
 # exists is kept as FILE.old by record and replaced only by a report that
 # succeeds.
 . "$(dirname "$0")/lib.sh"
@@ -17,10 +17,11 @@ cprof_run devrep report -i "$T/d" -o "$T/null"
 expect_rc 0 devrep "report -o DEVICE"
 [ -c "$T/null" ] || fail "report -o DEVICE replaced the device"
 
+echo keep >"$T/target"
 ln -s "$T/target" "$T/link"
 cprof_run linkrep report -i "$T/d" -o "$T/link"
-expect_rc 0 linkrep "report -o LINK"
-[ -L "$T/link" ] && [ -s "$T/target" ] || fail "report -o LINK did not write through the link"
+expect_rc 1 linkrep "report -o LINK"
+[ -L "$T/link" ] && [ "$(cat "$T/target")" = keep ] || fail "report -o LINK wrote through the link"
 
 echo keep >"$T/out"
 cprof_run badrep report -i "$T/missing" -o "$T/out"

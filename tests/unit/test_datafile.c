@@ -236,6 +236,7 @@ static void test_header_written_at_once(void **state)
 
 	(void)state;
 	assert_int_equal(df_writer_new(path, &w), 0);
+	assert_int_equal(df_writer_commit(w), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 16);
 	assert_int_equal(df_reader_new(path, &r), 0);
@@ -263,6 +264,7 @@ static void test_round_trip_many(void **state)
 	for (i = 0; i < BIG; i++)
 		big[i] = 0x400000 + (uint64_t)i * 5;
 	assert_int_equal(df_writer_new(path, &w), 0);
+	assert_int_equal(df_writer_commit(w), 0);
 	rec.type = DF_STACK;
 	rec.stack = (struct df_stack){ .id = 0, .trunc = DF_TRUNC_DEPTH, .n = BIG, .ips = big };
 	assert_int_equal(df_write(w, &rec), 0);
@@ -604,6 +606,104 @@ static void test_bad_record_sizes(void **state)
 	unit_rmdir(dir);
 }
 
+/* Damaged headers are named as such: version 0, a header size out of range. */
+static void test_bad_header(void **state)
+{
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "bad.cprof");
+	char *fifo = unit_path(dir, "fifo");
+	static const uint32_t sizes[] = { 0, 15, 4097, 0x10000, UINT32_MAX };
+	struct df_record lost = { .type = DF_LOST, .lost = { .time = 1, .count = 2 } };
+	unsigned char *data;
+	struct df_reader *r;
+	size_t len, i;
+
+	(void)state;
+	write_records(path, &lost, 1, NULL);
+	data = unit_read_file(path, &len);
+	memcpy(data + 8, &(uint32_t){ 0 }, 4);
+	unit_write_file(path, data, len);
+	assert_int_equal(df_reader_new(path, &r), -EILSEQ);
+	memcpy(data + 8, &(uint32_t){ DATAFILE_VERSION }, 4);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memcpy(data + 12, &sizes[i], 4);
+		unit_write_file(path, data, len);
+		assert_int_equal(df_reader_new(path, &r), -EOVERFLOW);
+	}
+	/* beyond the end of the file */
+	memcpy(data + 12, &(uint32_t){ (uint32_t)len + 1 }, 4);
+	unit_write_file(path, data, len);
+	assert_int_equal(df_reader_new(path, &r), -EOVERFLOW);
+	/* not files: refused at once, never read */
+	assert_int_equal(df_reader_new(dir, &r), -EISDIR);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(df_reader_new(fifo, &r), -ENXIO);
+	unlink(fifo);
+	free(data);
+	free(fifo);
+	free(path);
+	unit_rmdir(dir);
+}
+
+/*
+ * A record size damaged mid-file (too large, too small, beyond the end)
+ * costs that record only: the reader resynchronises on the next one and
+ * counts what it passed over.
+ */
+static void test_resync_after_bad_size(void **state)
+{
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "resync.cprof");
+	static const uint32_t bad_sizes[] = { 40, 16, 1000, 100000, 7, 0 };
+	struct df_record recs[12], rec;
+	unsigned char *data;
+	struct df_reader *r;
+	size_t len, i, k;
+	uint32_t type;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		recs[i] = (struct df_record){ .type = DF_LOST,
+					      .lost = { .time = 100 + i, .count = i } };
+	recs[11] = (struct df_record){ .type = DF_SAMPLE,
+				       .sample = { .time = 7, .pid = 8, .tid = 9, .cpu = 1 } };
+	write_records(path, recs, 12, NULL);
+	data = unit_read_file(path, &len);
+	assert_int_equal(len, 16 + 11 * 24 + 32);
+	for (i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		/* record 4 (a LOST at 16 + 4 * 24) gets a wrong size */
+		memcpy(data + 16 + 4 * 24 + 4, &bad_sizes[i], 4);
+		unit_write_file(path, data, len);
+		assert_int_equal(df_reader_new(path, &r), 0);
+		for (k = 0; k < 12; k++) {
+			if (k == 4)
+				continue;
+			if (df_read(r, &rec) != 1)
+				fail_msg("size %u: record %zu not read", bad_sizes[i], k);
+			if (rec.type != recs[k].type || rec.lost.time != recs[k].lost.time)
+				fail_msg("size %u: record %zu: type %d time %llu", bad_sizes[i], k,
+					 rec.type, (unsigned long long)rec.lost.time);
+			assert_record_equal(&recs[k], &rec);
+		}
+		assert_int_equal(df_read(r, &rec), 0);
+		assert_int_equal(df_reader_skipped(r), 1);
+		assert_int_equal(df_reader_skipped_bytes(r), 24);
+		df_reader_free(r);
+	}
+	/* a damaged type too: passed over the same way */
+	memcpy(data + 16 + 4 * 24 + 4, &(uint32_t){ 24 }, 4);
+	type = 0;
+	memcpy(data + 16 + 4 * 24, &type, 4);
+	unit_write_file(path, data, len);
+	assert_int_equal(df_reader_new(path, &r), 0);
+	for (k = 0; k < 11; k++)
+		assert_int_equal(df_read(r, &rec), 1);
+	assert_int_equal(df_read(r, &rec), 0);
+	assert_int_equal(df_reader_skipped(r), 1);
+	df_reader_free(r);
+	free(data);
+	free(path);
+	unit_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +718,8 @@ int main(void)
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_unknown_type_skipped),
 		cmocka_unit_test(test_bad_record_sizes),
+		cmocka_unit_test(test_bad_header),
+		cmocka_unit_test(test_resync_after_bad_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

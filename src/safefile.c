@@ -1,0 +1,234 @@
+#include "cprof/safefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct safeout {
+	int fd;
+	FILE *stream;
+	unsigned flags;
+	int committed;           /* in place from the start, or renamed */
+	char *path;
+	char *tmp;               /* NULL: written in place (a character device) */
+};
+
+/* What the policy says of an existing PATH: 0 to go on, or the refusal. */
+static int output_kind(mode_t mode)
+{
+	if (S_ISREG(mode) || S_ISCHR(mode))
+		return 0;
+	if (S_ISLNK(mode))
+		return -ELOOP;
+	if (S_ISDIR(mode))
+		return -EISDIR;
+	return -ENXIO;
+}
+
+/* A character device, opened in place; O_NONBLOCK so a swapped-in FIFO cannot hang us. */
+static int open_in_place(struct safeout *o)
+{
+	struct stat st;
+	int fl;
+
+	o->fd = open(o->path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (o->fd < 0)
+		return errno == ELOOP ? -ELOOP : -errno;
+	if (fstat(o->fd, &st))
+		return -errno;
+	if (!S_ISCHR(st.st_mode))
+		return S_ISREG(st.st_mode) ? -EAGAIN : output_kind(st.st_mode);
+	fl = fcntl(o->fd, F_GETFL);
+	if (fl < 0 || fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return -errno;
+	o->committed = 1;
+	return 0;
+}
+
+static int open_temp(struct safeout *o)
+{
+	size_t len = strlen(o->path) + 32;
+	unsigned i;
+
+	o->tmp = malloc(len);
+	if (!o->tmp)
+		return -ENOMEM;
+	for (i = 0; i < 100; i++) {
+		snprintf(o->tmp, len, "%s.%d-%u.tmp", o->path, (int)getpid(), i);
+		o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (o->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (o->fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+int safeout_new(const char *path, unsigned flags, struct safeout **out)
+{
+	struct safeout *o = calloc(1, sizeof(*o));
+	struct stat st;
+	int err;
+
+	if (!o)
+		return -ENOMEM;
+	o->fd = -1;
+	o->flags = flags;
+	o->path = strdup(path);
+	if (!o->path) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (lstat(path, &st) == 0) {
+		if ((err = output_kind(st.st_mode)))
+			goto fail;
+		if (S_ISCHR(st.st_mode)) {
+			err = open_in_place(o);
+			if (err != -EAGAIN) /* replaced by a regular file meanwhile: aside */
+				goto done;
+			close(o->fd);
+			o->fd = -1;
+		}
+	} else if (errno != ENOENT) {
+		err = -errno;
+		goto fail;
+	}
+	err = open_temp(o);
+done:
+	if (err)
+		goto fail;
+	*out = o;
+	return 0;
+fail:
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->path);
+	free(o);
+	return err;
+}
+
+int safeout_fd(const struct safeout *o)
+{
+	return o->fd;
+}
+
+FILE *safeout_stream(struct safeout *o)
+{
+	if (!o->stream)
+		o->stream = fdopen(o->fd, "w");
+	return o->stream;
+}
+
+static int flush_stream(struct safeout *o)
+{
+	if (!o->stream)
+		return 0;
+	if (fflush(o->stream) || ferror(o->stream))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int safeout_commit(struct safeout *o)
+{
+	struct stat st;
+	int err;
+
+	errno = 0;
+	if ((err = flush_stream(o)))
+		return err;
+	if (o->committed)
+		return 0;
+	if (o->flags & SAFEOUT_KEEP_OLD && lstat(o->path, &st) == 0 && S_ISREG(st.st_mode)) {
+		size_t len = strlen(o->path) + 5;
+		char *old = malloc(len);
+
+		if (!old)
+			return -ENOMEM;
+		snprintf(old, len, "%s.old", o->path);
+		/* rename never follows a link: a PATH.old link is itself replaced */
+		err = rename(o->path, old) ? -errno : 0;
+		free(old);
+		if (err)
+			return err;
+	}
+	/* a link or FIFO planted at PATH since safeout_new is replaced, not followed */
+	if (rename(o->tmp, o->path))
+		return -errno;
+	o->committed = 1;
+	return 0;
+}
+
+int safeout_close(struct safeout *o)
+{
+	int err;
+
+	if (!o)
+		return 0;
+	errno = 0;
+	err = flush_stream(o);
+	if (o->stream) {
+		if (fclose(o->stream) && !err)
+			err = errno ? -errno : -EIO;
+	} else if (close(o->fd) && !err) {
+		err = -errno;
+	}
+	if (!o->committed)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	free(o);
+	return err;
+}
+
+int safefile_open_input(const char *path)
+{
+	struct stat st;
+	int fd, fl, err;
+
+	/* refuse by name first, so that not even an open reaches a device */
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENXIO;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* what was opened, not what the name was a moment ago */
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -ENXIO;
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
+}
+
+const char *safefile_strerror(int err)
+{
+	switch (-err) {
+	case ELOOP:
+		return "is a symbolic link (refused: remove it or name another file)";
+	case EISDIR:
+		return "is a directory";
+	case ENXIO:
+		return "is a FIFO, socket or device, not a regular file (refused)";
+	default:
+		return strerror(-err);
+	}
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Defect 9 of issue 8: whole stacks are not called truncated.  A stack
+# whose outermost frame is the dynamic loader's _start, the executable's
+# _start or a thread start routine is complete, whatever the unwinder said
+# of the step after it: `record -F 20000 -- /bin/true` (mostly ld.so work)
+# and the threads workload have next to no truncated stacks.
+. "$(dirname "$0")/../e2e/lib.sh"
+require_perf
+require_workload threads_nofp
+
+# truncated DATA: "N M", truncated and all samples, from report --stats
+truncated()
+{
+	cprof_run stats report -i "$1" --stats >&2
+	expect_rc 0 stats "report --stats" >&2
+	sed -n 's/^# truncated stacks: \([0-9]*\) of \([0-9]*\) samples.*/\1 \2/p' "$T/stats.err"
+}
+
+cut=0 all=0
+for i in 1 2 3 4 5; do
+	cprof_run true$i record -F 20000 -o "$T/true$i.data" -- /bin/true
+	expect_rc 0 true$i "record -F 20000 -- /bin/true"
+	read -r c a <<<"$(truncated "$T/true$i.data")"
+	cut=$((cut + c)) all=$((all + a))
+done
+note "/bin/true: $cut of $all samples truncated"
+assert_ge "samples of 5 runs of /bin/true" "$all" 10
+assert_lt "truncated share of /bin/true (%)" \
+	"$(awk -v c="$cut" -v a="$all" 'BEGIN { printf "%.1f\n", 100 * c / a }')" 15
+
+record_ok -F 499 -o "$T/threads.data" -- "$WORKDIR/threads_nofp" 1 0.3
+read -r c a <<<"$(truncated "$T/threads.data")"
+assert_ge "samples of the threads workload" "$a" 200
+assert_lt "truncated share of the threads workload (%)" \
+	"$(awk -v c="$c" -v a="$a" 'BEGIN { printf "%.1f\n", 100 * c / a }')" 2
+pass
