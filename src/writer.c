@@ -5,10 +5,12 @@
 
 extern const struct writer writer_folded;
 extern const struct writer writer_top;
+extern const struct writer writer_pprof;
 
 static const struct writer *const writers[] = {
 	&writer_folded,
 	&writer_top,
+	&writer_pprof,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))
