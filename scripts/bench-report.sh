@@ -23,7 +23,7 @@ nm -S --defined-only "$build/cprof" | perl -ne '
 	for (my $o = 1; $o < $size && $n < 5000; $o += 16) { printf "%x\n", $start + $o; $n++ }
 ' >"$tmp/addrs"
 echo "addresses: $(wc -l <"$tmp/addrs") in $build/cprof"
-"$tmp/report-synth" "$build/cprof" "$tmp/synth.data" 100000 20000 <"$tmp/addrs"
+"$tmp/report-synth" "$(realpath "$build/cprof")" "$tmp/synth.data" 100000 20000 <"$tmp/addrs"
 echo "data file: $(stat -c %s "$tmp/synth.data") bytes, 100000 samples, 20000 stacks"
 
 cpu() { # cpu SECONDS-VAR ARGS: best user+sys CPU of 3 runs of cprof report ARGS
@@ -41,4 +41,14 @@ printf '%-34s %10s %8s\n' "report" "CPU s" "stacks"
 for args in "" "--no-inline" "--lines"; do
 	t=$(cpu $args)
 	printf '%-34s %10s %8s\n' "cprof report ${args:-(inlines, default)}" "$t" "$(wc -l <"$tmp/out")"
+done
+
+# Every format from the same recording (issue 7: each within 1.5x of folded).
+printf '\n%-14s %10s %8s %12s\n' "format" "CPU s" "x folded" "bytes"
+base=$(cpu)
+for f in $("$build/cprof" report --help | awk '/^Formats/ { on = 1; next } on && NF == 0 { exit } on { print $1 }'); do
+	t=$(cpu --format "$f" --limit 0)
+	printf '%-14s %10s %8s %12s\n' "$f" "$t" \
+		"$(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
+		"$(stat -c %s "$tmp/out")"
 done
