@@ -5,11 +5,13 @@
 
 extern const struct writer writer_folded;
 extern const struct writer writer_top;
+extern const struct writer writer_svg;
 extern const struct writer writer_pprof;
 
 static const struct writer *const writers[] = {
 	&writer_folded,
 	&writer_top,
+	&writer_svg,
 	&writer_pprof,
 };
 

@@ -1,0 +1,489 @@
+/*
+ * An interactive flame graph in one self-contained SVG file, drawn as
+ * flamegraph.pl draws it: "all" at the root, the thread name below it, then
+ * the stack; frames of the same name along a path merged into one. Every
+ * frame is a real <g><title/><rect/><text/></g> element, so the picture
+ * needs no script and any XML tool reads every name; the script embedded
+ * below adds hover details, click to zoom and a regex search.
+ *
+ * Frames narrower than o->minwidth pixels are not drawn (their time stays
+ * in their parent's width), which bounds the frame count by the width in
+ * pixels times the depth, whatever the number of samples.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/util.h"
+#include "cprof/writer.h"
+
+#define ROW 16                   /* pixels a level: a frame and a gap */
+#define FRAME_H 15
+#define PAD 10                   /* left and right */
+#define TOP 36                   /* title and buttons */
+#define BOTTOM 34                /* the details line */
+#define CHAR_W 7.08              /* of 12px Verdana, as flamegraph.pl reckons */
+
+enum { KIND_THREAD = FRAME_JIT + 1, KIND_ROOT };
+
+struct node {
+	uint32_t label;          /* in the writer's strtab */
+	uint32_t parent;
+	uint32_t depth;          /* "all" is 0 */
+	uint32_t module;         /* PROFILE_NONE: none */
+	unsigned kind;           /* enum frame_kind, KIND_THREAD or KIND_ROOT */
+	int64_t value;           /* of the whole subtree */
+	int64_t x;               /* start, in value units from the left edge */
+};
+
+struct tree {
+	struct node *nodes;
+	size_t n, cap;
+	struct pairmap *children;/* (parent, label << 3 | kind) -> node */
+	struct strtab *labels;
+};
+
+static int tree_child(struct tree *t, uint32_t parent, uint32_t label, unsigned kind,
+		      uint32_t module, uint32_t *id)
+{
+	uint64_t *slot = pairmap_slot(t->children, parent, (uint64_t)label << 3 | kind, UINT64_MAX);
+	struct node *nd;
+
+	if (!slot)
+		return -ENOMEM;
+	if (*slot != UINT64_MAX) {
+		*id = (uint32_t)*slot;
+		return 0;
+	}
+	if (array_reserve(&t->nodes, &t->cap, t->n + 1, sizeof(*t->nodes)))
+		return -ENOMEM;
+	nd = &t->nodes[t->n];
+	nd->label = label;
+	nd->parent = parent;
+	nd->depth = t->nodes[parent].depth + 1;
+	nd->module = module;
+	nd->kind = kind;
+	*slot = t->n;
+	*id = (uint32_t)t->n++;
+	return 0;
+}
+
+static int intern(struct tree *t, const char *s, uint32_t *id)
+{
+	return strtab_intern(t->labels, s, strlen(s), id);
+}
+
+/* The label of frame F: its name, and its source position if asked. */
+static int frame_label(struct tree *t, const struct profile_frame *f, int lines, uint32_t *id)
+{
+	struct buf b;
+	char pos[32];
+	int err;
+
+	if (!lines || !f->file || !f->line)
+		return intern(t, f->name, id);
+	buf_init(&b);
+	snprintf(pos, sizeof(pos), ":%u)", f->line);
+	err = buf_puts(&b, f->name);
+	if (!err)
+		err = buf_puts(&b, " (");
+	if (!err)
+		err = buf_puts(&b, strrchr(f->file, '/') ? strrchr(f->file, '/') + 1 : f->file);
+	if (!err)
+		err = buf_puts(&b, pos);
+	if (!err)
+		err = strtab_intern(t->labels, b.data, b.len, id);
+	buf_release(&b);
+	return err;
+}
+
+/* The thread's frame, named as the folded writer names it. */
+static int thread_label(struct tree *t, const struct profile_thread *th, enum report_group group,
+			uint32_t *id)
+{
+	const char *comm = th->comm[0] ? th->comm : th->process;
+	char s[128];
+
+	if (!comm[0])
+		snprintf(s, sizeof(s), ":%u", th->tid);
+	else if (group == GROUP_TID)
+		snprintf(s, sizeof(s), "%s-%u/%u", comm, th->pid, th->tid);
+	else if (group == GROUP_PID)
+		snprintf(s, sizeof(s), "%s-%u", comm, th->pid);
+	else
+		snprintf(s, sizeof(s), "%s", comm);
+	return intern(t, s, id);
+}
+
+/* Node 0 is "all"; every row of P adds its value along its path. */
+static int tree_build(struct tree *t, const struct profile *p, const struct writer_opts *o)
+{
+	uint32_t *flabel = NULL, *tnode = NULL, root_label;
+	size_t i, k;
+	int err;
+
+	flabel = malloc((p->nframes + 1) * sizeof(*flabel));
+	tnode = malloc((p->nthreads + 1) * sizeof(*tnode));
+	if (!flabel || !tnode || array_reserve(&t->nodes, &t->cap, 1, sizeof(*t->nodes))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(flabel, 0xff, (p->nframes + 1) * sizeof(*flabel));
+	memset(tnode, 0xff, (p->nthreads + 1) * sizeof(*tnode));
+	if ((err = intern(t, "all", &root_label)))
+		goto out;
+	t->nodes[0] = (struct node){ .label = root_label, .parent = PROFILE_NONE,
+				     .module = PROFILE_NONE, .kind = KIND_ROOT };
+	t->n = 1;
+	for (i = 0; i < p->nsamples && !err; i++) {
+		const struct profile_sample *s = &p->samples[i];
+		const struct profile_stack *st = &p->stacks[s->stack];
+		int64_t v = profile_value(p, i, o->column);
+		uint32_t id, label;
+
+		if (v <= 0)
+			continue;
+		if (tnode[s->thread] == UINT32_MAX &&
+		    ((err = thread_label(t, &p->threads[s->thread], o->group, &label)) ||
+		     (err = tree_child(t, 0, label, KIND_THREAD, PROFILE_NONE, &tnode[s->thread]))))
+			break;
+		id = tnode[s->thread];
+		t->nodes[0].value += v;
+		t->nodes[id].value += v;
+		for (k = 0; k < st->depth && !err; k++) {
+			const struct profile_frame *f = &p->frames[st->frames[k]];
+
+			if (flabel[st->frames[k]] == UINT32_MAX)
+				err = frame_label(t, f, o->lines, &flabel[st->frames[k]]);
+			if (!err)
+				err = tree_child(t, id, flabel[st->frames[k]], f->kind, f->module, &id);
+			if (!err)
+				t->nodes[id].value += v;
+		}
+	}
+out:
+	free(tnode);
+	free(flabel);
+	return err;
+}
+
+/* A node's place in the sort of children by parent, then by name as flamegraph.pl orders them. */
+struct sibling {
+	uint32_t parent, id;
+	unsigned kind;
+	const char *name;
+};
+
+static int by_parent_name(const void *a, const void *b)
+{
+	const struct sibling *x = a, *y = b;
+	int c;
+
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	return c ? c : (int)x->kind - (int)y->kind;
+}
+
+/*
+ * Give every drawn node (at least MINW value units wide) its x. Only the
+ * children of drawn nodes are sorted: the rest are never placed. A parent's
+ * id is smaller than its children's, so in (parent, name) order a node's x
+ * is set before its children are placed.
+ */
+static int tree_layout(struct tree *t, double minw)
+{
+	struct sibling *order = malloc(t->n * sizeof(*order));
+	size_t i, n = 0;
+	int64_t next = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (i = 1; i < t->n; i++)
+		if ((double)t->nodes[t->nodes[i].parent].value >= minw)
+			order[n++] = (struct sibling){ t->nodes[i].parent, (uint32_t)i,
+						       t->nodes[i].kind,
+						       strtab_str(t->labels, t->nodes[i].label) };
+	qsort(order, n, sizeof(*order), by_parent_name);
+	t->nodes[0].x = 0;
+	for (i = 0; i < n; i++) {
+		struct node *nd = &t->nodes[order[i].id];
+
+		if (!i || order[i - 1].parent != nd->parent)
+			next = t->nodes[nd->parent].x;
+		nd->x = next;
+		next += nd->value;
+	}
+	free(order);
+	return 0;
+}
+
+/* Length of the valid UTF-8 character at S (1..4), 0 if it is not one. */
+static size_t utf8_char(const unsigned char *s)
+{
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (!n || s[0] >= 0xf8)
+		return 0;
+	c = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c < 0xe000) || c == 0xfffe ||
+	    c == 0xffff)
+		return 0;
+	return n;
+}
+
+/*
+ * Write at most MAXCHARS characters of S as XML character data: markup
+ * escaped, bytes that are not UTF-8 and controls XML forbids as '?'.
+ */
+static void put_text(FILE *out, const char *str, size_t maxchars)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	for (; *s && maxchars; s += n ? n : 1, maxchars--) {
+		n = utf8_char(s);
+		if (*s == '&')
+			fputs("&amp;", out);
+		else if (*s == '<')
+			fputs("&lt;", out);
+		else if (*s == '>')
+			fputs("&gt;", out);
+		else if (*s == '"')
+			fputs("&quot;", out);
+		else if (!n || (*s < 0x20 && *s != '\t'))
+			putc('?', out);
+		else
+			fwrite(s, 1, n, out);
+	}
+}
+
+static size_t utf8_len(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = 0, n;
+
+	for (; *s; s += n ? n : 1, len++)
+		n = utf8_char(s);
+	return len;
+}
+
+/* 0..1, from HASH's bits: flamegraph.pl's colours vary with the name. */
+static double hash_unit(uint64_t hash, int shift)
+{
+	return (double)((hash >> shift) & 0xffff) / 65535.0;
+}
+
+/* flamegraph.pl's palettes: hot for code, orange kernel, aqua inlined, green JIT. */
+static void frame_colour(const char *name, unsigned kind, char rgb[8])
+{
+	uint64_t h = hash_bytes(name, strlen(name), 0x5f3759df);
+	double v1 = hash_unit(h, 0), v2 = hash_unit(h, 16), v3 = hash_unit(h, 32);
+	int r, g, b;
+
+	switch (kind) {
+	case FRAME_KERNEL:
+		r = 190 + (int)(65 * v1), g = 90 + (int)(65 * v1), b = 0;
+		break;
+	case FRAME_INLINED:
+		r = 50 + (int)(60 * v1), g = b = 165 + (int)(55 * v1);
+		break;
+	case FRAME_JIT:
+		g = 200 + (int)(55 * v1), r = b = (int)(100 * v1);
+		break;
+	default:
+		r = 205 + (int)(50 * v3), g = (int)(230 * v1), b = (int)(55 * v2);
+		break;
+	}
+	snprintf(rgb, 8, "#%02x%02x%02x", r & 0xff, g & 0xff, b & 0xff);
+}
+
+/* "1234 samples", "12.345 ms cpu": a value of column COL, in its unit. */
+static void value_text(const struct profile_column *col, int64_t v, char *s, size_t size)
+{
+	if (!strcmp(col->unit, "count"))
+		snprintf(s, size, "%lld %s", (long long)v, col->name);
+	else if (!strcmp(col->unit, "nanoseconds"))
+		snprintf(s, size, "%.3f ms %s", (double)v / 1e6, col->name);
+	else
+		snprintf(s, size, "%lld %s %s", (long long)v, col->unit, col->name);
+}
+
+static const char *const kind_note[] = {
+	[FRAME_INLINED] = "inlined", [FRAME_JIT] = "JIT",
+};
+
+/* The tooltip: name, then module and kind, then value and share. */
+static void put_title(FILE *out, const struct profile *p, const struct tree *t,
+		      const struct node *nd, const struct profile_column *col, int64_t total)
+{
+	const char *mod = nd->module < p->nmodules ? p->modules[nd->module].path : NULL;
+	char val[64];
+
+	put_text(out, strtab_str(t->labels, nd->label), SIZE_MAX);
+	if (mod || (nd->kind < KIND_THREAD && kind_note[nd->kind])) {
+		fputs("\n", out);
+		if (mod)
+			put_text(out, strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod, SIZE_MAX);
+		if (nd->kind < KIND_THREAD && kind_note[nd->kind])
+			fprintf(out, "%s%s", mod ? ", " : "", kind_note[nd->kind]);
+	}
+	value_text(col, nd->value, val, sizeof(val));
+	fprintf(out, "\n%s, %.2f%%", val, 100.0 * (double)nd->value / (double)total);
+}
+
+/* The script: hover, zoom, search. Pure ES5 so old viewers run it too. */
+static const char script[] =
+	"var svg,fgs=[],details,matched,searchbtn,unzoombtn,zoomed=null,re=null;\n"
+	"function $(id){return document.getElementById(id);}\n"
+	"function init(){svg=document.documentElement;details=$('details').firstChild;\n"
+	" matched=$('matched');searchbtn=$('search');unzoombtn=$('unzoom');\n"
+	" var gs=$('frames').children;\n"
+	" for(var i=0;i<gs.length;i++){var g=gs[i],r=g.querySelector('rect'),\n"
+	"  t=g.querySelector('title').textContent;\n"
+	"  g.f={g:g,r:r,t:g.querySelector('text'),name:t.split('\\n')[0],info:t,\n"
+	"   x:+r.getAttribute('fg:x'),w:+r.getAttribute('fg:w'),\n"
+	"   d:Math.round((inverted?+r.getAttribute('y')-ytop:ybottom-r.getAttribute('y'))/16),\n"
+	"   fill:r.getAttribute('fill')};fgs.push(g.f);}\n"
+	" var fs=$('frames');\n"
+	" fs.addEventListener('mouseover',function(e){var f=frame(e);\n"
+	"  if(f)details.nodeValue=f.info.replace(/\\n/g,'  \\u00b7  ');});\n"
+	" fs.addEventListener('mouseout',function(){details.nodeValue=' ';});\n"
+	" fs.addEventListener('click',function(e){var f=frame(e);if(f)zoom(f);});\n"
+	" unzoombtn.addEventListener('click',unzoom);\n"
+	" searchbtn.addEventListener('click',function(){if(re)reset_search();else search_prompt();});\n"
+	" window.addEventListener('keydown',function(e){\n"
+	"  if(e.keyCode===114||((e.ctrlKey||e.metaKey)&&e.keyCode===70)){e.preventDefault();search_prompt();}\n"
+	"  else if(e.keyCode===27){reset_search();unzoom();}});\n"
+	"}\n"
+	"function frame(e){for(var n=e.target;n&&n!==svg;n=n.parentNode)if(n.f)return n.f;return null;}\n"
+	"function label(f,w){var n=Math.floor((w-6)/7.08);if(n<3)return '';\n"
+	" return f.name.length<=n?f.name:f.name.substr(0,n-2)+'..';}\n"
+	"function place(f,x,w){f.r.setAttribute('x',x.toFixed(1));f.r.setAttribute('width',w.toFixed(1));\n"
+	" var s=label(f,w);if(!f.t){if(!s)return;f.t=document.createElementNS(svg.namespaceURI,'text');\n"
+	"  f.t.setAttribute('y',+f.r.getAttribute('y')+10.5);f.g.appendChild(f.t);}\n"
+	" f.t.setAttribute('x',(x+3).toFixed(1));f.t.textContent=s;}\n"
+	"function zoom(z){var scale=(width-2*pad)/z.w;zoomed=z;unzoombtn.classList.remove('hide');\n"
+	" for(var i=0;i<fgs.length;i++){var f=fgs[i];f.g.classList.remove('hide','parent');\n"
+	"  if(f.d>=z.d&&f.x>=z.x&&f.x+f.w<=z.x+z.w)place(f,pad+(f.x-z.x)*scale,f.w*scale);\n"
+	"  else if(f.d<z.d&&f.x<=z.x&&f.x+f.w>=z.x+z.w){f.g.classList.add('parent');place(f,pad,width-2*pad);}\n"
+	"  else f.g.classList.add('hide');}}\n"
+	"function unzoom(){if(!zoomed)return;zoom(fgs[0]);zoomed=null;unzoombtn.classList.add('hide');}\n"
+	"function search_prompt(){var s=prompt('Search for a frame name (a regular expression)',re?re.source:'');\n"
+	" if(s)search(s);}\n"
+	"function search(s){try{re=new RegExp(s);}catch(e){matched.textContent='bad regex: '+s;return;}\n"
+	" var m=[];for(var i=0;i<fgs.length;i++){var f=fgs[i];\n"
+	"  if(re.test(f.name)){f.r.setAttribute('fill','#e600e6');m.push(f);}\n"
+	"  else f.r.setAttribute('fill',f.fill);}\n"
+	" m.sort(function(a,b){return a.x-b.x||b.w-a.w;});\n"
+	" var sum=0,end=-1;for(i=0;i<m.length;i++)if(m[i].x>=end){sum+=m[i].w;end=m[i].x+m[i].w;}\n"
+	" searchbtn.textContent='Reset Search';searchbtn.classList.add('on');\n"
+	" matched.textContent='Matched: '+(100*sum/total).toFixed(1)+'% ('+m.length+' frames)';}\n"
+	"function reset_search(){if(!re)return;re=null;for(var i=0;i<fgs.length;i++)\n"
+	" fgs[i].r.setAttribute('fill',fgs[i].fill);\n"
+	" searchbtn.textContent='Search';searchbtn.classList.remove('on');matched.textContent=' ';}\n";
+
+static const char style[] =
+	"text{font:12px Verdana,sans-serif;fill:#000}\n"
+	"#title{font-size:17px;text-anchor:middle}\n"
+	"#search,#unzoom{cursor:pointer}#search.on,#matched{fill:#a0a}#search,#matched{text-anchor:end}\n"
+	"#frames g{cursor:pointer}#frames g:hover rect{stroke:#000;stroke-width:.5}\n"
+	"#frames text{pointer-events:none}.hide{display:none}.parent{opacity:.5}\n";
+
+static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
+		      const struct node *nd, const struct writer_opts *o, double scale,
+		      unsigned height)
+{
+	const struct profile_column *col = &p->columns[o->column];
+	const char *name = strtab_str(t->labels, nd->label);
+	double x = PAD + (double)nd->x * scale, w = (double)nd->value * scale;
+	unsigned y = o->inverted ? TOP + nd->depth * ROW : height - BOTTOM - (nd->depth + 1) * ROW;
+	size_t fit = w > 6 ? (size_t)((w - 6) / CHAR_W) : 0, len = utf8_len(name);
+	char rgb[8];
+
+	frame_colour(name, nd->kind, rgb);
+	fputs("<g><title>", out);
+	put_title(out, p, t, nd, col, t->nodes[0].value);
+	fprintf(out, "</title><rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
+		     "fg:x=\"%lld\" fg:w=\"%lld\"/>",
+		x, y, w, FRAME_H, rgb, (long long)nd->x, (long long)nd->value);
+	if (fit >= 3) {
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + 10.5);
+		put_text(out, name, len <= fit ? len : fit - 2);
+		fputs(len <= fit ? "</text>" : "..</text>", out);
+	}
+	fputs("</g>\n", out);
+}
+
+static int write_svg(const struct profile *p, const struct writer_opts *o, FILE *out)
+{
+	struct tree t = { 0 };
+	double scale = 0, minwidth = o->minwidth;
+	unsigned width = o->width ? o->width : 1200, height, maxdepth = 0;
+	const char *title = o->title ? o->title : o->inverted ? "Icicle Graph" : "Flame Graph";
+	size_t i;
+	int err;
+
+	if (o->column >= p->ncolumns)
+		return -EINVAL;
+	if ((err = pairmap_new(&t.children)) || (err = strtab_new(&t.labels)) ||
+	    (err = tree_build(&t, p, o)))
+		goto out;
+	if (t.nodes[0].value > 0)
+		scale = (double)(width - 2 * PAD) / (double)t.nodes[0].value;
+	if ((err = tree_layout(&t, scale > 0 ? minwidth / scale : 0)))
+		goto out;
+	for (i = 0; i < t.n; i++)
+		if ((double)t.nodes[i].value * scale >= minwidth && t.nodes[i].depth > maxdepth)
+			maxdepth = t.nodes[i].depth;
+	height = TOP + (maxdepth + 1) * ROW + BOTTOM;
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+		     "<svg version=\"1.1\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
+		     "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" "
+		     "xmlns:fg=\"http://github.com/jonhoo/inferno\">\n"
+		     "<style>\n%s</style>\n<script><![CDATA[\n\"use strict\";\n"
+		     "var width=%u,pad=%d,ytop=%d,ybottom=%u,inverted=%d,total=%lld;\n%s]]></script>\n"
+		     "<rect width=\"100%%\" height=\"100%%\" fill=\"#f8f8f0\"/>\n<text id=\"title\" "
+		     "x=\"%u\" y=\"24\">",
+		width, height, width, height, style, width, PAD, TOP, height - BOTTOM - ROW,
+		!!o->inverted, (long long)t.nodes[0].value, script, width / 2);
+	put_text(out, title, SIZE_MAX);
+	fprintf(out, "</text>\n<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"24\">Reset Zoom</text>\n"
+		     "<text id=\"search\" x=\"%u\" y=\"24\">Search</text>\n"
+		     "<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
+		     "<text id=\"matched\" x=\"%u\" y=\"%u\"> </text>\n<g id=\"frames\">\n",
+		PAD, width - PAD, PAD, height - 12, width - PAD, height - 12);
+	if (!t.nodes[0].value)
+		fprintf(out, "<text x=\"%d\" y=\"%d\">no samples</text>\n", PAD, TOP + 12);
+	for (i = 0; i < t.n && t.nodes[0].value; i++)
+		if ((double)t.nodes[i].value * scale >= minwidth)
+			put_frame(out, p, &t, &t.nodes[i], o, scale, height);
+	fputs("</g>\n</svg>\n", out);
+	if (ferror(out))
+		err = -EIO;
+out:
+	strtab_free(t.labels);
+	pairmap_free(t.children);
+	free(t.nodes);
+	return err;
+}
+
+static const char *const extensions[] = { ".svg", NULL };
+
+const struct writer writer_svg = {
+	.name = "svg",
+	.extensions = extensions,
+	.summary = "interactive flame graph (--title, --width, --inverted, --minwidth)",
+	.write = write_svg,
+};
