@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cprof/addrspace.h"
 #include "cprof/elffile.h"
 #include "cprof/util.h"
 
@@ -19,18 +20,14 @@
  * registers and stack from the sample being unwound (u->cur).
  */
 
-struct umap {
-	uint64_t start, len, pgoff;
-	uint32_t path;           /* id in u->paths */
-};
+/* What an as_map's ids hold here: the file, and when it was mapped. */
+enum { ID_PATH, ID_SEQ };
 
 struct uproc {
 	pid_t pid;
 	Dwfl *dwfl;
 	int attached;
-	struct umap *maps;
-	size_t nmaps, capmaps;
-	size_t reported;         /* maps[0..reported) are in dwfl */
+	uint32_t reported;       /* mappings up to this sequence number are in dwfl */
 };
 
 struct ufile {
@@ -44,6 +41,10 @@ struct unwinder {
 	struct pairmap *by_pid;  /* pid -> index + 1 in procs (0: free slot) */
 	struct uproc *procs;
 	size_t nprocs, capprocs;
+	struct addrspace *as;    /* the processes' mappings (ids: ID_PATH, ID_SEQ) */
+	uint32_t seq;            /* of the last mapping */
+	struct as_map *order;    /* scratch: mappings to report, newest first */
+	size_t caporder;
 	struct strtab *paths;
 	struct ufile *files;     /* by path id */
 	size_t capfiles;
@@ -149,7 +150,8 @@ int unwinder_new(struct unwinder **out)
 	u->thread_callbacks.get_thread = cb_get_thread;
 	u->thread_callbacks.memory_read = cb_memory_read;
 	u->thread_callbacks.set_initial_registers = cb_set_initial_registers;
-	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths))) {
+	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths)) ||
+	    (err = addrspace_new(&u->as))) {
 		unwinder_free(u);
 		return err;
 	}
@@ -161,7 +163,6 @@ static void uproc_release(struct uproc *p)
 {
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
-	free(p->maps);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -176,6 +177,8 @@ void unwinder_free(struct unwinder *u)
 	for (i = 0; i < u->capfiles; i++)
 		elffile_free(u->files[i].ef);
 	free(u->files);
+	free(u->order);
+	addrspace_free(u->as);
 	free(u->procs);
 	pairmap_free(u->by_pid);
 	strtab_free(u->paths);
@@ -213,50 +216,43 @@ static struct uproc *proc_get(struct unwinder *u, pid_t pid)
 	return p;
 }
 
-static int add_map(struct uproc *p, const struct umap *m)
-{
-	if (array_reserve(&p->maps, &p->capmaps, p->nmaps + 1, sizeof(*p->maps)))
-		return -ENOMEM;
-	p->maps[p->nmaps++] = *m;
-	return 0;
-}
-
 int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 		 uint64_t pgoff, const char *path)
 {
-	struct umap m = { start, len, pgoff, 0 };
+	struct as_map m = { .start = start, .end = start + len, .pgoff = pgoff };
+	const struct as_map *maps;
 	struct uproc *p;
+	size_t n, i;
 	int err;
 
 	if (path[0] != '/' || !strncmp(path, "//anon", 6))
 		return 0; /* [vdso] we cannot read, anonymous (JIT) code: no CFI */
-	if ((err = strtab_intern(u->paths, path, strlen(path), &m.path)))
+	if ((err = strtab_intern(u->paths, path, strlen(path), &m.ids[ID_PATH])))
 		return err;
 	p = proc_get(u, pid);
 	if (!p)
 		return -ENOMEM;
 	/* a mapping over an old one (dlclose + dlopen): start the session afresh */
-	for (size_t i = 0; i < p->nmaps; i++) {
-		const struct umap *o = &p->maps[i];
-
-		if (o->start < start + len && start < o->start + o->len) {
-			memmove(p->maps + i, p->maps + i + 1, (p->nmaps - i - 1) * sizeof(*o));
-			p->nmaps--;
-			i--;
-			if (p->dwfl)
-				dwfl_end(p->dwfl);
-			p->dwfl = NULL;
-			p->attached = 0;
-			p->reported = 0;
-		}
+	n = addrspace_maps(u->as, (uint32_t)pid, &maps);
+	for (i = 0; i < n; i++)
+		if (maps[i].start < m.end && m.start < maps[i].end)
+			break;
+	if (i < n) {
+		if (p->dwfl)
+			dwfl_end(p->dwfl);
+		p->dwfl = NULL;
+		p->attached = 0;
+		p->reported = 0;
 	}
-	return add_map(p, &m);
+	m.ids[ID_SEQ] = ++u->seq;
+	return addrspace_map(u->as, (uint32_t)pid, &m);
 }
 
 void unwinder_forget(struct unwinder *u, pid_t pid)
 {
 	struct uproc *p = proc_find(u, pid);
 
+	addrspace_exec(u->as, (uint32_t)pid);
 	if (!p)
 		return;
 	uproc_release(p);
@@ -265,20 +261,12 @@ void unwinder_forget(struct unwinder *u, pid_t pid)
 
 int unwinder_fork(struct unwinder *u, pid_t ppid, pid_t pid)
 {
-	struct uproc *parent, *child;
-	size_t i;
-	int err = 0;
-
 	unwinder_forget(u, pid);
 	if (!proc_find(u, ppid))
 		return 0;
-	child = proc_get(u, pid);
-	if (!child)
+	if (!proc_get(u, pid))
 		return -ENOMEM;
-	parent = proc_find(u, ppid); /* proc_get may have moved the array */
-	for (i = 0; i < parent->nmaps && !err; i++)
-		err = add_map(child, &parent->maps[i]);
-	return err;
+	return addrspace_fork(u->as, (uint32_t)ppid, (uint32_t)pid);
 }
 
 static struct elffile *file_get(struct unwinder *u, uint32_t path)
@@ -292,12 +280,28 @@ static struct elffile *file_get(struct unwinder *u, uint32_t path)
 	return u->files[path].ef;
 }
 
-/* Bring P's libdwfl session up to date with its mappings. */
+static int newest_first(const void *a, const void *b)
+{
+	const struct as_map *x = a, *y = b;
+
+	return x->ids[ID_SEQ] < y->ids[ID_SEQ] ? 1 : x->ids[ID_SEQ] > y->ids[ID_SEQ] ? -1 : 0;
+}
+
+/*
+ * Bring P's libdwfl session up to date with its mappings. The parts of a
+ * file left beside a later mapping stay in the address space; reporting
+ * newest first makes the later mapping's module win where they overlap.
+ */
 static int proc_sync(struct unwinder *u, struct uproc *p)
 {
-	size_t i;
+	const struct as_map *maps;
+	size_t n = addrspace_maps(u->as, (uint32_t)p->pid, &maps), i, k = 0;
+	uint32_t newest = p->reported;
 
-	if (p->reported == p->nmaps && p->dwfl)
+	for (i = 0; i < n; i++)
+		if (maps[i].ids[ID_SEQ] > newest)
+			newest = maps[i].ids[ID_SEQ];
+	if (newest == p->reported && p->dwfl)
 		return 0;
 	if (!p->dwfl) {
 		p->dwfl = dwfl_begin(&u->callbacks);
@@ -306,11 +310,17 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 		p->reported = 0;
 		p->attached = 0;
 	}
+	if (array_reserve(&u->order, &u->caporder, n ? n : 1, sizeof(*u->order)))
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (maps[i].ids[ID_SEQ] > p->reported)
+			u->order[k++] = maps[i];
+	qsort(u->order, k, sizeof(*u->order), newest_first);
 	dwfl_report_begin_add(p->dwfl);
-	for (i = p->reported; i < p->nmaps; i++) {
-		const struct umap *m = &p->maps[i];
-		struct elffile *ef = file_get(u, m->path);
-		const char *path = strtab_str(u->paths, m->path);
+	for (i = 0; i < k; i++) {
+		const struct as_map *m = &u->order[i];
+		struct elffile *ef = file_get(u, m->ids[ID_PATH]);
+		const char *path = strtab_str(u->paths, m->ids[ID_PATH]);
 		uint64_t bias;
 
 		if (!ef || elffile_bias(ef, m->start, m->pgoff, &bias))
@@ -319,7 +329,7 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 		dwfl_report_elf(p->dwfl, path, path, -1, bias, true);
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
-	p->reported = p->nmaps;
+	p->reported = newest;
 	if (!p->attached)
 		p->attached = dwfl_attach_state(p->dwfl, NULL, p->pid, &u->thread_callbacks, u);
 	return 0;
