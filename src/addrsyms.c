@@ -128,7 +128,7 @@ int addrsyms_add_perfmap(struct addrsyms *t, const char *text, size_t len)
 			if (!perfmap_parse_line(line, &start, &size, &name))
 				err = addrsyms_add(t, start, size, name);
 		}
-		p += n + 1;
+		p = nl ? nl + 1 : end; /* not end + 1: no pointer past the text */
 	}
 	return err;
 }

@@ -187,8 +187,10 @@ int cmd_record(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc && npids)
+	if (optind < argc && npids) {
+		free(pids);
 		return usage_error("%s", "give either -p PID or a command, not both");
+	}
 	if (optind < argc)
 		o.argv = argv + optind;
 	else if (!npids)

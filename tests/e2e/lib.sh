@@ -38,6 +38,9 @@ TEST_NAME=$(basename "$0" .sh)
 : "${CPROF_REQUIRE_PERF:=0}"
 : "${KEEP_TMP:=0}"
 
+# cprof_run runs cprof under these words (e.g. RUN_UNDER=("$NOPERF")).
+RUN_UNDER=()
+
 # Upper bound on any one cprof command; a hang becomes a failure, not a CTest
 # timeout with no output.
 CMD_TIMEOUT=${CMD_TIMEOUT:-30}
@@ -143,15 +146,15 @@ require_perf()
 	note "carrying on; the test's own checks will show the failure"
 }
 
-# cprof_run NAME ARGS...: run cprof with a time limit; stdout and stderr go
-# to $T/NAME.out and $T/NAME.err, the exit code to RC.
+# cprof_run NAME ARGS...: run cprof (under RUN_UNDER) with a time limit;
+# stdout and stderr go to $T/NAME.out and $T/NAME.err, the exit code to RC.
 cprof_run()
 {
 	local name=$1
 
 	shift
 	note "cprof $*"
-	timeout -k 5 "$CMD_TIMEOUT" "$CPROF" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	timeout -k 5 "$CMD_TIMEOUT" "${RUN_UNDER[@]}" "$CPROF" "$@" >"$T/$name.out" 2>"$T/$name.err"
 	RC=$?
 	[ "$RC" = 124 ] && fail "cprof $* did not finish within ${CMD_TIMEOUT}s" \
 		"stderr: $(head -c 2000 "$T/$name.err")"
@@ -165,6 +168,27 @@ expect_rc()
 	fail "$3: exit code $RC, expected $1" \
 		"stderr: $(head -c 2000 "$T/$2.err")" \
 		"stdout: $(head -c 500 "$T/$2.out")"
+}
+
+# check_exit NAME WANT_RC NEEDLE ARGS...: cprof ARGS (cprof_run NAME) exits
+# exactly WANT_RC, not by a signal, says something on stderr, and stderr
+# contains NEEDLE (if not empty).
+check_exit()
+{
+	local name=$1 want=$2 needle=$3
+
+	shift 3
+	cprof_run "$name" "$@"
+	expect_no_crash "$name" "cprof $*"
+	expect_rc "$want" "$name" "cprof $*"
+	[ "$want" = 0 ] || [ -s "$T/$name.err" ] ||
+		fail "cprof $*: exit code $RC but nothing on stderr"
+	if [ -n "$needle" ]; then
+		assert_text_contains "$T/$name.err" "$needle" \
+			"cprof $*: exit $RC, stderr names '$needle'"
+	else
+		note "ok: cprof $*: exit $RC: $(head -n 1 "$T/$name.err")"
+	fi
 }
 
 # expect_no_crash NAME WHAT: the last cprof_run NAME was not killed by a

@@ -1,12 +1,14 @@
 #!/bin/sh
-# build.sh - build the libFuzzer harness of the data file reader and report.
+# build.sh - build the libFuzzer harnesses: the data file reader and report,
+# the perf map, kallsyms and /proc/PID/maps parsers.
 #
 # Usage: tests/fuzz/build.sh [OUTDIR]      (default: build-fuzz/ at the top)
 #
 # Compiles src/*.c but main.c with clang and -fsanitize=fuzzer-no-link,
-# address,undefined, links tests/fuzz/fuzz_report.c with -fsanitize=fuzzer
-# into OUTDIR/fuzz_report, and builds OUTDIR/gen_seeds (plain), which writes
-# the synthetic seeds. Needs clang-14 and libclang-rt-14-dev; libiberty.a
+# address,undefined, links each tests/fuzz/fuzz_NAME.c with -fsanitize=fuzzer
+# into OUTDIR/fuzz_NAME (NAME: report perfmap kallsyms maps; a scratch
+# corpus directory OUTDIR/corpus-NAME for each), and builds OUTDIR/gen_seeds
+# (plain), which writes the synthetic seeds. Needs clang-14 and libclang-rt-14-dev; libiberty.a
 # is linked as shipped, without sanitizers. EXTRA_CFLAGS is added to every
 # sanitized compile: to fuzz on past a known bug, make its check recoverable
 # and suppress it (UBSAN_OPTIONS=halt_on_error=1:suppressions=FILE keeps
@@ -16,7 +18,9 @@
 # Examples:
 #   tests/fuzz/build.sh
 #   build-fuzz/fuzz_report -dict=tests/fuzz/fuzz.dict -jobs=1 -workers=1 \
-#       -max_total_time=600 build-fuzz/corpus tests/fuzz/corpus </dev/null
+#       -max_total_time=600 build-fuzz/corpus-report tests/fuzz/corpus </dev/null
+#   build-fuzz/fuzz_maps -max_total_time=300 build-fuzz/corpus-maps \
+#       tests/fuzz/corpus-maps </dev/null
 #   build-fuzz/fuzz_report tests/fuzz/corpus/crash-*     # replay reproducers
 #   build-fuzz/gen_seeds tests/fuzz/corpus               # rewrite the seeds
 set -eu
@@ -32,8 +36,10 @@ common="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -I$top/include -I/
 warn="-Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes"
 san="address,undefined"
 extra=${EXTRA_CFLAGS:-}
+# every harness, fuzz_NAME.c with its seeds in corpus-NAME/ (report: corpus/)
+TARGETS="report perfmap kallsyms maps"
 
-mkdir -p "$out/obj" "$out/corpus"
+mkdir -p "$out/obj"
 for src in "$src_dir"/*.c; do
 	name=$(basename "$src" .c)
 	[ "$name" = main ] && continue
@@ -41,10 +47,14 @@ for src in "$src_dir"/*.c; do
 	$cc $common $warn -fsanitize=fuzzer-no-link,$san -fno-sanitize-recover=all $extra \
 		-c "$src" -o "$out/obj/$name.o"
 done
-# shellcheck disable=SC2086
-$cc $common $warn -fsanitize=fuzzer,$san -fno-sanitize-recover=all $extra \
-	"$here/fuzz_report.c" "$out"/obj/*.o -ldw -lelf "$iberty" -o "$out/fuzz_report"
+for target in $TARGETS; do
+	# shellcheck disable=SC2086
+	$cc $common $warn -fsanitize=fuzzer,$san -fno-sanitize-recover=all $extra \
+		"$here/fuzz_$target.c" "$here/fuzz_common.c" "$out"/obj/*.o \
+		-ldw -lelf "$iberty" -o "$out/fuzz_$target"
+	mkdir -p "$out/corpus-$target"
+done
 # shellcheck disable=SC2086
 $cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile.c" "$src_dir/util.c" \
 	-o "$out/gen_seeds"
-echo "built $out/fuzz_report and $out/gen_seeds"
+echo "built fuzz_NAME for NAME in $TARGETS, and gen_seeds, in $out"

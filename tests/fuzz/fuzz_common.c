@@ -1,0 +1,61 @@
+/* Line splitting and checks shared by the parser harnesses (fuzz.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/addrsyms.h"
+
+#include "fuzz.h"
+
+void fuzz_each_line(const uint8_t *data, size_t size, fuzz_line_fn fn, void *arg)
+{
+	const uint8_t *p = data, *end = data + size;
+
+	while (p < end) {
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl + 1 : end) - p);
+		/* exactly n + 1 bytes, so that AddressSanitizer sees a read past the NUL */
+		char *line = malloc(n + 1);
+
+		if (!line)
+			abort();
+		memcpy(line, p, n);
+		line[n] = '\0';
+		fn(line, n, arg);
+		free(line);
+		p += n;
+	}
+}
+
+void fuzz_check_in_line(const char *s, const char *line, size_t len, const char *what)
+{
+	if (!s || s < line || s > line + len || strchr(s, '\n')) {
+		fprintf(stderr, "fuzz: %s does not point into its line (or holds a newline)\n", what);
+		abort();
+	}
+}
+
+static void lookup_checked(struct addrsyms *t, uint64_t addr)
+{
+	uint64_t start = 0, size = 0;
+	const char *name = addrsyms_lookup(t, addr, &start, &size);
+
+	if (name && (addr < start || addr - start >= size || !*name)) {
+		fprintf(stderr, "fuzz: lookup of %#llx named a range that does not cover it\n",
+			(unsigned long long)addr);
+		abort();
+	}
+}
+
+void fuzz_lookup_around(struct addrsyms *t, const uint64_t *addrs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lookup_checked(t, addrs[i] - 1);
+		lookup_checked(t, addrs[i]);
+		lookup_checked(t, addrs[i] + 1);
+	}
+	lookup_checked(t, 0);
+	lookup_checked(t, UINT64_MAX);
+}
