@@ -214,7 +214,8 @@ static int write_top(const struct profile *p, const struct writer_opts *o, FILE 
 
 	if ((err = pairmap_new(&t.by_key)) || (err = build(p, o->column, &t)))
 		goto out;
-	qsort(t.funcs, t.n, sizeof(*t.funcs), o->sort_total ? by_total : by_self);
+	if (t.n)
+		qsort(t.funcs, t.n, sizeof(*t.funcs), o->sort_total ? by_total : by_self);
 	rows = o->limit && o->limit < t.n ? o->limit : t.n;
 	for (i = 0; i < rows; i++) {
 		size_t w = columns_of(module_name(p, t.funcs[i].module));

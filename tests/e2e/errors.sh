@@ -60,7 +60,7 @@ seed=$FUZZ_CORPUS/seed-synthetic-full
 check_exit report 0 "" report -i "$seed"
 [ -s "$T/report.out" ] || fail "cprof report -i $seed printed nothing"
 check_exit fullrep 1 "No space left on device" report -i "$seed" -o /dev/full
-# stdout itself full (called through known_bug)
+# stdout itself full
 # shellcheck disable=SC2317
 full_stdout()
 {
@@ -71,7 +71,7 @@ full_stdout()
 	expect_no_crash fullstdout "cprof report >/dev/full"
 	expect_rc 1 fullstdout "cprof report >/dev/full"
 }
-known_bug "issue 8, defect 5: write errors on stdout are ignored" full_stdout
+full_stdout
 
 # 2: usage
 check_exit badfreq 2 abc record -F abc -o "$T/x.data" -- true
