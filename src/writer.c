@@ -4,9 +4,11 @@
 #include <string.h>
 
 extern const struct writer writer_folded;
+extern const struct writer writer_speedscope;
 
 static const struct writer *const writers[] = {
 	&writer_folded,
+	&writer_speedscope,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))
