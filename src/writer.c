@@ -5,10 +5,12 @@
 
 extern const struct writer writer_folded;
 extern const struct writer writer_speedscope;
+extern const struct writer writer_cpuprofile;
 
 static const struct writer *const writers[] = {
 	&writer_folded,
 	&writer_speedscope,
+	&writer_cpuprofile,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))
