@@ -7,12 +7,16 @@ extern const struct writer writer_folded;
 extern const struct writer writer_top;
 extern const struct writer writer_svg;
 extern const struct writer writer_pprof;
+extern const struct writer writer_speedscope;
+extern const struct writer writer_cpuprofile;
 
 static const struct writer *const writers[] = {
 	&writer_folded,
 	&writer_top,
 	&writer_svg,
 	&writer_pprof,
+	&writer_speedscope,
+	&writer_cpuprofile,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

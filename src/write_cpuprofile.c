@@ -1,0 +1,297 @@
+/*
+ * The Chrome DevTools .cpuprofile JSON (the Profiler.Profile of the
+ * DevTools protocol) that Chrome, VS Code and speedscope open:
+ *
+ *   {"nodes":[{"id":1,"callFrame":{...},"hitCount":0,"children":[2,...]},...],
+ *    "startTime":0,"endTime":US,"samples":[ID,...],"timeDeltas":[US,...]}
+ *
+ * One call tree for the whole recording: under "(root)" a node per thread,
+ * named "comm-PID/TID" as in speedscope and folded --per-tid, then the
+ * thread's frames root first. Samples are the leaf nodes in time order; times are
+ * microseconds since the start of the recording. When no recorded thread
+ * was sampled for more than 1.5 sampling periods, an "(idle)" sample under
+ * the root fills the gap, as in Chrome's own profiles, so that tools which
+ * weigh a sample by the time to the next one do not charge the wait to the
+ * code that ran before it.
+ *
+ * Call frames: lineNumber (the function's first line, as in Chrome) and
+ * columnNumber are 0-based, -1 when unknown;
+ * url is the source file as a file:// URL, "" when unknown. JIT frames of
+ * a V8 perf map ("JS:*fib /app/x.js:3:10", "LazyCompile:~fib /app/x.js:3")
+ * are named as DevTools names them: the tag and tier marker ("JS:*",
+ * "LazyCompile:~", "Function:^", "Script:") go, "NAME URL:LINE[:COL]" is
+ * split into functionName, url and line (an empty name is "(anonymous)").
+ * Any other JIT name is kept whole as the functionName.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/json.h"
+#include "cprof/util.h"
+#include "cprof/writer.h"
+
+#define NODE_THREAD (1ull << 32)    /* pairmap key of a thread's node under the root */
+#define NODE_IDLE (2ull << 32)
+
+struct node {
+	uint32_t frame;              /* PROFILE_NONE: the root, a thread or "(idle)" */
+	uint32_t thread;             /* PROFILE_NONE: the root or "(idle)" */
+	uint32_t first_child, last_child, next; /* node indexes; 0: none (0 is the root) */
+	uint64_t hits;
+};
+
+struct tree {
+	struct node *nodes;
+	size_t n, cap;
+	struct pairmap *children;    /* (parent, frame id or NODE_*) -> node index */
+};
+
+/* The child of PARENT for KEY, added if new, in *ID. */
+static int tree_child(struct tree *t, uint32_t parent, uint64_t key, uint32_t frame,
+		      uint32_t thread, uint32_t *id)
+{
+	uint64_t v;
+
+	if (pairmap_get(t->children, parent, key, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	if (array_reserve(&t->nodes, &t->cap, t->n + 1, sizeof(*t->nodes)) ||
+	    pairmap_put(t->children, parent, key, t->n))
+		return -ENOMEM;
+	t->nodes[t->n] = (struct node){ .frame = frame, .thread = thread };
+	if (t->nodes[parent].last_child)
+		t->nodes[t->nodes[parent].last_child].next = (uint32_t)t->n;
+	else
+		t->nodes[parent].first_child = (uint32_t)t->n;
+	t->nodes[parent].last_child = (uint32_t)t->n;
+	*id = (uint32_t)t->n++;
+	return 0;
+}
+
+/* The leaf node of sample row ROW. */
+static int tree_leaf(struct tree *t, const struct profile *p, size_t row, uint32_t *id)
+{
+	const struct profile_sample *s = &p->samples[row];
+	const struct profile_stack *st = &p->stacks[s->stack];
+	uint32_t k;
+	int err = tree_child(t, 0, NODE_THREAD | s->thread, PROFILE_NONE, s->thread, id);
+
+	for (k = 0; k < st->depth && !err; k++)
+		err = tree_child(t, *id, st->frames[k], st->frames[k], PROFILE_NONE, id);
+	return err;
+}
+
+static const char *const v8_tags[] = { "LazyCompile:", "Function:", "JS:", "Script:", NULL };
+
+/*
+ * Split a V8 perf-map NAME into the function name *FN (*FN_LEN bytes), the
+ * url *URL (*URL_LEN bytes) and the 1-based line and column (0: none).
+ * Returns 0 if NAME is not of that form.
+ */
+static int v8_split(const char *name, const char **fn, size_t *fn_len, const char **url,
+		    size_t *url_len, uint32_t *line, uint32_t *col)
+{
+	const char *sp, *end, *colon;
+	uint64_t num[2];
+	int i, nnum = 0;
+
+	for (i = 0; v8_tags[i]; i++)
+		if (!strncmp(name, v8_tags[i], strlen(v8_tags[i])))
+			break;
+	if (!v8_tags[i])
+		return 0;
+	name += strlen(v8_tags[i]);
+	if (*name && strchr("*~^+", *name))
+		name++;
+	if (!(sp = strrchr(name, ' ')))
+		return 0;
+	/* up to two ":NUMBER" at the end of the url: the line, or line and column */
+	for (end = sp + strlen(sp); nnum < 2; end = colon - 1) {
+		char digits[16];
+
+		for (colon = end; colon > sp + 1 && colon[-1] != ':'; colon--)
+			;
+		if (colon <= sp + 2 || colon == end || (size_t)(end - colon) >= sizeof(digits))
+			break;
+		memcpy(digits, colon, (size_t)(end - colon));
+		digits[end - colon] = 0;
+		if (parse_u64(digits, 1, UINT32_MAX, &num[nnum]))
+			break;
+		nnum++;
+	}
+	if (!nnum)
+		return 0;
+	*line = (uint32_t)num[nnum - 1];
+	*col = nnum == 2 ? (uint32_t)num[0] : 0;
+	*fn = name;
+	*fn_len = (size_t)(sp - name);
+	*url = sp + 1;
+	*url_len = (size_t)(end - sp - 1);
+	return 1;
+}
+
+/* The callFrame of node N (index ID); URL is scratch space. */
+static int put_call_frame(const struct profile *p, const struct node *n, uint32_t id,
+			  struct buf *url, FILE *out)
+{
+	const struct profile_frame *f = n->frame == PROFILE_NONE ? NULL : &p->frames[n->frame];
+	const char *fn = f ? f->name : id ? "(idle)" : "(root)", *file = f && f->file ? f->file : "";
+	size_t fn_len = strlen(fn), file_len = strlen(file);
+	uint32_t line = f && f->file ? f->start_line : 0, col = 0;
+	char thread[160];
+	int err = 0;
+
+	if (f && f->kind == FRAME_JIT &&
+	    v8_split(f->name, &fn, &fn_len, &file, &file_len, &line, &col) && !fn_len)
+		fn = "(anonymous)", fn_len = strlen(fn);
+	if (!f && n->thread != PROFILE_NONE) {
+		const struct profile_thread *t = &p->threads[n->thread];
+
+		snprintf(thread, sizeof(thread), "%s-%" PRIu32 "/%" PRIu32,
+			 t->comm[0] ? t->comm : t->process[0] ? t->process : "?", t->pid, t->tid);
+		fn = thread, fn_len = strlen(thread);
+	}
+	url->len = 0;
+	if (file[0] == '/')
+		err = buf_puts(url, "file://");
+	if (!err)
+		err = buf_append(url, file, file_len);
+	fputs("{\"functionName\":", out);
+	json_put_mem(out, fn, fn_len);
+	fputs(",\"scriptId\":\"0\",\"url\":", out);
+	json_put_mem(out, url->data ? url->data : "", url->len);
+	fprintf(out, ",\"lineNumber\":%" PRId64 ",\"columnNumber\":%" PRId64 "}",
+		line ? (int64_t)line - 1 : -1, col ? (int64_t)col - 1 : -1);
+	return err;
+}
+
+static int put_nodes(const struct profile *p, const struct tree *t, FILE *out)
+{
+	struct buf url;
+	uint32_t i, c;
+	int err = 0;
+
+	buf_init(&url);
+	fputs("\"nodes\":[", out);
+	for (i = 0; i < t->n && !err; i++) {
+		const struct node *n = &t->nodes[i];
+
+		fprintf(out, "%s{\"id\":%" PRIu32 ",\"callFrame\":", i ? "," : "", i + 1);
+		err = put_call_frame(p, n, i, &url, out);
+		fprintf(out, ",\"hitCount\":%" PRIu64, n->hits);
+		if (n->first_child) {
+			fputs(",\"children\":[", out);
+			for (c = n->first_child; c; c = t->nodes[c].next)
+				fprintf(out, c == n->first_child ? "%" PRIu32 : ",%" PRIu32, c + 1);
+			putc(']', out);
+		}
+		putc('}', out);
+	}
+	fputs("]", out);
+	buf_release(&url);
+	return err;
+}
+
+/*
+ * The samples: event I's leaf in LEAF[I], "(idle)" ones between, in *SAMPLES
+ * (node indexes) and *DELTAS (microseconds), *N of them; *END_US the end.
+ */
+static int timeline(const struct profile *p, struct tree *t, uint32_t **samples,
+		    int64_t **deltas, size_t *n, uint64_t *end_us)
+{
+	uint32_t *leaf = malloc((p->nsamples ? p->nsamples : 1) * sizeof(*leaf));
+	size_t i, cap_samples = 0, cap_deltas = 0;
+	uint64_t prev = 0, busy_until = 0; /* ns */
+	int err = 0;
+
+	*n = 0;
+	if (!leaf)
+		return -ENOMEM;
+	memset(leaf, 0xff, (p->nsamples ? p->nsamples : 1) * sizeof(*leaf));
+	for (i = 0; i < p->nevents && !err; i++) {
+		const struct profile_event *e = &p->events[i];
+		uint64_t time = e->time > prev ? e->time : prev; /* never backwards */
+		uint32_t id[2];
+		int k, nid = 0;
+
+		if (leaf[e->sample] == UINT32_MAX &&
+		    (err = tree_leaf(t, p, e->sample, &leaf[e->sample])))
+			break;
+		if (i && time > busy_until + e->weight / 2 &&
+		    (err = tree_child(t, 0, NODE_IDLE, PROFILE_NONE, PROFILE_NONE, &id[nid++])))
+			break;
+		id[nid++] = leaf[e->sample];
+		if (array_reserve(samples, &cap_samples, *n + 2, sizeof(**samples)) ||
+		    array_reserve(deltas, &cap_deltas, *n + 2, sizeof(**deltas))) {
+			err = -ENOMEM;
+			break;
+		}
+		for (k = 0; k < nid; k++) {
+			uint64_t at = k + 1 < nid ? busy_until : time;
+
+			(*samples)[*n] = id[k];
+			(*deltas)[*n] = (int64_t)((at + 500) / 1000) - (int64_t)((prev + 500) / 1000);
+			t->nodes[id[k]].hits++;
+			prev = at;
+			++*n;
+		}
+		if (time + e->weight > busy_until)
+			busy_until = time + e->weight;
+	}
+	*end_us = (busy_until + 500) / 1000;
+	free(leaf);
+	return err;
+}
+
+static int write_cpuprofile(const struct profile *p, const struct writer_opts *o, FILE *out)
+{
+	struct tree t = { 0 };
+	uint32_t *samples = NULL;
+	int64_t *deltas = NULL;
+	uint64_t end_us = 0;
+	size_t i, n = 0;
+	int err;
+
+	(void)o;
+	if ((err = pairmap_new(&t.children)))
+		goto out;
+	if (array_reserve(&t.nodes, &t.cap, 1, sizeof(*t.nodes))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	t.nodes[t.n++] = (struct node){ .frame = PROFILE_NONE, .thread = PROFILE_NONE };
+	if ((err = timeline(p, &t, &samples, &deltas, &n, &end_us)))
+		goto out;
+	putc('{', out);
+	if ((err = put_nodes(p, &t, out)))
+		goto out;
+	fprintf(out, ",\"startTime\":0,\"endTime\":%" PRIu64 ",\"samples\":[", end_us);
+	for (i = 0; i < n; i++)
+		fprintf(out, i ? ",%" PRIu32 : "%" PRIu32, samples[i] + 1);
+	fputs("],\"timeDeltas\":[", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, i ? ",%" PRId64 : "%" PRId64, deltas[i]);
+	fputs("]}\n", out);
+	if (ferror(out))
+		err = -EIO;
+out:
+	free(deltas);
+	free(samples);
+	free(t.nodes);
+	pairmap_free(t.children);
+	return err;
+}
+
+static const char *const extensions[] = { ".cpuprofile", NULL };
+
+const struct writer writer_cpuprofile = {
+	.name = "cpuprofile",
+	.extensions = extensions,
+	.needs = WRITER_NEEDS_LINES | WRITER_NEEDS_TIMELINE,
+	.summary = "Chrome DevTools / VS Code CPU profile (JSON)",
+	.write = write_cpuprofile,
+};

@@ -1,0 +1,1 @@
+cprof_view(speedscope speedscope.sh)
