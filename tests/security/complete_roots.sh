@@ -30,7 +30,8 @@ assert_lt "truncated share of /bin/true (%)" \
 
 record_ok -F 499 -o "$T/threads.data" -- "$WORKDIR/threads_nofp" 1 0.3
 read -r c a <<<"$(truncated "$T/threads.data")"
-assert_ge "samples of the threads workload" "$a" 200
+# enough samples for a share, however busy the machine (an idle one gives ~1200)
+assert_ge "samples of the threads workload" "$a" 100
 assert_lt "truncated share of the threads workload (%)" \
 	"$(awk -v c="$c" -v a="$a" 'BEGIN { printf "%.1f\n", 100 * c / a }')" 2
 pass
