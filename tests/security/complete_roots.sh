@@ -25,8 +25,11 @@ for i in 1 2 3 4 5; do
 done
 note "/bin/true: $cut of $all samples truncated"
 assert_ge "samples of 5 runs of /bin/true" "$all" 10
+# Before the fix: 95-100 %. What is left (about 2 of the ~12 samples of a
+# run) are samples taken at the exec itself, whose pc is in no mapping
+# yet ([unknown]): a share of a dozen samples, so the bound is loose.
 assert_lt "truncated share of /bin/true (%)" \
-	"$(awk -v c="$cut" -v a="$all" 'BEGIN { printf "%.1f\n", 100 * c / a }')" 15
+	"$(awk -v c="$cut" -v a="$all" 'BEGIN { printf "%.1f\n", 100 * c / a }')" 30
 
 record_ok -F 499 -o "$T/threads.data" -- "$WORKDIR/threads_nofp" 1 0.3
 read -r c a <<<"$(truncated "$T/threads.data")"
