@@ -40,22 +40,15 @@ struct node {
 struct tree {
 	struct node *nodes;
 	size_t n, cap;
-	struct pairmap *children;/* (parent, label << 3 | kind) -> node */
 	struct strtab *labels;
 };
 
+/* A new child of PARENT; its id. */
 static int tree_child(struct tree *t, uint32_t parent, uint32_t label, unsigned kind,
 		      uint32_t module, uint32_t *id)
 {
-	uint64_t *slot = pairmap_slot(t->children, parent, (uint64_t)label << 3 | kind, UINT64_MAX);
 	struct node *nd;
 
-	if (!slot)
-		return -ENOMEM;
-	if (*slot != UINT64_MAX) {
-		*id = (uint32_t)*slot;
-		return 0;
-	}
 	if (array_reserve(&t->nodes, &t->cap, t->n + 1, sizeof(*t->nodes)))
 		return -ENOMEM;
 	nd = &t->nodes[t->n];
@@ -64,7 +57,6 @@ static int tree_child(struct tree *t, uint32_t parent, uint32_t label, unsigned 
 	nd->depth = t->nodes[parent].depth + 1;
 	nd->module = module;
 	nd->kind = kind;
-	*slot = t->n;
 	*id = (uint32_t)t->n++;
 	return 0;
 }
@@ -116,54 +108,109 @@ static int thread_label(struct tree *t, const struct profile_thread *th, enum re
 	return intern(t, s, id);
 }
 
-/* Node 0 is "all"; every row of P adds its value along its path. */
+/* What the sort of rows compares: each row's thread label, then its frames' labels and kinds. */
+struct rows_ctx {
+	const struct profile *p;
+	const uint32_t *flabel, *tlabel;
+};
+
+static int frame_cmp(const struct rows_ctx *c, uint32_t fa, uint32_t fb)
+{
+	uint32_t la = c->flabel[fa], lb = c->flabel[fb];
+	unsigned ka = c->p->frames[fa].kind, kb = c->p->frames[fb].kind;
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return ka < kb ? -1 : ka > kb;
+}
+
+static int by_path(const void *a, const void *b, void *arg)
+{
+	const struct rows_ctx *c = arg;
+	const struct profile_sample *x = &c->p->samples[*(const uint32_t *)a];
+	const struct profile_sample *y = &c->p->samples[*(const uint32_t *)b];
+	const struct profile_stack *sx = &c->p->stacks[x->stack], *sy = &c->p->stacks[y->stack];
+	uint32_t k;
+	int d;
+
+	if (c->tlabel[x->thread] != c->tlabel[y->thread])
+		return c->tlabel[x->thread] < c->tlabel[y->thread] ? -1 : 1;
+	for (k = 0; k < sx->depth && k < sy->depth; k++)
+		if ((d = frame_cmp(c, sx->frames[k], sy->frames[k])))
+			return d;
+	return sx->depth < sy->depth ? -1 : sx->depth > sy->depth;
+}
+
+/*
+ * Node 0 is "all"; every row of P adds its value along its path. The rows
+ * are sorted by path, as flamegraph.pl sorts its input, so rows that share
+ * a prefix are neighbours: each row reuses the nodes of the prefix it has
+ * in common with the row before and creates the rest, with no lookups.
+ */
 static int tree_build(struct tree *t, const struct profile *p, const struct writer_opts *o)
 {
-	uint32_t *flabel = NULL, *tnode = NULL, root_label;
-	size_t i, k;
+	uint32_t *flabel = NULL, *tlabel = NULL, *rows = NULL, *path = NULL, root_label;
+	size_t i, k, n = 0, cappath = 0;
+	struct rows_ctx ctx;
 	int err;
 
 	flabel = malloc((p->nframes + 1) * sizeof(*flabel));
-	tnode = malloc((p->nthreads + 1) * sizeof(*tnode));
-	if (!flabel || !tnode || array_reserve(&t->nodes, &t->cap, 1, sizeof(*t->nodes))) {
+	tlabel = malloc((p->nthreads + 1) * sizeof(*tlabel));
+	rows = malloc((p->nsamples + 1) * sizeof(*rows));
+	if (!flabel || !tlabel || !rows || array_reserve(&t->nodes, &t->cap, 1, sizeof(*t->nodes))) {
 		err = -ENOMEM;
 		goto out;
 	}
-	memset(flabel, 0xff, (p->nframes + 1) * sizeof(*flabel));
-	memset(tnode, 0xff, (p->nthreads + 1) * sizeof(*tnode));
 	if ((err = intern(t, "all", &root_label)))
 		goto out;
 	t->nodes[0] = (struct node){ .label = root_label, .parent = PROFILE_NONE,
 				     .module = PROFILE_NONE, .kind = KIND_ROOT };
 	t->n = 1;
-	for (i = 0; i < p->nsamples && !err; i++) {
-		const struct profile_sample *s = &p->samples[i];
+	for (i = 0; i < p->nframes && !err; i++)
+		err = frame_label(t, &p->frames[i], o->lines, &flabel[i]);
+	for (i = 0; i < p->nthreads && !err; i++)
+		err = thread_label(t, &p->threads[i], o->group, &tlabel[i]);
+	if (err)
+		goto out;
+	for (i = 0; i < p->nsamples; i++)
+		if (profile_value(p, i, o->column) > 0)
+			rows[n++] = (uint32_t)i;
+	ctx = (struct rows_ctx){ p, flabel, tlabel };
+	qsort_r(rows, n, sizeof(*rows), by_path, &ctx);
+	for (i = 0; i < n && !err; i++) {
+		const struct profile_sample *s = &p->samples[rows[i]];
 		const struct profile_stack *st = &p->stacks[s->stack];
-		int64_t v = profile_value(p, i, o->column);
-		uint32_t id, label;
+		const struct profile_sample *prev = i ? &p->samples[rows[i - 1]] : NULL;
+		const struct profile_stack *pst = prev ? &p->stacks[prev->stack] : NULL;
+		int64_t v = profile_value(p, rows[i], o->column);
+		size_t same = 0; /* path[0] is the thread's node, path[k + 1] frame k's */
 
-		if (v <= 0)
-			continue;
-		if (tnode[s->thread] == UINT32_MAX &&
-		    ((err = thread_label(t, &p->threads[s->thread], o->group, &label)) ||
-		     (err = tree_child(t, 0, label, KIND_THREAD, PROFILE_NONE, &tnode[s->thread]))))
+		if (array_reserve(&path, &cappath, (size_t)st->depth + 1, sizeof(*path))) {
+			err = -ENOMEM;
 			break;
-		id = tnode[s->thread];
-		t->nodes[0].value += v;
-		t->nodes[id].value += v;
-		for (k = 0; k < st->depth && !err; k++) {
+		}
+		if (prev && tlabel[prev->thread] == tlabel[s->thread]) {
+			same = 1;
+			while (same - 1 < st->depth && same - 1 < pst->depth &&
+			       !frame_cmp(&ctx, st->frames[same - 1], pst->frames[same - 1]))
+				same++;
+		}
+		if (!same)
+			err = tree_child(t, 0, tlabel[s->thread], KIND_THREAD, PROFILE_NONE, &path[0]);
+		for (k = same ? same - 1 : 0; k < st->depth && !err; k++) {
 			const struct profile_frame *f = &p->frames[st->frames[k]];
 
-			if (flabel[st->frames[k]] == UINT32_MAX)
-				err = frame_label(t, f, o->lines, &flabel[st->frames[k]]);
-			if (!err)
-				err = tree_child(t, id, flabel[st->frames[k]], f->kind, f->module, &id);
-			if (!err)
-				t->nodes[id].value += v;
+			err = tree_child(t, path[k], flabel[st->frames[k]], f->kind, f->module,
+					 &path[k + 1]);
 		}
+		t->nodes[0].value += v;
+		for (k = 0; k <= st->depth && !err; k++)
+			t->nodes[path[k]].value += v;
 	}
 out:
-	free(tnode);
+	free(path);
+	free(rows);
+	free(tlabel);
 	free(flabel);
 	return err;
 }
@@ -437,8 +484,7 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 
 	if (o->column >= p->ncolumns)
 		return -EINVAL;
-	if ((err = pairmap_new(&t.children)) || (err = strtab_new(&t.labels)) ||
-	    (err = tree_build(&t, p, o)))
+	if ((err = strtab_new(&t.labels)) || (err = tree_build(&t, p, o)))
 		goto out;
 	if (t.nodes[0].value > 0)
 		scale = (double)(width - 2 * PAD) / (double)t.nodes[0].value;
@@ -474,7 +520,6 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 		err = -EIO;
 out:
 	strtab_free(t.labels);
-	pairmap_free(t.children);
 	free(t.nodes);
 	return err;
 }
