@@ -351,9 +351,15 @@ static int attach_map(const struct proc_map *m, void *arg)
 			  m->path, NULL, 0);
 }
 
-/* A /proc walk's error, with the stage that names it for the user. */
+/*
+ * A /proc walk's error, with the stage that names it for the user, unless
+ * the walk's callback named it already (a refused perf_event_open is
+ * EACCES too, and is not /proc's).
+ */
 static int proc_error(struct recorder *r, pid_t pid, int err)
 {
+	if (err && r->res->stage != STAGE_NONE)
+		return err;
 	if (err == -ESRCH)
 		return fail(r, STAGE_TARGET, pid, err);
 	if (err == -EACCES || err == -EPERM)

@@ -28,24 +28,10 @@ RUN_UNDER=("$NOPERF")
 cd "$T" || fail "cannot cd to $T"
 ulimit -c unlimited 2>/dev/null
 
-# known_bug WHY CHECK ARGS...: CHECK fails today because of WHY (an issue):
-# noted, not failed. Once it passes, this test fails: make it a plain check.
-known_bug()
-{
-	local why=$1
-
-	shift
-	if ("$@") >"$T/known_bug.log" 2>&1; then
-		fail "fixed: '$*' ($why) passes now: drop known_bug"
-	fi
-	note "KNOWN BUG ($why): $(grep -m 1 '^FAIL' "$T/known_bug.log")"
-}
-
 # 4: not allowed
 check_exit noperf 4 perf_event_paranoid record -o "$T/x.data" -- true
 check_exit noperf_pid 4 "$$" record -p $$ -d 1 -o "$T/x.data"
-known_bug "issue 8: attach reports a refused perf_event_open as /proc unreadable" \
-	assert_text_contains "$T/noperf_pid.err" perf_event_open "record -p: names perf_event_open"
+assert_text_contains "$T/noperf_pid.err" perf_event_open "record -p: names perf_event_open"
 
 # 1: runtime failure
 nopid=999999
