@@ -159,6 +159,17 @@ static int open_in_proc_root(const char *rootdir, const char *path)
 	return fd < 0 ? fd : checked(fd);
 }
 
+int binsource_elf(const char *name, struct elffile **out)
+{
+	int fd = binsource_open(name), err;
+
+	if (fd < 0)
+		return fd;
+	err = elffile_fdopen(fd, out);
+	close(fd);
+	return err;
+}
+
 int binsource_open(const char *name)
 {
 	const char *rest;

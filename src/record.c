@@ -97,7 +97,9 @@ static const struct build_id *file_build_id(struct recorder *r, const char *path
 	if (array_reserve(&r->ids, &r->capids, (size_t)idx + 1, sizeof(*r->ids)))
 		return NULL;
 	r->nids = idx + 1; /* ids between are zero: "no build-id" */
-	if (path[0] == '/' && !elffile_open(path, &ef)) {
+	/* our own vDSO copy as it is; the target's files by binsource's rules */
+	if (path[0] == '/' &&
+	    !(strcmp(path, r->vdso_path) ? binsource_elf(path, &ef) : elffile_open(path, &ef))) {
 		len = elffile_build_id(ef, &id);
 		if (len <= DF_BUILD_ID_MAX) {
 			memcpy(r->ids[idx].id, id, len);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cprof/addrspace.h"
+#include "cprof/binsource.h"
 #include "cprof/elffile.h"
 #include "cprof/util.h"
 
@@ -275,7 +276,17 @@ static struct elffile *file_get(struct unwinder *u, uint32_t path)
 		return NULL;
 	if (!u->files[path].tried) {
 		u->files[path].tried = 1;
-		elffile_open(strtab_str(u->paths, path), &u->files[path].ef);
+		const char *name = strtab_str(u->paths, path);
+
+		/*
+		 * A target's files by binsource's rules (a container's links
+		 * resolve inside its root); "/proc/self/fd/N" is the recorder's
+		 * own vDSO copy, which no target's mapping can name.
+		 */
+		if (strncmp(name, "/proc/self/fd/", 14))
+			binsource_elf(name, &u->files[path].ef);
+		else
+			elffile_open(name, &u->files[path].ef);
 	}
 	return u->files[path].ef;
 }

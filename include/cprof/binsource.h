@@ -35,6 +35,11 @@
  */
 int binsource_open(const char *name);
 
+struct elffile;
+
+/* binsource_open() NAME and read it as an ELF file (elffile.h). Same returns, 0 on success. */
+int binsource_elf(const char *name, struct elffile **out);
+
 /*
  * Open PATH (absolute, as the process sees it) inside the directory ROOTFD
  * as if ROOTFD were "/", without openat2: each component is opened with
