@@ -49,6 +49,12 @@ static void record_usage(FILE *f)
 		"      --stack-size BYTES   user stack copied per sample in dwarf mode\n"
 		"                           (default 24576, at most 65528)\n"
 		"  -k, --kernel             keep kernel frames\n"
+		"      --no-jit-support     do not change a launched command's environment;\n"
+		"                           by default it gets PYTHONPERFSUPPORT=1 (CPython\n"
+		"                           3.12+ names its functions through perf\n"
+		"                           trampolines, which cprof unwinds through) and\n"
+		"                           --perf-basic-prof added to NODE_OPTIONS (Node\n"
+		"                           names its JavaScript functions)\n"
 		"  -h, --help               show this help\n"
 		"\n"
 		"Examples:\n"
@@ -121,6 +127,7 @@ int cmd_record(int argc, char **argv)
 		{ "call-graph", required_argument, NULL, 'g' },
 		{ "stack-size", required_argument, NULL, 'S' },
 		{ "kernel", no_argument, NULL, 'k' },
+		{ "no-jit-support", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,6 +137,7 @@ int cmd_record(int argc, char **argv)
 		.mode = CALLGRAPH_DWARF,
 		/* holds a 300-deep recursion of 64-byte frames, with room (docs/performance.md) */
 		.stack_size = 24576,
+		.jit_support = 1,
 		.stop = &stop_flag,
 	};
 	struct record_result res;
@@ -178,6 +186,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'k':
 			o.kernel = 1;
+			break;
+		case 'J':
+			o.jit_support = 0;
 			break;
 		case 'h':
 			record_usage(stdout);

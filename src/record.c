@@ -415,6 +415,25 @@ static int attach(struct recorder *r)
 
 /* ---- launching a command ---- */
 
+/*
+ * Ask the runtimes a launched command may start to describe their JIT
+ * code to profilers: CPython 3.12+ its perf trampolines (a perf map),
+ * Node its perf map. Older runtimes and other programs ignore these.
+ * Runs in the child, between fork and exec.
+ */
+static void jit_support_env(void)
+{
+	const char *node = getenv("NODE_OPTIONS");
+	char opts[4096];
+
+	setenv("PYTHONPERFSUPPORT", "1", 0);
+	if (!node || !strstr(node, "--perf-basic-prof")) {
+		snprintf(opts, sizeof(opts), "%s%s--perf-basic-prof", node ? node : "",
+			 node && *node ? " " : "");
+		setenv("NODE_OPTIONS", opts, 1);
+	}
+}
+
 static int launch(struct recorder *r)
 {
 	int go[2], status[2], err, child_err = 0;
@@ -445,6 +464,8 @@ static int launch(struct recorder *r)
 		/* wait until the events are open: an exec starts the sampling */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
+		if (r->opts->jit_support)
+			jit_support_env();
 		execvp(r->opts->argv[0], r->opts->argv);
 		err = errno;
 		if (write(status[1], &err, sizeof(err)) < 0)

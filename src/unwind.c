@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cprof/addrspace.h"
 #include "cprof/binsource.h"
+#include "cprof/trampoline.h"
 #include "cprof/elffile.h"
 #include "cprof/util.h"
 
@@ -29,6 +31,8 @@ struct uproc {
 	Dwfl *dwfl;
 	int attached;
 	uint32_t reported;       /* mappings up to this sequence number are in dwfl */
+	int has_tramp;           /* a python with perf trampolines: TRAMP is its template */
+	struct tramp_template tramp;
 };
 
 struct ufile {
@@ -50,8 +54,14 @@ struct unwinder {
 	struct ufile *files;     /* by path id */
 	size_t capfiles;
 
+	struct pairmap *tramp_pcs; /* (pid, return address) -> 1 a trampoline copy's, 2 not */
+
 	/* the sample being unwound */
 	const struct unwind_input *cur;
+	struct uproc *curp;
+	/* where to go on after a trampoline: DWARF registers, and whether to */
+	Dwarf_Word resume[17];
+	int resume_pending, resuming;
 	uint64_t *ips;
 	size_t max, n;
 	/*
@@ -132,6 +142,8 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *arg)
 	Dwarf_Word regs[17];
 	int i;
 
+	if (u->resuming)
+		return dwfl_thread_state_registers(thread, 0, 17, u->resume);
 	for (i = 0; i < 17; i++)
 		regs[i] = u->cur->regs[perf_of_dwarf[i]];
 	return dwfl_thread_state_registers(thread, 0, 17, regs);
@@ -152,7 +164,7 @@ int unwinder_new(struct unwinder **out)
 	u->thread_callbacks.memory_read = cb_memory_read;
 	u->thread_callbacks.set_initial_registers = cb_set_initial_registers;
 	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths)) ||
-	    (err = addrspace_new(&u->as))) {
+	    (err = addrspace_new(&u->as)) || (err = pairmap_new(&u->tramp_pcs))) {
 		unwinder_free(u);
 		return err;
 	}
@@ -180,6 +192,7 @@ void unwinder_free(struct unwinder *u)
 	free(u->files);
 	free(u->order);
 	addrspace_free(u->as);
+	pairmap_free(u->tramp_pcs);
 	free(u->procs);
 	pairmap_free(u->by_pid);
 	strtab_free(u->paths);
@@ -291,6 +304,15 @@ static struct elffile *file_get(struct unwinder *u, uint32_t path)
 	return u->files[path].ef;
 }
 
+/* Python's binary or libpython: where a perf trampoline template lives. */
+static int may_have_trampolines(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "libpython", 9) || !strncmp(base, "python", 6);
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	const struct as_map *x = a, *y = b;
@@ -332,12 +354,19 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 		const struct as_map *m = &u->order[i];
 		struct elffile *ef = file_get(u, m->ids[ID_PATH]);
 		const char *path = strtab_str(u->paths, m->ids[ID_PATH]);
+		Dwfl_Module *mod;
 		uint64_t bias;
 
 		if (!ef || elffile_bias(ef, m->start, m->pgoff, &bias))
 			continue;
 		/* failures (overlaps, unreadable files) leave those frames unknown */
-		dwfl_report_elf(p->dwfl, path, path, -1, bias, true);
+		mod = dwfl_report_elf(p->dwfl, path, path, -1, bias, true);
+		if (mod && !p->has_tramp && may_have_trampolines(path)) {
+			Dwarf_Addr b;
+			Elf *elf = dwfl_module_getelf(mod, &b);
+
+			p->has_tramp = elf && !tramp_from_elf(elf, &p->tramp);
+		}
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
 	p->reported = newest;
@@ -346,16 +375,76 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 	return 0;
 }
 
+/* Whether RA, a return address of the process being unwound, is in a copy of its trampoline. */
+static int in_trampoline(struct unwinder *u, uint64_t ra)
+{
+	const struct tramp_template *t = &u->curp->tramp;
+	uint8_t code[TRAMP_MAX];
+	uint64_t *known = pairmap_slot(u->tramp_pcs, (uint64_t)u->cur->pid, ra, 0);
+	struct iovec local = { code, t->len }, remote = { (void *)(uintptr_t)(ra - t->ret_off), t->len };
+
+	if (!known)
+		return 0;
+	if (!*known) /* once per address: code does not change under a return address */
+		*known = process_vm_readv(u->cur->pid, &local, 1, &remote, 1, 0) == (ssize_t)t->len &&
+			 tramp_is_copy(t, code) ? 1 : 2;
+	return *known == 1;
+}
+
+static int read_stack(struct unwinder *u, uint64_t addr, Dwarf_Word *out)
+{
+	uint64_t sp = u->cur->regs[PERF_REG_X86_SP];
+
+	if (addr < sp || addr - sp > u->cur->stack_size || u->cur->stack_size - (addr - sp) < 8)
+		return 0;
+	memcpy(out, u->cur->stack + (addr - sp), sizeof(*out));
+	return 1;
+}
+
+/*
+ * FRAME returns into a trampoline copy at RA: set u->resume to its
+ * caller's registers by the template's layout (the callee-saved ones as
+ * the trampoline leaves them). Returns 1 if the walk can go on there.
+ */
+static int step_trampoline(struct unwinder *u, Dwfl_Frame *frame, uint64_t ra)
+{
+	const struct tramp_template *t = &u->curp->tramp;
+	static const unsigned kept[] = { 3, 6, 12, 13, 14, 15 }; /* rbx rbp r12..r15 */
+	Dwarf_Word rsp, v;
+	size_t i;
+
+	if (dwfl_frame_reg(frame, 7, &rsp))
+		return 0;
+	memset(u->resume, 0, sizeof(u->resume));
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (!dwfl_frame_reg(frame, kept[i], &v))
+			u->resume[kept[i]] = v;
+	if (!read_stack(u, rsp + t->frame, &u->resume[16]))
+		return 0;
+	if (t->saves_rbp && !read_stack(u, rsp + t->frame - 8, &u->resume[6]))
+		return 0;
+	u->resume[7] = rsp + t->frame + 8;
+	(void)ra;
+	return 1;
+}
+
 static int on_frame(Dwfl_Frame *frame, void *arg)
 {
 	struct unwinder *u = arg;
 	Dwarf_Addr pc;
+	bool activation;
 
-	if (!dwfl_frame_pc(frame, &pc, NULL))
+	if (!dwfl_frame_pc(frame, &pc, &activation))
 		return DWARF_CB_ABORT;
 	if (u->n >= u->max)
 		return DWARF_CB_ABORT;
 	u->ips[u->n++] = pc;
+	/* a return address in a perf trampoline (no module, no CFI): step it ourselves */
+	if (!activation && u->curp->has_tramp && !dwfl_addrmodule(u->curp->dwfl, pc) &&
+	    in_trampoline(u, pc) && step_trampoline(u, frame, pc)) {
+		u->resume_pending = 1;
+		return DWARF_CB_ABORT;
+	}
 	return DWARF_CB_OK;
 }
 
@@ -409,12 +498,21 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 		return p && err == -ENOMEM ? err : 0;
 	}
 	u->cur = in;
+	u->curp = p;
 	u->ips = ips;
 	u->max = max;
 	u->n = 0;
 	u->beyond_at = SIZE_MAX;
 	u->bad_at = SIZE_MAX;
+	u->resume_pending = 0;
 	rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
+	/* on from the caller of each trampoline the walk met */
+	while (u->resume_pending && u->n < max) {
+		u->resume_pending = 0;
+		u->resuming = 1;
+		rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
+		u->resuming = 0;
+	}
 	u->cur = NULL;
 	*n = u->n;
 	if (!u->n) {

@@ -21,6 +21,7 @@ struct record_opts {
 	enum callgraph_mode mode;
 	unsigned stack_size;
 	int kernel;
+	int jit_support;         /* launched command: switch on Python's and Node's perf maps */
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 };

@@ -1,0 +1,64 @@
+#!/bin/bash
+# CPython 3.12+ perf trampolines: with -X perf (and with no flag at all,
+# since `cprof record -- CMD` sets PYTHONPERFSUPPORT=1 for a launched
+# command), every Python frame of pychain.py is named py::FUNC:FILE, in
+# call order, the stacks go on through the trampolines down to _start, and
+# leaf_a/leaf_b take their designed 2/3 and 1/3 of the time under outer.
+# Each CPython >= 3.12 found (pyenv's, or python3.12/3.13 on the PATH) is
+# tried; none found is a skip.
+. "$(dirname "$0")/../e2e/lib.sh"
+require_perf
+
+pythons=
+for p in /root/.pyenv/versions/3.1[2-9]*/bin/python3.1[2-9] \
+	"${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3.1[2-9] \
+	"$(command -v python3.12)" "$(command -v python3.13)"; do
+	[ -x "$p" ] || continue
+	case $p in */shims/*) continue ;; esac # pyenv's shims are scripts
+	case " $pythons " in *" $(readlink -f "$p") "*) continue ;; esac
+	pythons="$pythons $(readlink -f "$p")"
+done
+[ -n "$pythons" ] || skip "no CPython >= 3.12 on this machine"
+
+# py_chain FOLDED: each stack's Python frames, in order, with its count
+py_chain()
+{
+	awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";"); o = ""
+	       for (i = 1; i <= k; i++) if (f[i] ~ /^py::/) { sub(/:[^:]*$/, "", f[i]); o = o ";" f[i] }
+	       print substr(o, 2), n }' "$1"
+}
+
+check()
+{
+	local name=$1 under a b in_order to_start
+
+	report_ok "$T/$name.data" "$T/$name.folded"
+	py_chain "$T/$name.folded" >"$T/$name.chains"
+	under=$(count "$T/$name.chains" '(^|;)py::outer(;|$)')
+	assert_ge "$name: samples under py::outer" "$under" 300
+	a=$(count "$T/$name.chains" '^py::<module>;py::outer;py::middle_a;py::leaf_a$')
+	b=$(count "$T/$name.chains" '^py::<module>;py::outer;py::middle_b;py::leaf_b$')
+	in_order=$(count "$T/$name.chains" '^py::<module>;py::outer(;py::middle_[ab](;py::leaf_[ab])?)?$')
+	assert_ge "$name: % of samples under outer with the whole chain in call order" \
+		"$(awk -v x="$in_order" -v u="$under" 'BEGIN { printf "%.1f", 100 * x / u }')" 95
+	assert_between "$name: leaf_a's share of the chain (%)" \
+		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", 100 * a / (a + b) }')" 63.7 69.7
+	to_start=$(count "$T/$name.folded" '^[^;]*;_start;.*py::outer')
+	assert_ge "$name: % of samples under outer whose stack reaches _start" \
+		"$(awk -v x="$to_start" -v u="$under" 'BEGIN { printf "%.1f", 100 * x / u }')" 95
+}
+
+for py in $pythons; do
+	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	note "CPython $v: $py"
+	record_ok -F 999 -o "$T/x$v.data" -- "$py" -X perf "$SYMSRC/pychain.py" 2
+	check "x$v"
+	# no flag: cprof switches the trampolines on itself
+	record_ok -F 999 -o "$T/auto$v.data" -- "$py" "$SYMSRC/pychain.py" 2
+	check "auto$v"
+	# and --no-jit-support leaves the environment alone: no Python names
+	record_ok -F 999 -o "$T/off$v.data" --no-jit-support -- env -u PYTHONPERFSUPPORT "$py" "$SYMSRC/pychain.py" 1
+	report_ok "$T/off$v.data" "$T/off$v.folded"
+	assert_eq "py:: frames with --no-jit-support" "$(count "$T/off$v.folded" 'py::')" 0
+done
+pass
