@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +17,14 @@ struct safeout {
 	char *path;
 	char *tmp;               /* NULL: written in place (a character device) */
 };
+
+/*
+ * The temporary file a fatal signal must not leave behind
+ * (safeout_remove_on_signal): a copy, so that the handler reads no memory
+ * safeout_close() frees, and a flag the handler checks first.
+ */
+static char signal_tmp[PATH_MAX + 64];
+static volatile sig_atomic_t signal_tmp_set;
 
 /* What the policy says of an existing PATH: 0 to go on, or the refusal. */
 static int output_kind(mode_t mode)
@@ -161,6 +171,47 @@ int safeout_commit(struct safeout *o)
 	if (rename(o->tmp, o->path))
 		return -errno;
 	o->committed = 1;
+	signal_tmp_set = 0;
+	return 0;
+}
+
+/* Remove the uncommitted file, then die of SIG as if nothing had caught it. */
+static void on_fatal_signal(int sig)
+{
+	int saved = errno;
+
+	if (signal_tmp_set)
+		unlink(signal_tmp);
+	errno = saved;
+	raise(sig); /* SA_RESETHAND | SA_NODEFER: the default action, now */
+}
+
+int safeout_remove_on_signal(struct safeout *o)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	if (o->committed || !o->tmp)
+		return 0;
+	if (strlen(o->tmp) >= sizeof(signal_tmp))
+		return -ENAMETOOLONG;
+	signal_tmp_set = 0;
+	memcpy(signal_tmp, o->tmp, strlen(o->tmp) + 1);
+	signal_tmp_set = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* a signal the caller ignores (nohup, a background job) stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -178,8 +229,10 @@ int safeout_close(struct safeout *o)
 	} else if (close(o->fd) && !err) {
 		err = -errno;
 	}
-	if (!o->committed)
+	if (!o->committed) {
+		signal_tmp_set = 0;
 		unlink(o->tmp);
+	}
 	free(o->tmp);
 	free(o->path);
 	free(o);

@@ -391,3 +391,35 @@ int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b,
 	}
 	return 0;
 }
+
+/*
+ * Length of the valid UTF-8 sequence at S (1 to 4, within AVAIL bytes), or 0
+ * if S does not start one: no overlong forms, no surrogates, nothing above
+ * U+10FFFF.
+ */
+int utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	uint32_t min, c;
+	int n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, min = 0x80, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, min = 0x800, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, min = 0x10000, c = s[0] & 0x07;
+	else
+		return 0;
+	if ((size_t)n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}

@@ -44,6 +44,14 @@ FILE *safeout_stream(struct safeout *o);
  */
 int safeout_commit(struct safeout *o);
 /*
+ * Make SIGINT, SIGTERM and SIGHUP (unless ignored) remove O's uncommitted
+ * temporary file before they end the process with their default action,
+ * so that an interrupted run (Ctrl-C) leaves nothing beside PATH. For a
+ * command that is not otherwise catching them; one output at a time (the
+ * last one asked for). Returns 0 or -errno.
+ */
+int safeout_remove_on_signal(struct safeout *o);
+/*
  * Flush and close, then free O. An uncommitted temporary file is removed
  * (an abort: PATH stays as it was). Returns the first write or close
  * error. Accepts NULL.

@@ -18,6 +18,13 @@ int parse_seconds(const char *str, double *out);
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /*
+ * Length of the valid UTF-8 sequence at S (1 to 4, within AVAIL >= 1
+ * bytes), or 0 if S does not start one: no overlong forms, no surrogates,
+ * nothing above U+10FFFF.
+ */
+int utf8_seq_len(const unsigned char *s, size_t avail);
+
+/*
  * A string interning table: each distinct string is stored once and named
  * by a small integer id. Strings returned are owned by the table and stay
  * valid until strtab_free().
