@@ -89,6 +89,8 @@ int fold_clean_name(const char *name, struct buf *out)
 			c = ':';
 		else if (c == '\n' || c == '\r')
 			c = ' ';
+		else if ((unsigned char)c < 0x20 || c == 0x7f)
+			c = '?'; /* names come from the target: no escapes reach a terminal */
 		err = buf_append(out, &c, 1);
 	}
 	return err;

@@ -22,4 +22,11 @@ fi
 assert_eq "top table lines" "$(wc -l <"$T/top.out")" 4
 assert_text_contains "$T/top.out" "[a?]0;owned?\\b?fake row.so]" "the name, its controls as '?'"
 assert_text_contains "$T/top.out" "[csi?31m?[2J.so]" "C1 control and ESC as '?'"
+# the folded output (the default, often read on a terminal) has no C0
+# control or DEL either: they become '?', as in the top table
+check_exit folded 0 "" report -i "$T/d"
+if LC_ALL=C grep -q "[$esc$del]" "$T/folded.out"; then
+	fail "control characters reached the folded output" "$(cat -v "$T/folded.out")"
+fi
+assert_text_contains "$T/folded.out" "[a?]0:owned?\\b fake row.so]" "folded: ESC as '?', ';' as ':', the line break as a space"
 pass
