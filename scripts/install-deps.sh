@@ -14,6 +14,7 @@ apt-get install -y -qq --no-install-recommends golang-go libxml2-utils chromium 
 # Language toolchains for the symbolizer's end-to-end tests: use the ones
 # the machine has, else Debian's.
 command -v rustc >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends rustc >/dev/null
+command -v javac >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends default-jdk-headless >/dev/null
 command -v node >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends nodejs >/dev/null
 command -v npm >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends npm >/dev/null
 (cd "$(dirname "$0")/../tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,17 +422,25 @@ static int attach(struct recorder *r)
  * Node its perf map. Older runtimes and other programs ignore these.
  * Runs in the child, between fork and exec.
  */
+/* Append WORD to the environment variable NAME (space-separated) unless it holds it. */
+static void env_append(const char *name, const char *word)
+{
+	const char *old = getenv(name);
+	char val[4096];
+
+	if (old && strstr(old, word))
+		return;
+	snprintf(val, sizeof(val), "%s%s%s", old ? old : "", old && *old ? " " : "", word);
+	setenv(name, val, 1);
+}
+
 static void jit_support_env(void)
 {
-	const char *node = getenv("NODE_OPTIONS");
-	char opts[4096];
-
 	setenv("PYTHONPERFSUPPORT", "1", 0);
-	if (!node || !strstr(node, "--perf-basic-prof")) {
-		snprintf(opts, sizeof(opts), "%s%s--perf-basic-prof", node ? node : "",
-			 node && *node ? " " : "");
-		setenv("NODE_OPTIONS", opts, 1);
-	}
+	env_append("NODE_OPTIONS", "--perf-basic-prof");
+	/* a JVM writes its perf map as it exits (JDK 17+; older ones ignore it) */
+	env_append("JAVA_TOOL_OPTIONS", "-XX:+IgnoreUnrecognizedVMOptions "
+		   "-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit");
 }
 
 static int launch(struct recorder *r)
@@ -646,6 +655,57 @@ static FILE *open_perfmap(const char *path, pid_t pid)
 	return f;
 }
 
+/* Whether PID is a JVM: it maps libjvm.so. */
+static int is_jvm(pid_t pid)
+{
+	char path[64], line[512];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/libjvm.so") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Ask a live JVM to write its perf map now (jcmd PID Compiler.perfmap, if
+ * jcmd is installed), waiting at most a few seconds; its output is dropped.
+ */
+static void jvm_perfmap(pid_t pid)
+{
+	char arg[16];
+	pid_t child;
+	int status, i;
+
+	snprintf(arg, sizeof(arg), "%d", (int)pid);
+	child = fork();
+	if (child == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("jcmd", "jcmd", arg, "Compiler.perfmap", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; child > 0 && i < 100; i++) {
+		if (waitpid(child, &status, WNOHANG) == child)
+			return;
+		usleep(50000);
+	}
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+}
+
 /* JIT symbol files, read through the process's root (containers) while it lives. */
 static int capture_perfmaps(struct recorder *r)
 {
@@ -657,6 +717,8 @@ static int capture_perfmaps(struct recorder *r)
 		char path[128];
 		FILE *f;
 
+		if (r->opts->jit_support && procfs_alive((pid_t)pid) && is_jvm((pid_t)pid))
+			jvm_perfmap((pid_t)pid);
 		snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)pid,
 			 (int)ns_pid((pid_t)pid));
 		f = open_perfmap(path, (pid_t)pid);
