@@ -1,6 +1,7 @@
 #!/bin/bash
 # node --perf-basic-prof writes /tmp/perf-PID.map; cprof captures it while
-# recording and names the hot JavaScript function.
+# recording and names the hot JavaScript function, also when node was
+# launched without the flag (cprof sets it in NODE_OPTIONS).
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -14,4 +15,10 @@ rm -f $maps
 report_ok "$T/d" "$T/folded" --annotate
 assert_between "share with the JS function fibHotJs" "$(share "$T/folded" 'fibHotJs')" 50 100
 assert_contains "$T/folded" '(^|;)[^;]*fibHotJs[^;]*_\[j\](;|$)' "JIT frames carry _[j] with --annotate"
+
+# launched without the flag: cprof adds --perf-basic-prof to NODE_OPTIONS
+record_ok -F 999 -o "$T/auto" -- "$node" "$SYMSRC/hot.js" 2
+report_ok "$T/auto" "$T/auto.folded"
+assert_between "share with fibHotJs, node launched without flags" \
+	"$(share "$T/auto.folded" 'fibHotJs')" 50 100
 pass
