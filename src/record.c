@@ -21,6 +21,7 @@
 #include "cprof/binsource.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
+#include "cprof/jitdump.h"
 #include "cprof/procfs.h"
 #include "cprof/stacktab.h"
 #include "cprof/unwind.h"
@@ -596,35 +597,68 @@ static pid_t ns_pid(pid_t pid)
 	return ns;
 }
 
-static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
+/* PERFMAP records of B's whole lines, LIMIT bytes at least each; the rest stays in B. */
+static int emit_perfmap(struct recorder *r, pid_t pid, struct buf *b, size_t limit)
 {
 	struct df_record rec = { .type = DF_PERFMAP };
+	size_t cut;
+	int err = 0;
+
+	while (!err && b->len && b->len >= limit) {
+		char *nl = memrchr(b->data, '\n', b->len);
+
+		cut = nl && limit ? (size_t)(nl - b->data) + 1 : b->len;
+		rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)cut,
+						   .text = b->data };
+		err = df_write(r->out, &rec);
+		memmove(b->data, b->data + cut, b->len - cut);
+		b->len -= cut;
+	}
+	return err;
+}
+
+static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
+{
 	struct buf b;
 	char chunk[65536];
-	size_t n, cut;
+	size_t n;
 	int err = 0;
 
 	buf_init(&b);
-	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		err = buf_append(&b, chunk, n);
-		/* flush whole lines once a megabyte has gathered */
-		while (!err && b.len >= (1u << 20)) {
-			char *nl = memrchr(b.data, '\n', b.len);
-
-			cut = nl ? (size_t)(nl - b.data) + 1 : b.len;
-			rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)cut,
-							   .text = b.data };
-			err = df_write(r->out, &rec);
-			memmove(b.data, b.data + cut, b.len - cut);
-			b.len -= cut;
-		}
-	}
-	if (!err && b.len) {
-		rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)b.len,
-						   .text = b.data };
-		err = df_write(r->out, &rec);
-	}
+	/* flush whole lines once a megabyte has gathered */
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (!(err = buf_append(&b, chunk, n)))
+			err = emit_perfmap(r, pid, &b, 1u << 20);
+	if (!err)
+		err = emit_perfmap(r, pid, &b, 0);
 	buf_release(&b);
+	return err;
+}
+
+#define JITDUMP_MAX (256u << 20)
+
+/* A jitdump file's code loads, as perf-map lines (jitdump.h). */
+static int write_jitdump_file(struct recorder *r, pid_t pid, FILE *f)
+{
+	struct buf dump, text;
+	char chunk[65536];
+	size_t n;
+	int err = 0;
+
+	buf_init(&dump);
+	buf_init(&text);
+	while (!err && dump.len < JITDUMP_MAX && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		err = buf_append(&dump, chunk, n);
+	if (!err && dump.len)
+		err = jitdump_to_perfmap((const uint8_t *)dump.data, dump.len, &text);
+	if (err == -EPROTO)
+		err = 0; /* not a jitdump: nothing to keep */
+	if (!err)
+		err = emit_perfmap(r, pid, &text, 1u << 20);
+	if (!err)
+		err = emit_perfmap(r, pid, &text, 0);
+	buf_release(&dump);
+	buf_release(&text);
 	return err;
 }
 
@@ -706,7 +740,26 @@ static void jvm_perfmap(pid_t pid)
 	}
 }
 
-/* JIT symbol files, read through the process's root (containers) while it lives. */
+/*
+ * /tmp/KIND-PID.EXT of PID: through the process's root (containers, with
+ * the pid it has there) while it lives, else ours.
+ */
+static FILE *open_jit_file(pid_t pid, const char *kind, const char *ext)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/%s-%d.%s", (int)pid, kind,
+		 (int)ns_pid(pid), ext);
+	f = open_perfmap(path, pid);
+	if (!f) {
+		snprintf(path, sizeof(path), "/tmp/%s-%d.%s", kind, (int)pid, ext);
+		f = open_perfmap(path, pid);
+	}
+	return f;
+}
+
+/* JIT symbol files: perf maps, and jitdump files as perf-map lines. */
 static int capture_perfmaps(struct recorder *r)
 {
 	size_t pos = 0;
@@ -714,22 +767,18 @@ static int capture_perfmaps(struct recorder *r)
 	int err = 0;
 
 	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
-		char path[128];
 		FILE *f;
 
 		if (r->opts->jit_support && procfs_alive((pid_t)pid) && is_jvm((pid_t)pid))
 			jvm_perfmap((pid_t)pid);
-		snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)pid,
-			 (int)ns_pid((pid_t)pid));
-		f = open_perfmap(path, (pid_t)pid);
-		if (!f) {
-			snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
-			f = open_perfmap(path, (pid_t)pid);
+		if ((f = open_jit_file((pid_t)pid, "perf", "map"))) {
+			err = write_perfmap_file(r, (pid_t)pid, f);
+			fclose(f);
 		}
-		if (!f)
-			continue;
-		err = write_perfmap_file(r, (pid_t)pid, f);
-		fclose(f);
+		if (!err && (f = open_jit_file((pid_t)pid, "jit", "dump"))) {
+			err = write_jitdump_file(r, (pid_t)pid, f);
+			fclose(f);
+		}
 	}
 	return err;
 }

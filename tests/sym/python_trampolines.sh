@@ -1,5 +1,6 @@
 #!/bin/bash
-# CPython 3.12+ perf trampolines: with -X perf (and with no flag at all,
+# CPython 3.12+ perf trampolines: with -X perf, with 3.13's -X perf_jit
+# (names in a jitdump, /tmp/jit-PID.dump), and with no flag at all (
 # since `cprof record -- CMD` sets PYTHONPERFSUPPORT=1 for a launched
 # command), every Python frame of pychain.py is named py::FUNC:FILE, in
 # call order, the stacks go on through the trampolines down to _start, and
@@ -53,6 +54,11 @@ for py in $pythons; do
 	note "CPython $v: $py"
 	record_ok -F 999 -o "$T/x$v.data" -- "$py" -X perf "$SYMSRC/pychain.py" 2
 	check "x$v"
+	# 3.13+: -X perf_jit names the trampolines in a jitdump instead of a perf map
+	if "$py" -X perf_jit -c '' 2>/dev/null && [ "${v#3.}" -ge 13 ]; then
+		record_ok -F 999 -o "$T/jit$v.data" --no-jit-support -- "$py" -X perf_jit "$SYMSRC/pychain.py" 2
+		check "jit$v"
+	fi
 	# no flag: cprof switches the trampolines on itself
 	record_ok -F 999 -o "$T/auto$v.data" -- "$py" "$SYMSRC/pychain.py" 2
 	check "auto$v"
