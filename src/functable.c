@@ -121,3 +121,67 @@ const char *profile_module_name(const struct profile *p, uint32_t m)
 	base = strrchr(path, '/');
 	return base ? base + 1 : path;
 }
+
+/* Whether row ROW's function is in stack ST, and whether it is its leaf. */
+static int holds(const struct functable *t, const struct profile_stack *st, size_t row, int *leaf)
+{
+	size_t k;
+
+	*leaf = st->depth && t->of_frame[st->frames[st->depth - 1]] == row;
+	for (k = 0; k < st->depth; k++)
+		if (t->of_frame[st->frames[k]] == row)
+			return 1;
+	return 0;
+}
+
+void functable_by_thread(const struct functable *t, const struct profile *p, uint32_t col,
+			 size_t row, int64_t *self, int64_t *total)
+{
+	size_t i;
+	int leaf;
+
+	memset(self, 0, p->nthreads * sizeof(*self));
+	memset(total, 0, p->nthreads * sizeof(*total));
+	for (i = 0; i < p->nsamples; i++) {
+		if (!holds(t, &p->stacks[p->samples[i].stack], row, &leaf))
+			continue;
+		total[p->samples[i].thread] += profile_value(p, i, col);
+		if (leaf)
+			self[p->samples[i].thread] += profile_value(p, i, col);
+	}
+}
+
+int functable_neighbours(const struct functable *t, const struct profile *p, uint32_t col,
+			 size_t row, int64_t *callers, int64_t *callees)
+{
+	uint32_t *seen = calloc(2 * (t->n ? t->n : 1), sizeof(*seen));
+	size_t i, k;
+
+	if (!seen)
+		return -ENOMEM;
+	memset(callers, 0, t->n * sizeof(*callers));
+	memset(callees, 0, t->n * sizeof(*callees));
+	for (i = 0; i < p->nsamples; i++) {
+		const struct profile_stack *st = &p->stacks[p->samples[i].stack];
+		int64_t v = profile_value(p, i, col);
+
+		for (k = 0; k < st->depth; k++) {
+			uint32_t up, down;
+
+			if (t->of_frame[st->frames[k]] != row)
+				continue;
+			up = k ? t->of_frame[st->frames[k - 1]] : UINT32_MAX;
+			down = k + 1 < st->depth ? t->of_frame[st->frames[k + 1]] : UINT32_MAX;
+			if (up != UINT32_MAX && up != row && seen[2 * up] != i + 1) {
+				seen[2 * up] = (uint32_t)(i + 1);
+				callers[up] += v;
+			}
+			if (down != UINT32_MAX && down != row && seen[2 * down + 1] != i + 1) {
+				seen[2 * down + 1] = (uint32_t)(i + 1);
+				callees[down] += v;
+			}
+		}
+	}
+	free(seen);
+	return 0;
+}

@@ -34,6 +34,20 @@ struct functable {
 int functable_build(struct functable *t, const struct profile *p, uint32_t col, int sort_total);
 void functable_release(struct functable *t);
 
+/*
+ * ROW's function per thread of P: SELF[i] and TOTAL[i] for thread i
+ * (arrays of p->nthreads, zeroed by this). Recursion counts once.
+ */
+void functable_by_thread(const struct functable *t, const struct profile *p, uint32_t col,
+			 size_t row, int64_t *self, int64_t *total);
+/*
+ * ROW's callers and callees: CALLERS[j] is the value of stacks where the
+ * function of row j calls ROW's, CALLEES[j] where it is called by it
+ * (arrays of t->n, zeroed by this; each stack counts once per neighbour).
+ */
+int functable_neighbours(const struct functable *t, const struct profile *p, uint32_t col,
+			 size_t row, int64_t *callers, int64_t *callees);
+
 /* The last part of module M's path ("libc.so.6"), "" for PROFILE_NONE; borrowed from P. */
 const char *profile_module_name(const struct profile *p, uint32_t m);
 
