@@ -486,13 +486,7 @@ static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **
 			  size_t *npids)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "freq", required_argument, NULL, 'F' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "call-graph", required_argument, NULL, 'g' },
-		{ "stack-size", required_argument, NULL, 'S' },
-		{ "kernel", no_argument, NULL, 'k' },
+		RECORD_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "decay", required_argument, NULL, 'D' },
 		{ "accumulate", no_argument, NULL, 'a' },

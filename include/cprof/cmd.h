@@ -39,6 +39,16 @@ int cmd_top(int argc, char **argv);
 
 struct record_opts;
 struct record_result;
+/* The long options of record_option(), and -p, for a getopt_long table. */
+#define RECORD_LONGOPTS                                       \
+	{ "pid", required_argument, NULL, 'p' },              \
+	{ "freq", required_argument, NULL, 'F' },             \
+	{ "duration", required_argument, NULL, 'd' },         \
+	{ "output", required_argument, NULL, 'o' },           \
+	{ "call-graph", required_argument, NULL, 'g' },       \
+	{ "stack-size", required_argument, NULL, 'S' },       \
+	{ "kernel", no_argument, NULL, 'k' }
+
 /*
  * Options shared by record and top: -F, -d, -o, -g, --stack-size ('S'),
  * -k. Parse option C with argument ARG into O. Returns 0, or EXIT_USAGE
