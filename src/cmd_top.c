@@ -315,7 +315,7 @@ static void draw_tree(struct ui *u, const struct func_row *f, int64_t total)
 				if (!v[i])
 					continue;
 				snprintf(line, sizeof(line), "%6.2f%%  %s %s", pct(v[i], total),
-					 pass ? "  \u2514\u2500" : "\u250c\u2500", u->ft.rows[i].name);
+					 pass ? "  `-> called" : ",-- caller", u->ft.rows[i].name);
 				mvaddnstr(y++, 0, line, COLS);
 			}
 		}
