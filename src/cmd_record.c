@@ -68,7 +68,7 @@ static void record_usage(FILE *f)
 		"\n" EXIT_CODES);
 }
 
-static char *join_args(int argc, char **argv)
+char *join_args(int argc, char **argv)
 {
 	size_t len = 1;
 	char *s;
@@ -85,7 +85,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-static int record_message(const struct record_opts *o, const struct record_result *res, int err)
+int record_message(const struct record_opts *o, const struct record_result *res, int err)
 {
 	switch (res->stage) {
 	case STAGE_TARGET:
@@ -121,17 +121,52 @@ static void human_size(uint64_t bytes, char *buf, size_t size)
 		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
 }
 
+int record_option(int c, const char *arg, struct record_opts *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'F':
+		if (parse_u64(arg, 1, 100000, &v))
+			return usage_error("invalid frequency '%s' (expected 1..100000 Hz)", arg);
+		o->freq = (unsigned)v;
+		return 0;
+	case 'd':
+		if (parse_seconds(arg, &o->duration))
+			return usage_error("invalid duration '%s' (expected seconds > 0)", arg);
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'g':
+		if (!strcmp(arg, "dwarf"))
+			o->mode = CALLGRAPH_DWARF;
+		else if (!strcmp(arg, "fp"))
+			o->mode = CALLGRAPH_FP;
+		else
+			return usage_error("invalid call-graph mode '%s' (expected dwarf or fp)", arg);
+		return 0;
+	case 'S':
+		if (parse_u64(arg, 8, 65528, &v) || v % 8)
+			return usage_error("invalid stack size '%s' (expected a multiple of 8 "
+					   "in 8..65528)", arg);
+		o->stack_size = (unsigned)v;
+		return 0;
+	case 'k':
+		o->kernel = 1;
+		return 0;
+	case 'J':
+		o->jit_support = 0;
+		return 0;
+	default:
+		return usage_error("unknown option '%c'", c);
+	}
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "freq", required_argument, NULL, 'F' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "call-graph", required_argument, NULL, 'g' },
-		{ "stack-size", required_argument, NULL, 'S' },
-		{ "kernel", no_argument, NULL, 'k' },
-		{ "no-jit-support", no_argument, NULL, 'J' },
+		RECORD_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -150,7 +185,6 @@ int cmd_record(int argc, char **argv)
 	size_t npids = 0;
 	char *cmdline, size[32], badbuf[64];
 	const char *bad;
-	uint64_t v;
 	int c, err, rc;
 
 	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:kh", longopts, NULL)) != -1) {
@@ -163,36 +197,14 @@ int cmd_record(int argc, char **argv)
 				return usage_error("invalid PID '%s'", bad);
 			break;
 		case 'F':
-			if (parse_u64(optarg, 1, 100000, &v))
-				return usage_error("invalid frequency '%s' (expected 1..100000 Hz)", optarg);
-			o.freq = (unsigned)v;
-			break;
 		case 'd':
-			if (parse_seconds(optarg, &o.duration))
-				return usage_error("invalid duration '%s' (expected seconds > 0)", optarg);
-			break;
 		case 'o':
-			o.output = optarg;
-			break;
 		case 'g':
-			if (!strcmp(optarg, "dwarf"))
-				o.mode = CALLGRAPH_DWARF;
-			else if (!strcmp(optarg, "fp"))
-				o.mode = CALLGRAPH_FP;
-			else
-				return usage_error("invalid call-graph mode '%s' (expected dwarf or fp)", optarg);
-			break;
 		case 'S':
-			if (parse_u64(optarg, 8, 65528, &v) || v % 8)
-				return usage_error("invalid stack size '%s' (expected a multiple of 8 "
-						   "in 8..65528)", optarg);
-			o.stack_size = (unsigned)v;
-			break;
 		case 'k':
-			o.kernel = 1;
-			break;
 		case 'J':
-			o.jit_support = 0;
+			if (record_option(c, optarg, &o))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			record_usage(stdout);

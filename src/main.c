@@ -8,6 +8,7 @@
 
 static const struct command commands[] = {
 	{ "record", cmd_record, "sample a running process or a command into a data file" },
+	{ "top", cmd_top, "a live view of a running process: its hottest functions now" },
 	{ "report", cmd_report, "turn a data file into a profile: folded stacks, or another format" },
 };
 

@@ -23,6 +23,7 @@
 #include "cprof/elffile.h"
 #include "cprof/jitdump.h"
 #include "cprof/procfs.h"
+#include "cprof/sink.h"
 #include "cprof/stacktab.h"
 #include "cprof/unwind.h"
 #include "cprof/util.h"
@@ -38,7 +39,10 @@ struct build_id {
 struct recorder {
 	const struct record_opts *opts;
 	struct record_result *res;
-	struct df_writer *out;
+	struct df_writer *df;         /* the data file, if opts->output */
+	struct datafile_sink df_sink;
+	struct tee_sink tee;
+	struct sink *out;             /* every record goes here; NULL once discarded */
 	struct sampler *sampler;
 	struct stacktab *stacks;
 	struct unwinder *unwinder;   /* dwarf mode only */
@@ -173,7 +177,7 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 		if (err == -ENOMEM)
 			return err;
 	}
-	return df_write(r->out, &rec);
+	return sink_write(r->out, &rec);
 }
 
 static int on_sample(struct recorder *r, const struct event_sample *s)
@@ -212,7 +216,7 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 
 		st.stack = (struct df_stack){ .id = id, .trunc = why, .n = (uint32_t)n,
 					      .ips = r->chain };
-		err = df_write(r->out, &st);
+		err = sink_write(r->out, &st);
 		if (err)
 			return err;
 	}
@@ -220,7 +224,7 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 					 .stack_id = id, .cpu = s->cpu };
 	r->res->samples++;
 	err = note_thread(r, s->pid, s->tid);
-	return err ? err : df_write(r->out, &rec);
+	return err ? err : sink_write(r->out, &rec);
 }
 
 static int on_event(const struct event *ev, void *arg)
@@ -246,7 +250,7 @@ static int on_event(const struct event *ev, void *arg)
 		if (ev->comm.exec && r->unwinder)
 			unwinder_forget(r->unwinder, ev->comm.pid);
 		err = note_thread(r, ev->comm.pid, ev->comm.tid);
-		return err ? err : df_write(r->out, &rec);
+		return err ? err : sink_write(r->out, &rec);
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
 		rec.type = ev->type == PERF_RECORD_FORK ? DF_FORK : DF_EXIT;
@@ -284,11 +288,11 @@ static int on_event(const struct event *ev, void *arg)
 			if (r->unwinder && !pairmap_slot(r->exited, ev->task.pid, 0, 1))
 				return -ENOMEM;
 		}
-		return df_write(r->out, &rec);
+		return sink_write(r->out, &rec);
 	case PERF_RECORD_LOST:
 		rec.type = DF_LOST;
 		rec.lost = (struct df_lost){ .time = ev->lost.time, .count = ev->lost.lost };
-		return df_write(r->out, &rec);
+		return sink_write(r->out, &rec);
 	default:
 		return 0;
 	}
@@ -340,7 +344,7 @@ static int attach_task(pid_t tid, void *arg)
 		return 0;
 	rec.comm = (struct df_comm){ .pid = a->pid, .tid = tid, .comm = comm,
 				     .time = now_ns(CLOCK_MONOTONIC) };
-	return df_write(r->out, &rec);
+	return sink_write(r->out, &rec);
 }
 
 static int attach_map(const struct proc_map *m, void *arg)
@@ -610,7 +614,7 @@ static int emit_perfmap(struct recorder *r, pid_t pid, struct buf *b, size_t lim
 		cut = nl && limit ? (size_t)(nl - b->data) + 1 : b->len;
 		rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)cut,
 						   .text = b->data };
-		err = df_write(r->out, &rec);
+		err = sink_write(r->out, &rec);
 		memmove(b->data, b->data + cut, b->len - cut);
 		b->len -= cut;
 	}
@@ -829,7 +833,7 @@ static int capture_ksyms(struct recorder *r)
 				continue;
 			*seen = 1;
 			rec.ksym = (struct df_ksym){ .start = start, .size = size, .name = name };
-			err = df_write(r->out, &rec);
+			err = sink_write(r->out, &rec);
 		}
 	}
 out:
@@ -858,7 +862,7 @@ static int write_meta(struct recorder *r)
 		.hostname = host,
 		.release = u.release,
 	};
-	return df_write(r->out, &rec);
+	return sink_write(r->out, &rec);
 }
 
 static int record_loop(struct recorder *r)
@@ -883,7 +887,7 @@ static int record_loop(struct recorder *r)
 			break;
 		err = drain(r);
 		if (!err)
-			err = df_flush(r->out);
+			err = sink_flush(r->out);
 		if (err)
 			break;
 		if (!targets_alive(r))
@@ -936,10 +940,20 @@ static int recorder_init(struct recorder *r)
 		r->vdso_path[0] = '\0';
 	if ((err = sampler_new(&cfg, &r->sampler)))
 		return err;
-	err = df_writer_new(o->output, &r->out);
-	if (err)
-		return fail(r, STAGE_OUTPUT, 0, err);
-	return 0;
+	if (o->output) {
+		err = df_writer_new(o->output, &r->df);
+		if (err)
+			return fail(r, STAGE_OUTPUT, 0, err);
+		datafile_sink_init(&r->df_sink, r->df);
+		r->out = &r->df_sink.sink;
+	}
+	if (o->sink && r->out) {
+		tee_sink_init(&r->tee, r->out, o->sink);
+		r->out = &r->tee.sink;
+	} else if (o->sink) {
+		r->out = o->sink;
+	}
+	return r->out ? 0 : -EINVAL;
 }
 
 static void recorder_release(struct recorder *r)
@@ -980,11 +994,12 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		err = opts->argv ? launch(r) : attach(r);
 	if (err && r->out) {
 		/* nothing was recorded: leave the user's files as they were */
-		df_writer_discard(r->out);
+		df_writer_discard(r->df);
+		r->df = NULL;
 		r->out = NULL;
 	}
 	/* the recording has started: only now does the file replace PATH */
-	if (!err && (err = df_writer_commit(r->out)))
+	if (!err && r->df && (err = df_writer_commit(r->df)))
 		fail(r, STAGE_OUTPUT, 0, err);
 	if (!err)
 		err = record_loop(r);
@@ -1016,9 +1031,15 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 						 .recorder_cpu_ns = res->cpu_ns,
 						 .duration_ns = res->duration_ns,
 						 .threads = res->threads, .processes = res->processes };
-		df_write(r->out, &fin);
-		res->bytes = df_bytes(r->out);
-		err2 = df_writer_free(r->out);
+		sink_write(r->out, &fin);
+		err2 = sink_close(r->out);
+		if (r->df) {
+			int err3;
+
+			res->bytes = df_bytes(r->df);
+			err3 = df_writer_free(r->df);
+			err2 = err2 ? err2 : err3;
+		}
 		if (err2 && !err)
 			err = fail(r, STAGE_OUTPUT, 0, err2);
 	}

@@ -35,6 +35,31 @@ struct command {
 
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+struct record_opts;
+struct record_result;
+/* The long options of record_option(), and -p, for a getopt_long table. */
+#define RECORD_LONGOPTS                                       \
+	{ "pid", required_argument, NULL, 'p' },              \
+	{ "freq", required_argument, NULL, 'F' },             \
+	{ "duration", required_argument, NULL, 'd' },         \
+	{ "output", required_argument, NULL, 'o' },           \
+	{ "call-graph", required_argument, NULL, 'g' },       \
+	{ "stack-size", required_argument, NULL, 'S' },       \
+	{ "kernel", no_argument, NULL, 'k' },                 \
+	{ "no-jit-support", no_argument, NULL, 'J' }
+
+/*
+ * Options shared by record and top: -F, -d, -o, -g, --stack-size ('S'),
+ * -k, --no-jit-support ('J'). Parse option C with argument ARG into O. Returns 0, or EXIT_USAGE
+ * after saying what is wrong.
+ */
+int record_option(int c, const char *arg, struct record_opts *o);
+/* Say why a recording failed (RES->stage, ERR); returns the exit code. */
+int record_message(const struct record_opts *o, const struct record_result *res, int err);
+/* ARGV[0..ARGC) joined by spaces (caller frees), NULL on ENOMEM. */
+char *join_args(int argc, char **argv);
 
 /* "cprof: MESSAGE" and the --help hint on stderr; returns EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);

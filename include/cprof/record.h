@@ -1,6 +1,7 @@
 /*
  * A recording session: attach to (or launch) targets, sample them until
- * told to stop, and stream everything to a data file.
+ * told to stop, and stream every record to a data file, a live view
+ * (struct sink, sink.h), or both.
  */
 #ifndef CPROF_RECORD_H
 #define CPROF_RECORD_H
@@ -11,13 +12,16 @@
 
 #include "cprof/sampler.h"
 
+struct sink;
+
 struct record_opts {
 	const pid_t *pids;       /* attach to these ... */
 	size_t npids;
 	char *const *argv;       /* ... or launch this command */
 	unsigned freq;
 	double duration;         /* seconds; 0: until stopped */
-	const char *output;
+	const char *output;      /* data file; NULL: none (then SINK is required) */
+	struct sink *sink;       /* also receives every record (borrowed); NULL: none */
 	enum callgraph_mode mode;
 	unsigned stack_size;
 	int kernel;

@@ -1,0 +1,66 @@
+/*
+ * Naming address chains: the one place that turns (process, chain of
+ * addresses) into profile frames, for the report's resolver and the live
+ * view of `cprof top` alike. It replays the processes' mappings
+ * (addrspace.h), names user frames with the symbolizer (inlined calls
+ * expanded), JIT frames from perf maps and kernel frames from the kernel
+ * symbols it was given, and interns the frames and stacks into a profile.
+ *
+ * Not thread-safe: one thread feeds and asks it. Naming an address the
+ * first time may be slow (a big debug file is opened); later lookups of
+ * it are cached by the symbolizer.
+ */
+#ifndef CPROF_NAMER_H
+#define CPROF_NAMER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cprof/datafile.h"
+#include "cprof/profile.h"
+
+struct namer_config {
+	int inlines;             /* expand inlined calls into frames */
+	int lines;               /* find source files and lines */
+	int demangle;
+	const char *debug_path;
+	FILE *warn;              /* NULL, or where to say a binary changed since the recording */
+};
+
+struct namer;
+
+/*
+ * A namer adding frames and stacks to PROF (borrowed: it must outlive the
+ * namer). Returns 0 or -errno.
+ */
+int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer **out);
+void namer_free(struct namer *n);
+
+/* The process MM->pid mapped a file (or anonymous memory). */
+int namer_mmap(struct namer *n, const struct df_mmap *mm);
+/* PID was forked from PPID and starts with a copy of its mappings. */
+int namer_fork(struct namer *n, uint32_t ppid, uint32_t pid);
+/* PID exec'd: it has no mappings. */
+int namer_exec(struct namer *n, uint32_t pid);
+/* A chunk of PM->pid's perf map (JIT symbols). */
+int namer_perfmap(struct namer *n, const struct df_perfmap *pm);
+/* A kernel function at [START, START + SIZE) (SIZE 0: up to the next one); NAME copied. */
+int namer_ksym(struct namer *n, uint64_t start, uint64_t size, const char *name);
+
+/* Changes whenever PID's mappings do: a chain named before may name differently after. */
+uint32_t namer_gen(const struct namer *n, uint32_t pid);
+/*
+ * The profile stack id of CHAIN (LEN addresses, leaf first, with perf's
+ * PERF_CONTEXT_* markers) in process PID, as mapped now. Returns 0 or -errno.
+ */
+int namer_chain(struct namer *n, uint32_t pid, const uint64_t *chain, size_t len,
+		uint32_t *stack);
+
+/* Id of the label ("[libc.so.6]") of PID's mapping at ADDR; UINT32_MAX if none. */
+uint32_t namer_label_at(const struct namer *n, uint32_t pid, uint64_t addr);
+/* The label of ID (borrowed until namer_free); "[unknown]" for UINT32_MAX. */
+const char *namer_label(const struct namer *n, uint32_t id);
+/* "# WHAT: PATH" for each binary used whose symbols are missing or poor. */
+void namer_write_modules(const struct namer *n, FILE *f);
+
+#endif

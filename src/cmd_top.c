@@ -1,0 +1,641 @@
+/*
+ * cprof top: a live view of a running process. The recorder runs in a
+ * thread of its own and writes to the live aggregator (live.h), and to a
+ * data file with -o; this thread draws the aggregator's profile every
+ * interval, full-screen with ncurses on a terminal, else as plain top
+ * tables (batch mode).
+ */
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cprof/cmd.h"
+#include "cprof/functable.h"
+#include "cprof/live.h"
+#include "cprof/record.h"
+#include "cprof/util.h"
+#include "cprof/writer.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void top_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cprof top [OPTIONS] -p PID[,PID...]\n"
+		"       cprof top [OPTIONS] -- COMMAND [ARGS...]\n"
+		"\n"
+		"Sample the target like 'cprof record' (same unwinder and symbols) and show\n"
+		"its hottest functions live, redrawn every interval. On a terminal it is a\n"
+		"full-screen table; when standard output is not a terminal (or TERM=dumb)\n"
+		"it prints one plain top table per interval. Stops on q, Ctrl-C, after -d\n"
+		"SECONDS, or when every target has exited (batch mode).\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID[,PID...]   attach to running processes\n"
+		"  -F, --freq HZ            samples per second per thread (default 99)\n"
+		"  -d, --duration SECONDS   stop after SECONDS\n"
+		"  -o, --output FILE        also keep a data file for 'cprof report'\n"
+		"  -g, --call-graph MODE    dwarf (default) or fp, as for record\n"
+		"      --stack-size BYTES   user stack copied per sample (default 24576)\n"
+		"  -k, --kernel             keep kernel frames\n"
+		"  -i, --interval SECONDS   redraw every SECONDS (default 1)\n"
+		"      --decay SECONDS      the window of the default view (default 10)\n"
+		"  -a, --accumulate         count since the start instead of the window\n"
+		"      --limit N            batch mode: rows per table (default 20, 0: all)\n"
+		"  -h, --help               show this help\n"
+		"\n"
+		"Keys: q quit, s sort by self/total, t threads of the selected function,\n"
+		"c its callers and callees, k hide/show kernel frames, / filter by regex\n"
+		"(empty: none), p pause, a accumulate/decay, arrows PgUp PgDn Home End move,\n"
+		"Esc back to the table. NO_COLOR turns colours off.\n"
+		"\n"
+		"Examples:\n"
+		"  cprof top -p 1234\n"
+		"  cprof top -F 999 -k -- ./server --port 8080\n"
+		"  cprof top -p 1234 -d 30 -o run.data > top.log   # batch mode, and a data file\n"
+		"\n" EXIT_CODES);
+}
+
+struct top_opts {
+	struct record_opts rec;
+	double interval;
+	unsigned decay, limit;
+	int accumulate;
+};
+
+struct recorder_thread {
+	struct record_opts *opts;
+	struct record_result res;
+	int err;
+	atomic_int done;
+};
+
+static void *run_recorder(void *arg)
+{
+	struct recorder_thread *t = arg;
+
+	t->err = record_run(t->opts, &t->res);
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* ---- batch mode: the top writer's table per interval ---- */
+
+static int run_batch(const struct top_opts *o, struct live *live, struct recorder_thread *rt)
+{
+	const struct writer *top = writer_find("top");
+	struct writer_opts wo = { .limit = o->limit };
+	struct live_view_opts vo = { .accumulate = o->accumulate };
+	double next = now_s() + o->interval;
+	int done = 0, err = 0;
+
+	while (!done && !err) {
+		struct profile *p;
+
+		while (!(done = atomic_load(&rt->done)) && !stop_flag && now_s() < next)
+			usleep(20000);
+		next += o->interval;
+		if (done)
+			usleep(150000); /* the naming thread takes the last records */
+		if ((err = live_view(live, &vo, &p)))
+			break;
+		err = top->write(p, &wo, stdout);
+		profile_free(p);
+		if (!err && (fputc('\n', stdout) == EOF || fflush(stdout)))
+			err = -EIO;
+		if (stop_flag)
+			break;
+	}
+	return err;
+}
+
+/* ---- the full-screen view ---- */
+
+enum panel { PANEL_TABLE, PANEL_THREADS, PANEL_TREE };
+
+struct ui {
+	const struct top_opts *o;
+	struct live *live;
+	struct profile *view;
+	struct functable ft;
+	size_t *shown, nshown, capshown; /* rows of ft that pass the filter */
+	size_t sel, first;       /* selected and first drawn of shown */
+	enum panel panel;
+	int sort_total, hide_kernel, paused, accumulate, color;
+	regex_t re;
+	int have_re;
+	char filter[128], status[160];
+	double last_t, last_cpu, rate, cpu;
+	uint64_t last_samples;
+	struct live_stats st;
+};
+
+static double pct(int64_t v, int64_t total)
+{
+	return total ? 100.0 * (double)v / (double)total : 0.0;
+}
+
+static int refresh_view(struct ui *u)
+{
+	struct live_view_opts vo = { .accumulate = u->accumulate, .hide_kernel = u->hide_kernel };
+	struct profile *p;
+	size_t i;
+	int err;
+
+	if ((err = live_view(u->live, &vo, &p)))
+		return err;
+	functable_release(&u->ft);
+	profile_free(u->view);
+	u->view = p;
+	if ((err = functable_build(&u->ft, p, 0, u->sort_total)))
+		return err;
+	u->nshown = 0;
+	if (array_reserve(&u->shown, &u->capshown, u->ft.n + 1, sizeof(*u->shown)))
+		return -ENOMEM;
+	for (i = 0; i < u->ft.n; i++)
+		if (!u->have_re || !regexec(&u->re, u->ft.rows[i].name, 0, NULL, 0))
+			u->shown[u->nshown++] = i;
+	if (u->sel >= u->nshown)
+		u->sel = u->nshown ? u->nshown - 1 : 0;
+	return 0;
+}
+
+static void update_rates(struct ui *u)
+{
+	double t = now_s(), c = cpu_s();
+
+	live_get_stats(u->live, &u->st);
+	if (t - u->last_t > 0.2) {
+		u->rate = (double)(u->st.samples - u->last_samples) / (t - u->last_t);
+		u->cpu = 100.0 * (c - u->last_cpu) / (t - u->last_t);
+		u->last_t = t;
+		u->last_cpu = c;
+		u->last_samples = u->st.samples;
+	}
+}
+
+static void bar(struct ui *u, int y, const char *text)
+{
+	attr_t a = u->color ? COLOR_PAIR(1) : A_REVERSE;
+
+	attron(a);
+	mvhline(y, 0, ' ', COLS);
+	mvaddnstr(y, 0, text, COLS);
+	attroff(a);
+}
+
+/* "%self %total function module" in the width of the screen. */
+static void func_line(int y, double self, double total, const char *name,
+		      const char *module, int selected)
+{
+	int namew = COLS - 16 - 2 - 20;
+	char line[1024];
+
+	if (namew < 10)
+		namew = COLS > 26 ? COLS - 16 : 10;
+	snprintf(line, sizeof(line), "%6.2f%% %6.2f%%  %-*.*s  %s", self, total, namew, namew,
+		 name, module);
+	if (selected)
+		attron(A_REVERSE | A_BOLD);
+	mvaddnstr(y, 0, line, COLS);
+	if (selected) {
+		int x = getcurx(stdscr);
+
+		if (x < COLS && x > 0)
+			mvhline(y, x, ' ', COLS - x);
+		attroff(A_REVERSE | A_BOLD);
+	}
+}
+
+static int visible_rows(void)
+{
+	return LINES - 4 > 1 ? LINES - 4 : 1;
+}
+
+static void draw_table(struct ui *u, int64_t total)
+{
+	int rows = visible_rows(), y;
+	size_t i;
+
+	if (u->sel < u->first)
+		u->first = u->sel;
+	if (u->sel >= u->first + (size_t)rows)
+		u->first = u->sel - (size_t)rows + 1;
+	bar(u, 2, "  %self  %total  function");
+	for (y = 0, i = u->first; i < u->nshown && y < rows; i++, y++) {
+		const struct func_row *f = &u->ft.rows[u->shown[i]];
+
+		func_line(3 + y, pct(f->self, total), pct(f->total, total), f->name,
+			  profile_module_name(u->view, f->module), i == u->sel);
+	}
+}
+
+static void draw_threads(struct ui *u, const struct func_row *f, int64_t total)
+{
+	size_t n = u->view->nthreads, i;
+	int64_t *self = calloc(n + 1, sizeof(*self)), *tot = calloc(n + 1, sizeof(*tot));
+	char line[512];
+	int y = 3;
+
+	snprintf(line, sizeof(line), "  %%self  %%total  threads of %s", f->name);
+	bar(u, 2, line);
+	if (self && tot) {
+		functable_by_thread(&u->ft, u->view, 0, u->shown[u->sel], self, tot);
+		for (i = 0; i < n && y < LINES - 1; i++) {
+			const struct profile_thread *t = &u->view->threads[i];
+
+			if (!tot[i])
+				continue;
+			snprintf(line, sizeof(line), "%6.2f%% %6.2f%%  %u/%u %s (%s)",
+				 pct(self[i], total), pct(tot[i], total), t->pid, t->tid, t->comm,
+				 t->process);
+			mvaddnstr(y++, 0, line, COLS);
+		}
+	}
+	free(self);
+	free(tot);
+}
+
+static void draw_tree(struct ui *u, const struct func_row *f, int64_t total)
+{
+	size_t n = u->ft.n, i, pass;
+	int64_t *callers = calloc(n + 1, sizeof(*callers)), *callees = calloc(n + 1, sizeof(*callees));
+	char line[512];
+	int y = 3;
+
+	bar(u, 2, "  %total  callers, the function, callees");
+	if (callers && callees &&
+	    !functable_neighbours(&u->ft, u->view, 0, u->shown[u->sel], callers, callees)) {
+		for (pass = 0; pass < 2 && y < LINES - 1; pass++) {
+			int64_t *v = pass ? callees : callers;
+
+			if (pass) {
+				snprintf(line, sizeof(line), "%6.2f%%  %s  (self %.2f%%)",
+					 pct(f->total, total), f->name, pct(f->self, total));
+				attron(A_BOLD);
+				mvaddnstr(y++, 0, line, COLS);
+				attroff(A_BOLD);
+			}
+			/* the table is sorted: neighbours come out hottest first */
+			for (i = 0; i < n && y < LINES - 1; i++) {
+				if (!v[i])
+					continue;
+				snprintf(line, sizeof(line), "%6.2f%%  %s %s", pct(v[i], total),
+					 pass ? "  `-> called" : ",-- caller", u->ft.rows[i].name);
+				mvaddnstr(y++, 0, line, COLS);
+			}
+		}
+	}
+	free(callers);
+	free(callees);
+}
+
+static void draw(struct ui *u)
+{
+	int64_t total = u->view ? profile_total(u->view, 0) : 0;
+	char line[512];
+
+	erase();
+	snprintf(line, sizeof(line),
+		 "cprof top  %u Hz  %.0f samples/s  %u threads  %" PRIu64 " lost  cprof CPU %.1f%%"
+		 "  %s %us%s%s",
+		 u->o->rec.freq, u->rate, u->st.threads, u->st.lost, u->cpu,
+		 u->accumulate ? "accumulated over" : "last", u->accumulate ? (unsigned)u->st.seconds
+		 : u->o->decay, u->paused ? "  PAUSED" : "", u->st.finished ? "  (target exited)" : "");
+	mvaddnstr(0, 0, line, COLS);
+	snprintf(line, sizeof(line), "sort %s  kernel %s  filter %s  %s",
+		 u->sort_total ? "total" : "self", u->hide_kernel ? "hidden" : "shown",
+		 u->have_re ? u->filter : "-", u->status[0] ? u->status
+		 : "q quit  s sort  t threads  c callers  k kernel  / filter  p pause  a accumulate");
+	mvaddnstr(1, 0, line, COLS);
+	if (u->panel == PANEL_TABLE || !u->nshown)
+		draw_table(u, total);
+	else if (u->panel == PANEL_THREADS)
+		draw_threads(u, &u->ft.rows[u->shown[u->sel]], total);
+	else
+		draw_tree(u, &u->ft.rows[u->shown[u->sel]], total);
+	refresh();
+}
+
+static void ask_filter(struct ui *u)
+{
+	char buf[128] = "";
+
+	mvhline(LINES - 1, 0, ' ', COLS);
+	mvaddstr(LINES - 1, 0, "filter (regex): ");
+	echo();
+	curs_set(1);
+	timeout(-1);
+	getnstr(buf, sizeof(buf) - 1);
+	timeout(100);
+	curs_set(0);
+	noecho();
+	if (u->have_re)
+		regfree(&u->re);
+	u->have_re = 0;
+	u->status[0] = '\0';
+	if (!buf[0])
+		return;
+	if (regcomp(&u->re, buf, REG_EXTENDED | REG_NOSUB)) {
+		snprintf(u->status, sizeof(u->status), "bad regex '%s'", buf);
+		return;
+	}
+	u->have_re = 1;
+	snprintf(u->filter, sizeof(u->filter), "%s", buf);
+	u->sel = u->first = 0;
+}
+
+/* Act on key C; 1 when the view must be rebuilt. */
+static int on_key(struct ui *u, int c)
+{
+	size_t page = (size_t)visible_rows();
+
+	switch (c) {
+	case 'q':
+	case 'Q':
+		stop_flag = 1;
+		return 0;
+	case 's':
+		u->sort_total = !u->sort_total;
+		return 1;
+	case 'k':
+		u->hide_kernel = !u->hide_kernel;
+		return 1;
+	case 'a':
+		u->accumulate = !u->accumulate;
+		return 1;
+	case 'p':
+		u->paused = !u->paused;
+		return !u->paused;
+	case 't':
+		u->panel = u->panel == PANEL_THREADS ? PANEL_TABLE : PANEL_THREADS;
+		return 0;
+	case 'c':
+		u->panel = u->panel == PANEL_TREE ? PANEL_TABLE : PANEL_TREE;
+		return 0;
+	case 27: /* Esc */
+	case KEY_LEFT:
+		u->panel = PANEL_TABLE;
+		return 0;
+	case '/':
+		ask_filter(u);
+		return 1;
+	case KEY_UP:
+		u->sel -= u->sel > 0;
+		return 0;
+	case KEY_DOWN:
+		u->sel += u->sel + 1 < u->nshown;
+		return 0;
+	case KEY_PPAGE:
+		u->sel = u->sel > page ? u->sel - page : 0;
+		return 0;
+	case KEY_NPAGE:
+		u->sel = u->sel + page < u->nshown ? u->sel + page : (u->nshown ? u->nshown - 1 : 0);
+		return 0;
+	case KEY_HOME:
+		u->sel = 0;
+		return 0;
+	case KEY_END:
+		u->sel = u->nshown ? u->nshown - 1 : 0;
+		return 0;
+	default:
+		return 0; /* KEY_RESIZE and others: just redraw */
+	}
+}
+
+static int run_screen(const struct top_opts *o, struct live *live)
+{
+	struct ui u = { .o = o, .live = live, .accumulate = o->accumulate };
+	double next = 0;
+	int err = 0;
+
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	timeout(100);
+	u.color = has_colors() && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+	if (u.color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_BLACK, COLOR_CYAN);
+	}
+	u.last_t = now_s();
+	u.last_cpu = cpu_s();
+	while (!stop_flag && !err) {
+		int c, rebuild = 0;
+
+		if (now_s() >= next && !u.paused) {
+			rebuild = 1;
+			next = now_s() + o->interval;
+		}
+		if (rebuild) {
+			update_rates(&u);
+			err = refresh_view(&u);
+		}
+		if (!err)
+			draw(&u);
+		c = getch();
+		if (c != ERR && on_key(&u, c) && !err)
+			err = refresh_view(&u);
+	}
+	if (u.have_re)
+		regfree(&u.re);
+	functable_release(&u.ft);
+	profile_free(u.view);
+	free(u.shown);
+	return err;
+}
+
+static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **pids,
+			  size_t *npids)
+{
+	static const struct option longopts[] = {
+		RECORD_LONGOPTS,
+		{ "interval", required_argument, NULL, 'i' },
+		{ "decay", required_argument, NULL, 'D' },
+		{ "accumulate", no_argument, NULL, 'a' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char badbuf[64];
+	const char *bad;
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:ki:ah", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			free(*pids);
+			*pids = NULL;
+			bad = parse_id_list(optarg, pids, npids, badbuf);
+			if (bad)
+				return usage_error("invalid PID '%s'", bad);
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &o->interval) || o->interval < 0.05)
+				return usage_error("invalid interval '%s' (expected seconds >= 0.05)",
+						   optarg);
+			break;
+		case 'D':
+			if (parse_u64(optarg, 1, 600, &v))
+				return usage_error("invalid decay '%s' (expected 1..600 seconds)", optarg);
+			o->decay = (unsigned)v;
+			break;
+		case 'a':
+			o->accumulate = 1;
+			break;
+		case 'L':
+			if (parse_u64(optarg, 0, 1000000, &v))
+				return usage_error("invalid limit '%s'", optarg);
+			o->limit = (unsigned)v;
+			break;
+		case 'h':
+			top_usage(stdout);
+			return -1;
+		case '?':
+			fprintf(stderr, "Try 'cprof top --help' for more information.\n");
+			return EXIT_USAGE;
+		default:
+			if (record_option(c, optarg, &o->rec))
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc && *npids)
+		return usage_error("%s", "give either -p PID or a command, not both");
+	if (optind < argc)
+		o->rec.argv = argv + optind;
+	else if (!*npids)
+		return usage_error("%s", "nothing to watch: give -p PID or -- COMMAND");
+	o->rec.pids = (const pid_t *)*pids;
+	o->rec.npids = *npids;
+	return 0;
+}
+
+/* A full-screen terminal, or NULL for batch mode. */
+static SCREEN *open_screen(void)
+{
+	const char *term = getenv("TERM");
+
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || !term || !strcmp(term, "dumb"))
+		return NULL;
+	return newterm(NULL, stdout, stdin);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top_opts o = {
+		.rec = { .freq = 99, .mode = CALLGRAPH_DWARF, .stack_size = 24576,
+			 .stop = &stop_flag },
+		.interval = 1,
+		.decay = 10,
+		.limit = 20,
+	};
+	struct recorder_thread rt = { .opts = &o.rec };
+	struct live *live = NULL;
+	struct sigaction sa;
+	pthread_t thread;
+	uint32_t *pids = NULL;
+	size_t npids = 0;
+	SCREEN *screen = NULL;
+	char *cmdline = NULL;
+	int rc, err;
+
+	rc = parse_top_args(argc, argv, &o, &pids, &npids);
+	if (rc) {
+		free(pids);
+		return rc < 0 ? EXIT_OK : rc;
+	}
+	cmdline = join_args(argc + 1, argv - 1);
+	o.rec.cmdline = cmdline;
+	struct live_config lc = { .freq = o.rec.freq, .kernel = o.rec.kernel, .decay = o.decay,
+				  .accumulate = o.accumulate,
+				  .names = { .inlines = 1, .demangle = 1 } };
+	err = live_new(&lc, &live);
+	if (err) {
+		fprintf(stderr, "cprof: cannot start the live view: %s\n", strerror(-err));
+		rc = EXIT_FAILURE_RUNTIME;
+		goto out;
+	}
+	o.rec.sink = live_sink(live);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if ((err = -pthread_create(&thread, NULL, run_recorder, &rt))) {
+		fprintf(stderr, "cprof: cannot start the recorder: %s\n", strerror(-err));
+		rc = EXIT_FAILURE_RUNTIME;
+		goto out;
+	}
+	/* a target that cannot be sampled fails at once: say so before any screen */
+	usleep(100000);
+	if (!atomic_load(&rt.done))
+		screen = open_screen();
+	if (atomic_load(&rt.done) && rt.err)
+		err = 0;
+	else if (screen)
+		err = run_screen(&o, live);
+	else
+		err = run_batch(&o, live, &rt);
+	stop_flag = 1;
+	pthread_join(thread, NULL);
+	if (screen) {
+		endwin();
+		delscreen(screen);
+	}
+	if (rt.err) {
+		rc = record_message(&o.rec, &rt.res, rt.err);
+	} else if (err) {
+		fprintf(stderr, "cprof: top: %s\n", strerror(-err));
+		rc = EXIT_FAILURE_RUNTIME;
+	} else {
+		rc = EXIT_OK;
+	}
+	if (!rt.err || rt.res.samples)
+		fprintf(stderr, "cprof: %" PRIu64 " samples (%" PRIu64 " lost), %u threads, %.2f s%s%s; "
+			"recorder CPU %.2f s\n", rt.res.samples, rt.res.lost, rt.res.threads,
+			rt.res.duration_ns / 1e9, o.rec.output ? "; written to " : "",
+			o.rec.output ? o.rec.output : "", rt.res.cpu_ns / 1e9);
+out:
+	live_free(live);
+	free(cmdline);
+	free(pids);
+	return rc;
+}

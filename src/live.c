@@ -1,0 +1,599 @@
+/*
+ * The live aggregator (live.h). The recorder appends records to PENDING
+ * under QMU; the naming thread swaps PENDING with its own buffer (the lock
+ * is held only for the swap), then names and counts under MU, which
+ * live_view() takes to copy the counts out.
+ */
+#include "cprof/live.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cprof/addrsyms.h"
+#include "cprof/stacktab.h"
+#include "cprof/util.h"
+
+#define MAX_DECAY 600
+
+struct qhdr {                /* one queued record: the header, then the payload */
+	uint32_t type, size;     /* size of the payload, a multiple of 8 */
+};
+
+struct row {                 /* samples of one (profile stack, thread) */
+	uint32_t stack, pid, tid;
+	uint64_t total, window;
+};
+
+struct bucket {              /* the rows hit in one second, once per sample */
+	uint32_t *rows;
+	size_t n, cap;
+};
+
+struct live {
+	struct sink sink;
+	struct live_config cfg;
+	uint64_t start_ns;
+	pthread_t thread;
+	int started;
+
+	pthread_mutex_t qmu;     /* guards pending, closed, stop */
+	pthread_cond_t qcond;
+	struct buf pending;
+	int closed, stop;
+
+	pthread_mutex_t mu;      /* guards everything below */
+	struct profile *prof;    /* every frame and stack named */
+	struct namer *namer;
+	struct stacktab *stacks; /* the recorder's stack ids */
+	struct pairmap *resolved;/* (pid << 32 | gen, stack id) -> profile stack */
+	struct pairmap *row_of;  /* (profile stack, pid << 32 | tid) -> row */
+	struct row *rows;
+	size_t nrows, caprows, dead;
+	struct bucket buckets[MAX_DECAY];
+	uint64_t second;         /* the bucket now filled is second % decay */
+	struct strtab *names;    /* comms */
+	struct pairmap *comm;    /* tid -> name id */
+	struct pairmap *tids;    /* tid -> 1 */
+	uint64_t samples, lost, window_samples;
+	int finished;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the recorder's side: copy into the queue ---- */
+
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* Queue TYPE with FIXED bytes of struct, then up to two strings (NUL-ended) or raw bytes. */
+static int enqueue(struct live *l, uint32_t type, const void *fixed, size_t nfixed,
+		   const void *extra, size_t nextra, const char *str2)
+{
+	size_t n2 = str2 ? strlen(str2) + 1 : 0;
+	struct qhdr h = { type, (uint32_t)pad8(nfixed + nextra + n2) };
+	static const char zeros[8];
+	int err;
+
+	pthread_mutex_lock(&l->qmu);
+	err = buf_reserve(&l->pending, sizeof(h) + h.size);
+	if (!err) {
+		buf_append(&l->pending, &h, sizeof(h));
+		buf_append(&l->pending, fixed, nfixed);
+		buf_append(&l->pending, extra, nextra);
+		buf_append(&l->pending, str2, n2);
+		buf_append(&l->pending, zeros, h.size - (nfixed + nextra + n2));
+	}
+	pthread_mutex_unlock(&l->qmu);
+	return err;
+}
+
+static int live_write(struct sink *s, const struct df_record *rec)
+{
+	struct live *l = (struct live *)s;
+
+	switch (rec->type) {
+	case DF_SAMPLE:
+		return enqueue(l, rec->type, &rec->sample, sizeof(rec->sample), NULL, 0, NULL);
+	case DF_STACK:
+		return enqueue(l, rec->type, &rec->stack, sizeof(rec->stack), rec->stack.ips,
+			       rec->stack.n * sizeof(uint64_t), NULL);
+	case DF_MMAP:
+		return enqueue(l, rec->type, &rec->mmap, sizeof(rec->mmap), rec->mmap.path,
+			       strlen(rec->mmap.path) + 1, rec->mmap.host_path);
+	case DF_COMM:
+		return enqueue(l, rec->type, &rec->comm, sizeof(rec->comm), rec->comm.comm,
+			       strlen(rec->comm.comm) + 1, NULL);
+	case DF_PERFMAP:
+		return enqueue(l, rec->type, &rec->perfmap, sizeof(rec->perfmap),
+			       rec->perfmap.text, rec->perfmap.len, NULL);
+	case DF_FORK:
+	case DF_EXIT:
+		return enqueue(l, rec->type, &rec->task, sizeof(rec->task), NULL, 0, NULL);
+	case DF_LOST:
+		return enqueue(l, rec->type, &rec->lost, sizeof(rec->lost), NULL, 0, NULL);
+	default:
+		return 0; /* META, FINISH: the config and close() say it; KSYM: read live */
+	}
+}
+
+static int live_flush(struct sink *s)
+{
+	struct live *l = (struct live *)s;
+
+	pthread_cond_signal(&l->qcond);
+	return 0;
+}
+
+static int live_close(struct sink *s)
+{
+	struct live *l = (struct live *)s;
+
+	pthread_mutex_lock(&l->qmu);
+	l->closed = 1;
+	pthread_cond_signal(&l->qcond);
+	pthread_mutex_unlock(&l->qmu);
+	return 0;
+}
+
+static const struct sink_ops live_ops = {
+	.write = live_write,
+	.flush = live_flush,
+	.close = live_close,
+};
+
+struct sink *live_sink(struct live *l)
+{
+	return &l->sink;
+}
+
+/* ---- the naming thread: name and count ---- */
+
+static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, uint32_t *idx)
+{
+	uint64_t *slot = pairmap_slot(l->row_of, stack, (uint64_t)pid << 32 | tid, UINT64_MAX);
+
+	if (!slot)
+		return -ENOMEM;
+	if (*slot == UINT64_MAX) {
+		if (array_reserve(&l->rows, &l->caprows, l->nrows + 1, sizeof(*l->rows)))
+			return -ENOMEM;
+		l->rows[l->nrows] = (struct row){ .stack = stack, .pid = pid, .tid = tid };
+		*slot = l->nrows++;
+	}
+	*idx = (uint32_t)*slot;
+	return 0;
+}
+
+static int on_sample(struct live *l, const struct df_sample *s)
+{
+	struct bucket *b = &l->buckets[l->second % l->cfg.decay];
+	uint64_t key = (uint64_t)s->pid << 32 | namer_gen(l->namer, s->pid), sid;
+	const uint64_t *chain;
+	uint32_t idx;
+	size_t n;
+	int err;
+
+	chain = stacktab_get(l->stacks, s->stack_id, &n);
+	if (!chain)
+		return 0;
+	if (!pairmap_get(l->resolved, key, s->stack_id, &sid)) {
+		uint32_t id;
+
+		if ((err = namer_chain(l->namer, s->pid, chain, n, &id)))
+			return err;
+		sid = id;
+		if (pairmap_put(l->resolved, key, s->stack_id, sid))
+			return -ENOMEM;
+	}
+	if ((err = row_of(l, (uint32_t)sid, s->pid, s->tid, &idx)))
+		return err;
+	if (array_reserve(&b->rows, &b->cap, b->n + 1, sizeof(*b->rows)) ||
+	    pairmap_put(l->tids, s->tid, 0, 1))
+		return -ENOMEM;
+	b->rows[b->n++] = idx;
+	l->rows[idx].total++;
+	l->rows[idx].window++;
+	l->samples++;
+	l->window_samples++;
+	return 0;
+}
+
+static int on_comm(struct live *l, const struct df_comm *c)
+{
+	uint32_t id;
+	int err = strtab_intern(l->names, c->comm, strlen(c->comm), &id);
+
+	if (err)
+		return err;
+	if (pairmap_put(l->comm, c->tid, 0, id))
+		return -ENOMEM;
+	return c->exec ? namer_exec(l->namer, c->pid) : 0;
+}
+
+/* One queued record, its pointers set into the queue. */
+static int dispatch(struct live *l, const struct qhdr *h, char *p)
+{
+	struct df_record rec;
+	uint64_t name;
+
+	switch (h->type) {
+	case DF_SAMPLE:
+		memcpy(&rec.sample, p, sizeof(rec.sample));
+		return on_sample(l, &rec.sample);
+	case DF_STACK:
+		memcpy(&rec.stack, p, sizeof(rec.stack));
+		return stacktab_insert(l->stacks, rec.stack.id, (const uint64_t *)(p + sizeof(rec.stack)),
+				       rec.stack.n);
+	case DF_MMAP:
+		memcpy(&rec.mmap, p, sizeof(rec.mmap));
+		rec.mmap.path = p + sizeof(rec.mmap);
+		rec.mmap.host_path = rec.mmap.path + strlen(rec.mmap.path) + 1;
+		return namer_mmap(l->namer, &rec.mmap);
+	case DF_COMM:
+		memcpy(&rec.comm, p, sizeof(rec.comm));
+		rec.comm.comm = p + sizeof(rec.comm);
+		return on_comm(l, &rec.comm);
+	case DF_PERFMAP:
+		memcpy(&rec.perfmap, p, sizeof(rec.perfmap));
+		rec.perfmap.text = p + sizeof(rec.perfmap);
+		return namer_perfmap(l->namer, &rec.perfmap);
+	case DF_FORK:
+		memcpy(&rec.task, p, sizeof(rec.task));
+		if (pairmap_get(l->comm, rec.task.ptid, 0, &name) &&
+		    pairmap_put(l->comm, rec.task.tid, 0, name))
+			return -ENOMEM;
+		return namer_fork(l->namer, rec.task.ppid, rec.task.pid);
+	case DF_LOST:
+		memcpy(&rec.lost, p, sizeof(rec.lost));
+		l->lost += rec.lost.count;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Keep only the rows seen in the window: the row map has no removal, so
+ * it is rebuilt, and the buckets' row numbers renumbered.
+ */
+static int compact(struct live *l)
+{
+	struct pairmap *map;
+	uint32_t *renum = malloc((l->nrows ? l->nrows : 1) * sizeof(*renum));
+	size_t i, k, n = 0;
+	int err = -ENOMEM;
+
+	if (!renum || pairmap_new(&map))
+		goto out;
+	for (i = 0; i < l->nrows; i++) {
+		if (!l->rows[i].window)
+			continue;
+		renum[i] = (uint32_t)n;
+		l->rows[n] = l->rows[i];
+		if (pairmap_put(map, l->rows[n].stack,
+				(uint64_t)l->rows[n].pid << 32 | l->rows[n].tid, n)) {
+			pairmap_free(map);
+			goto out; /* only at ENOMEM: the counts are off from now on */
+		}
+		n++;
+	}
+	for (k = 0; k < l->cfg.decay; k++)
+		for (i = 0; i < l->buckets[k].n; i++)
+			l->buckets[k].rows[i] = renum[l->buckets[k].rows[i]];
+	pairmap_free(l->row_of);
+	l->row_of = map;
+	l->nrows = n;
+	l->dead = 0;
+	err = 0;
+out:
+	free(renum);
+	return err;
+}
+
+/* Start the bucket of the current second, emptying the oldest one into nothing. */
+static int rotate(struct live *l)
+{
+	uint64_t now = (mono_ns() - l->start_ns) / 1000000000ULL;
+	int err = 0;
+
+	while (l->second < now) {
+		struct bucket *b = &l->buckets[++l->second % l->cfg.decay];
+		size_t i;
+
+		for (i = 0; i < b->n; i++) {
+			struct row *r = &l->rows[b->rows[i]];
+
+			r->window--;
+			l->window_samples--;
+			if (!r->window)
+				l->dead++;
+		}
+		b->n = 0;
+	}
+	if (!l->cfg.accumulate && l->dead > 1024 && l->dead * 2 > l->nrows)
+		err = compact(l);
+	return err;
+}
+
+static void load_kallsyms(struct live *l)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return; /* kernel frames stay [kernel.kallsyms] */
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t addr;
+		const char *name;
+
+		if (!kallsyms_parse_line(line, &addr, &name) && addr &&
+		    namer_ksym(l->namer, addr, 0, name))
+			break;
+	}
+	free(line);
+	fclose(f);
+}
+
+static void *naming_thread(void *arg)
+{
+	struct live *l = arg;
+	struct buf work;
+	int closed = 0, stop = 0;
+
+	buf_init(&work);
+	if (l->cfg.kernel) {
+		pthread_mutex_lock(&l->mu);
+		load_kallsyms(l);
+		pthread_mutex_unlock(&l->mu);
+	}
+	while (!stop) {
+		struct timespec until;
+		struct buf t;
+		size_t pos = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_mutex_lock(&l->qmu);
+		if (!l->pending.len && !l->closed && !l->stop)
+			pthread_cond_timedwait(&l->qcond, &l->qmu, &until);
+		t = l->pending; /* swap: the recorder goes on into our old buffer */
+		l->pending = work;
+		l->pending.len = 0;
+		work = t;
+		closed = l->closed;
+		stop = l->stop;
+		pthread_mutex_unlock(&l->qmu);
+
+		pthread_mutex_lock(&l->mu);
+		while (pos + sizeof(struct qhdr) <= work.len) {
+			struct qhdr h;
+
+			memcpy(&h, work.data + pos, sizeof(h));
+			pos += sizeof(h);
+			dispatch(l, &h, work.data + pos); /* a record it cannot take is passed over */
+			pos += h.size;
+		}
+		rotate(l);
+		l->finished = closed;
+		pthread_mutex_unlock(&l->mu);
+	}
+	buf_release(&work);
+	return NULL;
+}
+
+/* ---- the view's side ---- */
+
+struct copy {                /* from l->prof to the view */
+	struct profile *to;
+	uint32_t *frame, *module;
+};
+
+static int copy_frame(struct live *l, struct copy *c, uint32_t id, uint32_t *out)
+{
+	struct profile_frame f;
+	int err;
+
+	if (c->frame[id] != PROFILE_NONE) {
+		*out = c->frame[id];
+		return 0;
+	}
+	f = l->prof->frames[id];
+	if (f.module != PROFILE_NONE) {
+		const struct profile_module *m = &l->prof->modules[f.module];
+
+		if (c->module[f.module] == PROFILE_NONE &&
+		    (err = profile_module(c->to, m->path, m->build_id, &c->module[f.module])))
+			return err;
+		f.module = c->module[f.module];
+	}
+	if ((err = profile_frame(c->to, &f, &c->frame[id])))
+		return err;
+	*out = c->frame[id];
+	return 0;
+}
+
+static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy *c)
+{
+	uint32_t *frames = NULL;
+	size_t cap = 0, i, k;
+	int err = 0;
+
+	for (i = 0; i < l->nrows && !err; i++) {
+		const struct row *r = &l->rows[i];
+		const struct profile_stack *st = &l->prof->stacks[r->stack];
+		int64_t v = (int64_t)(o->accumulate ? r->total : r->window);
+		int64_t values[2] = { v, v * (int64_t)(1000000000ULL / l->cfg.freq) };
+		uint64_t name;
+		const char *comm = "", *process = "";
+		uint32_t stack, thread;
+		size_t n = 0;
+
+		if (!v)
+			continue;
+		if (array_reserve(&frames, &cap, st->depth + 1, sizeof(*frames))) {
+			err = -ENOMEM;
+			break;
+		}
+		for (k = 0; k < st->depth && !err; k++) {
+			if (o->hide_kernel && l->prof->frames[st->frames[k]].kind == FRAME_KERNEL)
+				continue;
+			err = copy_frame(l, c, st->frames[k], &frames[n++]);
+		}
+		if (pairmap_get(l->comm, r->tid, 0, &name))
+			comm = strtab_str(l->names, (uint32_t)name);
+		if (pairmap_get(l->comm, r->pid, 0, &name))
+			process = strtab_str(l->names, (uint32_t)name);
+		if (!err)
+			err = profile_stack(c->to, frames, n, &stack);
+		if (!err)
+			err = profile_thread(c->to, r->pid, r->tid, comm, process, &thread);
+		if (!err)
+			err = profile_add(c->to, stack, thread, values, NULL);
+	}
+	free(frames);
+	return err;
+}
+
+int live_view(struct live *l, const struct live_view_opts *o, struct profile **out)
+{
+	struct copy c = { 0 };
+	uint64_t span;
+	uint32_t col;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if ((err = profile_new(&c.to)) ||
+	    (err = profile_add_column(c.to, "samples", "count", &col)) ||
+	    (err = profile_add_column(c.to, "cpu", "nanoseconds", &col)))
+		goto fail;
+	pthread_mutex_lock(&l->mu);
+	c.frame = malloc((l->prof->nframes + 1) * sizeof(*c.frame));
+	c.module = malloc((l->prof->nmodules + 1) * sizeof(*c.module));
+	if (!c.frame || !c.module) {
+		err = -ENOMEM;
+	} else {
+		for (i = 0; i < l->prof->nframes; i++)
+			c.frame[i] = PROFILE_NONE;
+		for (i = 0; i < l->prof->nmodules; i++)
+			c.module[i] = PROFILE_NONE;
+		err = copy_rows(l, o, &c);
+	}
+	span = mono_ns() - l->start_ns;
+	if (!o->accumulate && span > l->cfg.decay * 1000000000ULL)
+		span = l->cfg.decay * 1000000000ULL;
+	c.to->meta.freq = l->cfg.freq;
+	c.to->meta.period_ns = 1000000000ULL / l->cfg.freq;
+	c.to->meta.duration_ns = span;
+	c.to->meta.lost = l->lost;
+	pthread_mutex_unlock(&l->mu);
+	free(c.frame);
+	free(c.module);
+	if (err)
+		goto fail;
+	*out = c.to;
+	return 0;
+fail:
+	profile_free(c.to);
+	return err;
+}
+
+void live_get_stats(struct live *l, struct live_stats *st)
+{
+	pthread_mutex_lock(&l->qmu);
+	st->queued = l->pending.len;
+	pthread_mutex_unlock(&l->qmu);
+	pthread_mutex_lock(&l->mu);
+	st->samples = l->samples;
+	st->lost = l->lost;
+	st->window_samples = l->window_samples;
+	st->threads = (uint32_t)pairmap_count(l->tids);
+	st->finished = l->finished;
+	pthread_mutex_unlock(&l->mu);
+	st->seconds = (mono_ns() - l->start_ns) / 1e9;
+}
+
+int live_new(const struct live_config *cfg, struct live **out)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	int err;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	l->sink.ops = &live_ops;
+	l->cfg = *cfg;
+	if (!l->cfg.decay)
+		l->cfg.decay = 1;
+	if (l->cfg.decay > MAX_DECAY)
+		l->cfg.decay = MAX_DECAY;
+	if (!l->cfg.freq)
+		l->cfg.freq = 1;
+	l->start_ns = mono_ns();
+	buf_init(&l->pending);
+	pthread_mutex_init(&l->qmu, NULL);
+	pthread_cond_init(&l->qcond, NULL);
+	pthread_mutex_init(&l->mu, NULL);
+	if ((err = profile_new(&l->prof)) || (err = namer_new(&cfg->names, l->prof, &l->namer)) ||
+	    (err = stacktab_new(&l->stacks)) || (err = pairmap_new(&l->resolved)) ||
+	    (err = pairmap_new(&l->row_of)) || (err = strtab_new(&l->names)) ||
+	    (err = pairmap_new(&l->comm)) || (err = pairmap_new(&l->tids)))
+		goto fail;
+	err = -pthread_create(&l->thread, NULL, naming_thread, l);
+	if (err)
+		goto fail;
+	l->started = 1;
+	*out = l;
+	return 0;
+fail:
+	live_free(l);
+	return err;
+}
+
+void live_free(struct live *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	if (l->started) {
+		pthread_mutex_lock(&l->qmu);
+		l->stop = 1;
+		pthread_cond_signal(&l->qcond);
+		pthread_mutex_unlock(&l->qmu);
+		pthread_join(l->thread, NULL);
+	}
+	namer_free(l->namer);
+	profile_free(l->prof);
+	stacktab_free(l->stacks);
+	pairmap_free(l->resolved);
+	pairmap_free(l->row_of);
+	strtab_free(l->names);
+	pairmap_free(l->comm);
+	pairmap_free(l->tids);
+	for (i = 0; i < MAX_DECAY; i++)
+		free(l->buckets[i].rows);
+	free(l->rows);
+	buf_release(&l->pending);
+	pthread_mutex_destroy(&l->qmu);
+	pthread_cond_destroy(&l->qcond);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}

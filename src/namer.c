@@ -1,0 +1,388 @@
+/*
+ * Naming address chains into profile frames (namer.h): user frames by the
+ * symbolizer through the replayed mappings, JIT frames by perf maps,
+ * kernel frames by the kernel symbols given.
+ */
+#include "cprof/namer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cprof/addrspace.h"
+#include "cprof/addrsyms.h"
+#include "cprof/binsource.h"
+#include "cprof/elffile.h"
+#include "cprof/symbolizer.h"
+#include "cprof/util.h"
+#include "cprof/vdso.h"
+
+#define NO_MODULE UINT32_MAX
+
+/* What an as_map's ids hold here. */
+enum { ID_SYM, ID_LABEL, ID_MODULE };
+
+/* Location keys: (tag | id, address). */
+#define LOC_USER 0
+#define LOC_KERNEL (1ULL << 32)
+#define LOC_JIT (2ULL << 32)
+#define LOC_LABEL (3ULL << 32)
+
+struct namer {
+	struct profile *prof;
+	FILE *warn;
+	struct symbolizer *sym;
+	struct addrspace *as;
+	struct strtab *labels;   /* "[libc.so.6]", "[anon]"... */
+	struct pairmap *jit_idx; /* pid -> index in jits */
+	struct addrsyms **jits;  /* from the processes' perf maps */
+	size_t njits, capjits;
+	struct pairmap *locs;    /* location key -> location id */
+	struct pairmap *warned;  /* mod -> 1 */
+	struct addrsyms *ksyms;
+	uint32_t kernel_mod;     /* profile module of kernel frames */
+	uint8_t *kernel;         /* scratch: which frames of a chain are the kernel's */
+	size_t capkernel;
+	uint32_t *frames;        /* scratch: profile frame ids of a stack, leaf first */
+	size_t nframes, capframes;
+	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
+	char vdso_path[64];
+};
+
+int namer_mmap(struct namer *r, const struct df_mmap *mm)
+{
+	struct as_map m = { .start = mm->start, .end = mm->start + mm->len, .pgoff = mm->pgoff,
+			    .ids = { NO_MODULE, 0, PROFILE_NONE } };
+	char hex[2 * DF_BUILD_ID_MAX + 1];
+	const char *base = strrchr(mm->path, '/');
+	char label[512];
+	int err;
+
+	if (!strncmp(mm->path, "//anon", 6)) {
+		snprintf(label, sizeof(label), "[anon]");
+	} else if (!strcmp(mm->path, "[vdso]") && mm->build_id_size && r->vdso_path[0]) {
+		err = symbolizer_module_fd(r->sym, r->vdso_path, r->vdso_fd, mm->build_id,
+					   mm->build_id_size, &m.ids[ID_SYM]);
+		if (err)
+			return err;
+		if (symbolizer_module_status(r->sym, m.ids[ID_SYM]) != MODULE_OK)
+			m.ids[ID_SYM] = NO_MODULE; /* another kernel's vDSO */
+		snprintf(label, sizeof(label), "[vdso]");
+	} else if (mm->path[0] == '/') {
+		/* which file may be read for it: binsource's rules (docs/security.md) */
+		char file[4400];
+
+		if (!binsource_for_report(mm->path, mm->host_path, mm->build_id,
+					  mm->build_id_size, file, sizeof(file)) &&
+		    (err = symbolizer_module(r->sym, file, mm->build_id, mm->build_id_size,
+					     &m.ids[ID_SYM])))
+			return err;
+		snprintf(label, sizeof(label), "[%s]", base + 1);
+		build_id_hex(mm->build_id, mm->build_id_size, hex);
+		if ((err = profile_module(r->prof, mm->path, hex, &m.ids[ID_MODULE])))
+			return err;
+	} else {
+		snprintf(label, sizeof(label), "%s", mm->path[0] == '[' ? mm->path : "[unknown]");
+	}
+	/* the bias is fixed now: later splits of the mapping keep it */
+	if (m.ids[ID_SYM] != NO_MODULE)
+		m.has_bias = !symbolizer_bias(r->sym, m.ids[ID_SYM], m.start, m.pgoff, &m.bias);
+	if ((err = strtab_intern(r->labels, label, strlen(label), &m.ids[ID_LABEL])))
+		return err;
+	return addrspace_map(r->as, mm->pid, &m);
+}
+
+static void warn_module(struct namer *r, uint32_t mod, enum module_status st)
+{
+	if (st != MODULE_BUILD_ID_MISMATCH || !r->warn || pairmap_get(r->warned, mod, 0, &(uint64_t){ 0 }))
+		return;
+	pairmap_put(r->warned, mod, 0, 1);
+	fprintf(r->warn, "cprof: warning: %s changed since the recording (build-id differs); "
+		"its frames are shown as [module+0xoffset]\n", symbolizer_module_path(r->sym, mod));
+}
+
+/* The location id of KEY (a LOC_* tag | id, ADDRESS). */
+static int location(struct namer *r, uint64_t key, uint64_t address, uint32_t *loc)
+{
+	uint64_t *slot = pairmap_slot(r->locs, key, address, UINT64_MAX);
+
+	if (!slot)
+		return -ENOMEM;
+	if (*slot == UINT64_MAX)
+		*slot = profile_new_location(r->prof);
+	*loc = (uint32_t)*slot;
+	return 0;
+}
+
+/* Push frame F (leaf first order) onto r->frames. */
+static int push_frame(struct namer *r, const struct profile_frame *f)
+{
+	uint32_t id;
+	int err = profile_frame(r->prof, f, &id);
+
+	if (err)
+		return err;
+	if (array_reserve(&r->frames, &r->capframes, r->nframes + 1, sizeof(*r->frames)))
+		return -ENOMEM;
+	r->frames[r->nframes++] = id;
+	return 0;
+}
+
+/* A frame that names no function: "[unknown]", "[libc.so.6]", "[anon]"... */
+static int push_placeholder(struct namer *r, const char *name, uint32_t module,
+			    uint64_t address, uint64_t key)
+{
+	struct profile_frame f = { .name = name, .module = module, .address = address,
+				   .kind = FRAME_USER };
+	int err = location(r, key, address, &f.location);
+
+	return err ? err : push_frame(r, &f);
+}
+
+static int push_user_frame(struct namer *r, uint32_t pid, uint64_t ip, int is_return)
+{
+	const struct as_map *m = addrspace_find(r->as, pid, ip);
+	uint64_t jidx, vaddr, lookup = ip - (is_return ? 1 : 0);
+	const struct sym_frame *names;
+	struct profile_frame f = { .kind = FRAME_USER, .symbolized = 1 };
+	enum module_status st;
+	uint32_t mod, pmod;
+	const char *label;
+	size_t n, i;
+	int err;
+
+	if ((!m || m->ids[ID_SYM] == NO_MODULE) && pairmap_get(r->jit_idx, pid, 0, &jidx)) {
+		const char *jit = addrsyms_lookup(r->jits[jidx], lookup, NULL, NULL);
+
+		if (jit) {
+			f = (struct profile_frame){ .name = jit, .module = PROFILE_NONE,
+						    .address = lookup, .kind = FRAME_JIT,
+						    .symbolized = 1 };
+			err = location(r, LOC_JIT | pid, lookup, &f.location);
+			return err ? err : push_frame(r, &f);
+		}
+	}
+	if (!m)
+		return push_placeholder(r, "[unknown]", PROFILE_NONE, ip, LOC_LABEL | UINT32_MAX);
+	mod = m->ids[ID_SYM];
+	pmod = m->ids[ID_MODULE];
+	label = strtab_str(r->labels, m->ids[ID_LABEL]);
+	if (mod == NO_MODULE)
+		return push_placeholder(r, label, pmod, ip, LOC_LABEL | m->ids[ID_LABEL]);
+	st = symbolizer_module_status(r->sym, mod);
+	if (st == MODULE_BUILD_ID_MISMATCH) {
+		char buf[600];
+		uint64_t off = ip - m->start + m->pgoff;
+
+		warn_module(r, mod, st);
+		snprintf(buf, sizeof(buf), "%.*s+0x%" PRIx64 "]", (int)strlen(label) - 1, label, off);
+		return push_placeholder(r, buf, pmod, off, LOC_LABEL | m->ids[ID_LABEL]);
+	}
+	if (!m->has_bias)
+		return push_placeholder(r, label, pmod, ip, LOC_LABEL | m->ids[ID_LABEL]);
+	vaddr = ip - m->bias;
+	err = symbolizer_lookup(r->sym, mod, vaddr, is_return, &names, &n);
+	if (err)
+		return err;
+	if (!n)
+		return push_placeholder(r, label, pmod, vaddr - (is_return ? 1 : 0),
+					LOC_USER | mod);
+	f.module = pmod;
+	f.address = vaddr - (is_return ? 1 : 0);
+	if ((err = location(r, LOC_USER | mod, f.address, &f.location)))
+		return err;
+	/* the symbolizer gives them outermost first; the stack is built leaf first */
+	for (i = n; i-- > 0 && !err;) {
+		f.name = symbolizer_str(r->sym, names[i].name);
+		f.mangled = symbolizer_str(r->sym, names[i].mangled);
+		f.file = names[i].file == SYM_NO_LINE ? NULL : symbolizer_str(r->sym, names[i].file);
+		f.line = names[i].line;
+		f.start_line = names[i].start_line;
+		f.kind = names[i].name & SYM_INLINED ? FRAME_INLINED : FRAME_USER;
+		err = push_frame(r, &f);
+	}
+	return err;
+}
+
+static int push_kernel_frame(struct namer *r, uint64_t ip, int is_return)
+{
+	uint64_t lookup = ip - (is_return ? 1 : 0);
+	const char *name = addrsyms_lookup(r->ksyms, lookup, NULL, NULL);
+	struct profile_frame f = { .name = name ? name : "[kernel.kallsyms]",
+				   .module = r->kernel_mod, .address = lookup,
+				   .kind = FRAME_KERNEL, .symbolized = name != NULL };
+	int err = location(r, LOC_KERNEL, lookup, &f.location);
+
+	return err ? err : push_frame(r, &f);
+}
+
+/* The profile stack of CHAIN (leaf first, with perf context markers) in PID. */
+int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
+			 uint32_t *stack)
+{
+	uint64_t ctx = PERF_CONTEXT_USER;
+	uint8_t *kernel;
+	size_t i;
+	int err = 0;
+
+	if (array_reserve(&r->kernel, &r->capkernel, n, 1))
+		return -ENOMEM;
+	kernel = r->kernel;
+	for (i = 0; i < n; i++) {
+		if (chain[i] >= PERF_CONTEXT_MAX)
+			ctx = chain[i];
+		kernel[i] = ctx == PERF_CONTEXT_KERNEL;
+	}
+	r->nframes = 0;
+	for (i = 0; i < n && !err; i++) {
+		int is_return = i > 0 && chain[i - 1] < PERF_CONTEXT_MAX;
+
+		if (chain[i] >= PERF_CONTEXT_MAX)
+			continue;
+		if (kernel[i])
+			err = push_kernel_frame(r, chain[i], is_return);
+		else
+			err = push_user_frame(r, pid, chain[i], is_return);
+	}
+	if (err)
+		return err;
+	/* root first */
+	for (i = 0; i < r->nframes / 2; i++) {
+		uint32_t t = r->frames[i];
+
+		r->frames[i] = r->frames[r->nframes - 1 - i];
+		r->frames[r->nframes - 1 - i] = t;
+	}
+	return profile_stack(r->prof, r->frames, r->nframes, stack);
+}
+
+int namer_perfmap(struct namer *r, const struct df_perfmap *pm)
+{
+	uint64_t idx;
+	int err = 0;
+
+	if (!pairmap_get(r->jit_idx, pm->pid, 0, &idx)) {
+		if (array_reserve(&r->jits, &r->capjits, r->njits + 1, sizeof(*r->jits)))
+			return -ENOMEM;
+		idx = r->njits;
+		if ((err = addrsyms_new(&r->jits[idx])))
+			return err;
+		r->njits++;
+		if (pairmap_put(r->jit_idx, pm->pid, 0, idx))
+			return -ENOMEM;
+	}
+	return addrsyms_add_perfmap(r->jits[idx], pm->text, pm->len);
+}
+
+int namer_fork(struct namer *r, uint32_t ppid, uint32_t pid)
+{
+	return addrspace_fork(r->as, ppid, pid);
+}
+
+int namer_exec(struct namer *r, uint32_t pid)
+{
+	return addrspace_exec(r->as, pid);
+}
+
+int namer_ksym(struct namer *r, uint64_t start, uint64_t size, const char *name)
+{
+	return addrsyms_add(r->ksyms, start, size, name);
+}
+
+uint32_t namer_gen(const struct namer *r, uint32_t pid)
+{
+	return addrspace_gen(r->as, pid);
+}
+
+uint32_t namer_label_at(const struct namer *r, uint32_t pid, uint64_t addr)
+{
+	const struct as_map *m = addrspace_find(r->as, pid, addr);
+
+	return m ? m->ids[ID_LABEL] : UINT32_MAX;
+}
+
+const char *namer_label(const struct namer *r, uint32_t id)
+{
+	return id == UINT32_MAX ? "[unknown]" : strtab_str(r->labels, id);
+}
+
+void namer_write_modules(const struct namer *r, FILE *f)
+{
+	uint32_t mod;
+
+	for (mod = 0; mod < symbolizer_module_count(r->sym); mod++) {
+		struct module_info mi;
+		const char *what = NULL;
+
+		symbolizer_module_info(r->sym, mod, &mi);
+		if (!mi.used || !strcmp(mi.path, r->vdso_path))
+			continue; /* the vDSO has no debug info to install */
+		if (mi.status == MODULE_MISSING)
+			what = "file not found";
+		else if (mi.status == MODULE_NOT_ELF)
+			what = "not an ELF file";
+		else if (mi.status == MODULE_BUILD_ID_MISMATCH)
+			what = "file changed since the recording";
+		else if (!mi.has_symbols)
+			what = "no symbols";
+		else if (!mi.has_debuginfo)
+			what = "no debug info (no inline frames or lines)";
+		if (what)
+			fprintf(f, "# %s: %s%s%s\n", what, mi.path, mi.build_id[0] ? " build-id " : "",
+				mi.build_id);
+	}
+}
+
+int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer **out)
+{
+	struct symbolizer_config scfg = { .inlines = cfg->inlines, .lines = cfg->lines,
+					  .demangle = cfg->demangle,
+					  .debug_path = cfg->debug_path };
+	struct namer *r = calloc(1, sizeof(*r));
+	int err;
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->prof = prof;
+	r->warn = cfg->warn;
+	r->vdso_fd = -1;
+	if ((err = profile_module(prof, "[kernel.kallsyms]", "", &r->kernel_mod)) ||
+	    (err = symbolizer_new(&scfg, &r->sym)) || (err = addrspace_new(&r->as)) ||
+	    (err = strtab_new(&r->labels)) || (err = pairmap_new(&r->jit_idx)) ||
+	    (err = pairmap_new(&r->locs)) || (err = pairmap_new(&r->warned)) ||
+	    (err = addrsyms_new(&r->ksyms))) {
+		namer_free(r);
+		return err;
+	}
+	if (vdso_open(&r->vdso_fd, r->vdso_path, sizeof(r->vdso_path)))
+		r->vdso_path[0] = '\0';
+	*out = r;
+	return 0;
+}
+
+void namer_free(struct namer *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	symbolizer_free(r->sym);
+	addrspace_free(r->as);
+	strtab_free(r->labels);
+	pairmap_free(r->jit_idx);
+	for (i = 0; i < r->njits; i++)
+		addrsyms_free(r->jits[i]);
+	free(r->jits);
+	pairmap_free(r->locs);
+	pairmap_free(r->warned);
+	addrsyms_free(r->ksyms);
+	free(r->kernel);
+	free(r->frames);
+	if (r->vdso_fd >= 0)
+		close(r->vdso_fd);
+	free(r);
+}

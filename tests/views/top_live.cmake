@@ -1,0 +1,1 @@
+cprof_view(top_live top_live.sh)
