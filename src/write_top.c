@@ -11,87 +11,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cprof/functab.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
-struct func {
-	const char *name;
-	uint32_t module;
-	int64_t self, total;
-	uint32_t seen;           /* last stack (+1) that counted it in total */
+struct order {               /* the sort's context */
+	const struct functab *t;
+	uint32_t col;
 };
 
-struct table {
-	struct func *funcs;
-	size_t n, cap;
-	struct pairmap *by_key;  /* (name pointer, module) -> index */
-	uint32_t *of_frame;      /* function of each frame */
-};
-
-/* Names are interned by the profile: equal names have equal pointers. */
-static int func_of(struct table *t, const struct profile_frame *f, uint32_t *id)
+static int by_self(const void *a, const void *b, void *arg)
 {
-	uint64_t *slot = pairmap_slot(t->by_key, (uint64_t)(uintptr_t)f->name, f->module, UINT64_MAX);
+	const struct order *o = arg;
+	size_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t sx = functab_self(o->t, x, o->col), sy = functab_self(o->t, y, o->col);
+	int64_t tx = functab_total(o->t, x, o->col), ty = functab_total(o->t, y, o->col);
 
-	if (!slot)
-		return -ENOMEM;
-	if (*slot == UINT64_MAX) {
-		if (array_reserve(&t->funcs, &t->cap, t->n + 1, sizeof(*t->funcs)))
-			return -ENOMEM;
-		t->funcs[t->n] = (struct func){ .name = f->name, .module = f->module };
-		*slot = t->n++;
-	}
-	*id = (uint32_t)*slot;
-	return 0;
+	if (sx != sy)
+		return sx < sy ? 1 : -1;
+	if (tx != ty)
+		return tx < ty ? 1 : -1;
+	return strcmp(o->t->name[x], o->t->name[y]);
 }
 
-static int build(const struct profile *p, uint32_t col, struct table *t)
+static int by_total(const void *a, const void *b, void *arg)
 {
-	size_t i, k;
-	int err = 0;
+	const struct order *o = arg;
+	size_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t tx = functab_total(o->t, x, o->col), ty = functab_total(o->t, y, o->col);
 
-	if (!(t->of_frame = malloc((p->nframes ? p->nframes : 1) * sizeof(*t->of_frame))))
-		return -ENOMEM;
-	for (i = 0; i < p->nframes && !err; i++)
-		err = func_of(t, &p->frames[i], &t->of_frame[i]);
-	for (i = 0; i < p->nsamples && !err; i++) {
-		const struct profile_stack *st = &p->stacks[p->samples[i].stack];
-		int64_t v = profile_value(p, i, col);
-
-		if (!st->depth)
-			continue;
-		t->funcs[t->of_frame[st->frames[st->depth - 1]]].self += v;
-		/* recursion counts once in total: mark each function per row */
-		for (k = 0; k < st->depth; k++) {
-			struct func *f = &t->funcs[t->of_frame[st->frames[k]]];
-
-			if (f->seen != i + 1) {
-				f->seen = (uint32_t)(i + 1);
-				f->total += v;
-			}
-		}
-	}
-	return err;
-}
-
-static int by_self(const void *a, const void *b)
-{
-	const struct func *x = a, *y = b;
-
-	if (x->self != y->self)
-		return x->self < y->self ? 1 : -1;
-	if (x->total != y->total)
-		return x->total < y->total ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
-static int by_total(const void *a, const void *b)
-{
-	const struct func *x = a, *y = b;
-
-	if (x->total != y->total)
-		return x->total < y->total ? 1 : -1;
-	return by_self(a, b);
+	if (tx != ty)
+		return tx < ty ? 1 : -1;
+	return by_self(a, b, arg);
 }
 
 /* Display columns of UTF-8 S (continuation bytes take none). */
@@ -206,19 +157,27 @@ static void value_cell(const struct profile_column *c, int64_t v, char buf[32])
 static int write_top(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
 	const struct profile_column *c = &p->columns[o->column];
-	struct table t = { 0 };
+	struct functab t;
+	struct order ord;
+	uint32_t *rank = NULL;   /* function indexes, sorted */
 	int64_t total = profile_total(p, o->column);
 	size_t i, rows, modw = 6, namew;
 	char head[32];
 	int err;
 
-	if ((err = pairmap_new(&t.by_key)) || (err = build(p, o->column, &t)))
+	if ((err = functab_build(p, &t)))
+		return err;
+	if (!(rank = malloc((t.n + 1) * sizeof(*rank)))) {
+		err = -ENOMEM;
 		goto out;
-	if (t.n)
-		qsort(t.funcs, t.n, sizeof(*t.funcs), o->sort_total ? by_total : by_self);
+	}
+	for (i = 0; i < t.n; i++)
+		rank[i] = (uint32_t)i;
+	ord = (struct order){ &t, o->column };
+	qsort_r(rank, t.n, sizeof(*rank), o->sort_total ? by_total : by_self, &ord);
 	rows = o->limit && o->limit < t.n ? o->limit : t.n;
 	for (i = 0; i < rows; i++) {
-		size_t w = columns_of(module_name(p, t.funcs[i].module));
+		size_t w = columns_of(module_name(p, t.module[rank[i]]));
 
 		if (w > modw)
 			modw = w;
@@ -239,24 +198,24 @@ static int write_top(const struct profile *p, const struct writer_opts *o, FILE 
 	put_cell(out, "function", namew, o->tty, 1);
 	fputs("  module\n", out);
 	for (i = 0; i < rows; i++) {
-		const struct func *f = &t.funcs[i];
+		int64_t self = functab_self(&t, rank[i], o->column);
+		int64_t tot = functab_total(&t, rank[i], o->column);
 		char v[32];
 
-		if (!f->self && !f->total)
+		if (!self && !tot)
 			break;
-		value_cell(c, o->sort_total ? f->total : f->self, v);
-		fprintf(out, "%6.2f%% %6.2f%% %10s  ", total ? 100.0 * f->self / total : 0.0,
-			total ? 100.0 * f->total / total : 0.0, v);
-		put_cell(out, f->name, namew, o->tty, 1);
+		value_cell(c, o->sort_total ? tot : self, v);
+		fprintf(out, "%6.2f%% %6.2f%% %10s  ", total ? 100.0 * self / total : 0.0,
+			total ? 100.0 * tot / total : 0.0, v);
+		put_cell(out, t.name[rank[i]], namew, o->tty, 1);
 		fputs("  ", out);
-		put_cell(out, module_name(p, f->module), modw, o->tty, 0);
+		put_cell(out, module_name(p, t.module[rank[i]]), modw, o->tty, 0);
 		fputc('\n', out);
 	}
 	err = ferror(out) ? -EIO : 0;
 out:
-	free(t.funcs);
-	free(t.of_frame);
-	pairmap_free(t.by_key);
+	free(rank);
+	functab_release(&t);
 	return err;
 }
 
