@@ -27,9 +27,6 @@ async function main() {
     out.search = await page.locator('#matched').textContent();
     await page.locator('#search').click();
     out.fill_after_reset = await g.locator('rect').getAttribute('fill');
-    const w = Number(await page.locator('svg').first().getAttribute('width'));
-    const h = Number(await page.locator('svg').first().getAttribute('height'));
-    await page.setViewportSize({ width: w, height: h });
     await page.screenshot({ path: shot });
     out.errors = errors;
   } finally {
