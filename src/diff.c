@@ -92,7 +92,9 @@ static int add_profile(struct differ *df, const struct profile *p, uint32_t col,
 		int64_t v[2] = { 0, 0 };
 		uint32_t stack, thread;
 
-		v[which] = llround((double)profile_value(p, i, col) * scale);
+		v[which] = profile_value(p, i, col);
+		if (scale != 1.0)
+			v[which] = llround((double)v[which] * scale);
 		if (v[which] <= 0)
 			continue;
 		if (array_reserve(&df->frames, &df->cap, st->depth + 1, sizeof(*df->frames))) {

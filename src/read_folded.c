@@ -66,13 +66,17 @@ static int split_count(const char *line, size_t len, size_t *stack_len, int64_t 
 }
 
 static int add_line(struct profile *p, const char *line, size_t len, struct buf *name,
-		    uint32_t **frames, size_t *cap)
+		    uint32_t **frames, size_t *cap, int64_t *total)
 {
 	size_t stack_len, n = 0, i, start = 0;
 	uint32_t thread, stack;
 	int64_t count;
 	int err = split_count(line, len, &stack_len, &count);
 
+	if (!err && count > PROFILE_MAX_TOTAL - *total)
+		err = -EBADMSG;
+	if (!err)
+		*total += count;
 	for (i = 0; !err && i <= stack_len; i++) {
 		if (i < stack_len && line[i] != ';')
 			continue;
@@ -102,6 +106,7 @@ int read_folded(const char *data, size_t len, struct profile **out, size_t *bad_
 	struct buf name;
 	uint32_t *frames = NULL, col;
 	size_t cap = 0, pos = 0, lineno = 0;
+	int64_t total = 0;
 	int err;
 
 	buf_init(&name);
@@ -118,7 +123,7 @@ int read_folded(const char *data, size_t len, struct profile **out, size_t *bad_
 		if (k < n) {
 			/* a NUL byte is no folded text */
 			err = memchr(data + pos, '\0', n) ? -EBADMSG :
-			      add_line(p, data + pos, n, &name, &frames, &cap);
+			      add_line(p, data + pos, n, &name, &frames, &cap, &total);
 			if (err == -EBADMSG)
 				*bad_line = lineno;
 		}

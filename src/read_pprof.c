@@ -58,6 +58,7 @@ struct reader {
 	const Pprof__Profile *pb;
 	struct profile *p;
 	struct pairmap *ids;     /* (kind, pprof id) -> index */
+	int64_t *totals;         /* of each column so far */
 	uint32_t *frames;        /* the stack being built, root first */
 	size_t nframes, cap;
 };
@@ -197,6 +198,12 @@ static int add_sample(struct reader *r, const Pprof__Sample *s)
 
 	if (s->n_value != r->pb->n_sample_type)
 		return -EBADMSG;
+	/* values are counts and times: none negative, no total past PROFILE_MAX_TOTAL */
+	for (i = 0; i < s->n_value; i++) {
+		if (s->value[i] < 0 || s->value[i] > PROFILE_MAX_TOTAL - r->totals[i])
+			return -EBADMSG;
+		r->totals[i] += s->value[i];
+	}
 	for (i = 0; i < s->n_label; i++) {
 		const char *key = str(r, s->label[i]->key), *val = str(r, s->label[i]->str);
 
@@ -241,6 +248,10 @@ int read_pprof(const void *data, size_t len, struct profile **out)
 		goto out;
 	}
 	r.pb = pb;
+	if (!(r.totals = calloc(pb->n_sample_type + 1, sizeof(*r.totals)))) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if ((err = profile_new(&r.p)) || (err = pairmap_new(&r.ids)) || (err = index_ids(&r)))
 		goto out;
 	for (i = 0; i < pb->n_sample_type && !err; i++) {
@@ -260,6 +271,7 @@ out:
 		pprof__profile__free_unpacked(pb, NULL);
 	free(raw);
 	free(r.frames);
+	free(r.totals);
 	pairmap_free(r.ids);
 	if (err) {
 		profile_free(r.p);

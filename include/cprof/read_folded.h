@@ -18,7 +18,8 @@
  * the rest the frames, root first. Blank lines are skipped, trailing blanks
  * and a CR are ignored; "_[k]", "_[i]" and "_[j]" suffixes make kernel,
  * inlined and JIT frames and are dropped. Returns 0, -ENOMEM, or -EBADMSG
- * with *BAD_LINE the (1-based) line that is not "STACK COUNT".
+ * with *BAD_LINE the (1-based) line that is not "STACK COUNT" (or whose
+ * count takes the total past PROFILE_MAX_TOTAL).
  */
 int read_folded(const char *data, size_t len, struct profile **out, size_t *bad_line);
 

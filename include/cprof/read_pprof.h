@@ -19,7 +19,8 @@
  * Parse DATA (LEN bytes, gzip'd or plain protobuf) into a new profile *OUT
  * (caller frees). Returns 0, -ENOMEM, -EFBIG (larger than
  * READ_PPROF_MAX_BYTES inflated) or -EBADMSG (not a valid gzip stream or
- * profile: a truncated file, an unknown id, a string index out of range).
+ * profile: a truncated file, an unknown id, a string index out of range,
+ * a negative value or a column total past PROFILE_MAX_TOTAL).
  */
 int read_pprof(const void *data, size_t len, struct profile **out);
 
