@@ -1,11 +1,14 @@
-/* Helpers shared by the commands: usage errors and id lists. */
+/* Helpers shared by the commands: usage errors, id lists, data file errors. */
 #include "cprof/cmd.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cprof/safefile.h"
 #include "cprof/util.h"
+#include "cprof/writer.h"
 
 int usage_error(const char *fmt, ...)
 {
@@ -52,4 +55,64 @@ const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[6
 	*out = ids;
 	*n = k;
 	return NULL;
+}
+
+int data_file_error(const char *path, int err)
+{
+	if (err == -EPROTO)
+		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", path);
+	else if (err == -EPROTONOSUPPORT)
+		fprintf(stderr, "cprof: '%s' was written by a newer cprof (unsupported format version)\n",
+			path);
+	else if (err == -EILSEQ || err == -EOVERFLOW)
+		fprintf(stderr, "cprof: '%s' is damaged: %s\n", path, err == -EILSEQ ?
+			"format version 0 is not a valid version" : "header size out of range");
+	else if (err == -ENOENT || err == -EACCES || err == -EISDIR || err == -EIO ||
+		 err == -EBADMSG || err == -ENXIO)
+		fprintf(stderr, "cprof: cannot read data file '%s': %s\n", path,
+			err == -EBADMSG ? "corrupt record" : safefile_strerror(err));
+	else
+		return 0;
+	return 1;
+}
+
+int parse_double(const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min && v <= max))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int view_option(int opt, const char *arg, struct writer_opts *wo)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_VIEW_LIMIT:
+		if (parse_u64(arg, 0, 1000000000, &v))
+			return usage_error("invalid limit '%s' (expected a number >= 0)", arg);
+		wo->limit = (unsigned)v;
+		return 0;
+	case OPT_VIEW_TITLE:
+		wo->title = arg;
+		return 0;
+	case OPT_VIEW_WIDTH:
+		if (parse_u64(arg, 100, 100000, &v))
+			return usage_error("invalid width '%s' (expected 100..100000 pixels)", arg);
+		wo->width = (unsigned)v;
+		return 0;
+	case OPT_VIEW_MINWIDTH:
+		if (parse_double(arg, 0, 10000, &wo->minwidth))
+			return usage_error("invalid minimum width '%s' (expected 0..10000 pixels)",
+					   arg);
+		return 0;
+	default:
+		return -1;
+	}
 }

@@ -105,24 +105,11 @@ static unsigned terminal_columns(FILE *out)
 	return 80;
 }
 
-static int parse_pixels(const char *arg, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= min && v <= max))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 int cmd_report(int argc, char **argv)
 {
 	enum { OPT_PER_PID = 256, OPT_PER_TID, OPT_PID, OPT_TID, OPT_ANNOTATE, OPT_NO_INLINE,
 	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES, OPT_COMM, OPT_SINCE,
-	       OPT_UNTIL, OPT_SORT, OPT_LIMIT, OPT_TITLE, OPT_WIDTH, OPT_INVERTED, OPT_MINWIDTH,
+	       OPT_UNTIL, OPT_SORT, OPT_INVERTED,
 	       OPT_VALUE };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
@@ -143,11 +130,8 @@ int cmd_report(int argc, char **argv)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "lines", no_argument, NULL, OPT_LINES },
 		{ "sort", required_argument, NULL, OPT_SORT },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "inverted", no_argument, NULL, OPT_INVERTED },
-		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+		VIEW_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -164,7 +148,6 @@ int cmd_report(int argc, char **argv)
 	char badbuf[64];
 	uint32_t *pids = NULL, *tids = NULL;
 	FILE *out = stdout;
-	uint64_t v;
 	double secs;
 	int c, err, werr, werr2, stats = 0, rc = EXIT_OK;
 
@@ -252,32 +235,17 @@ int cmd_report(int argc, char **argv)
 				return usage_error("invalid sort '%s' (expected self or total)", optarg);
 			wo.sort_total = !strcmp(optarg, "total");
 			break;
-		case OPT_LIMIT:
-			if (parse_u64(optarg, 0, 1000000000, &v))
-				return usage_error("invalid limit '%s' (expected a number >= 0)", optarg);
-			wo.limit = (unsigned)v;
-			break;
-		case OPT_TITLE:
-			wo.title = optarg;
-			break;
-		case OPT_WIDTH:
-			if (parse_u64(optarg, 100, 100000, &v))
-				return usage_error("invalid width '%s' (expected 100..100000 pixels)",
-						   optarg);
-			wo.width = (unsigned)v;
-			break;
 		case OPT_INVERTED:
 			wo.inverted = 1;
-			break;
-		case OPT_MINWIDTH:
-			if (parse_pixels(optarg, 0, 10000, &wo.minwidth))
-				return usage_error("invalid minimum width '%s' (expected 0..10000 "
-						   "pixels)", optarg);
 			break;
 		case 'h':
 			report_usage(stdout);
 			return EXIT_OK;
 		default:
+			if ((err = view_option(c, optarg, &wo)) == 0)
+				break;
+			if (err > 0)
+				return err;
 			fprintf(stderr, "Try 'cprof report --help' for more information.\n");
 			return EXIT_USAGE;
 		}
@@ -331,21 +299,7 @@ int cmd_report(int argc, char **argv)
 		rc = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
-	if (err == -EPROTO) {
-		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", o.input);
-		rc = EXIT_DATA;
-	} else if (err == -EPROTONOSUPPORT) {
-		fprintf(stderr, "cprof: '%s' was written by a newer cprof (unsupported format version)\n",
-			o.input);
-		rc = EXIT_DATA;
-	} else if (err == -EILSEQ || err == -EOVERFLOW) {
-		fprintf(stderr, "cprof: '%s' is damaged: %s\n", o.input, err == -EILSEQ ?
-			"format version 0 is not a valid version" : "header size out of range");
-		rc = EXIT_DATA;
-	} else if (err == -ENOENT || err == -EACCES || err == -EISDIR || err == -EIO ||
-		   err == -EBADMSG || err == -ENXIO) {
-		fprintf(stderr, "cprof: cannot read data file '%s': %s\n", o.input,
-			err == -EBADMSG ? "corrupt record" : safefile_strerror(err));
+	if (data_file_error(o.input, err)) {
 		rc = EXIT_DATA;
 	} else if (err) {
 		fprintf(stderr, "cprof: report failed: %s\n", strerror(-err));

@@ -10,6 +10,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "sample a running process or a command into a data file" },
 	{ "top", cmd_top, "a live view of a running process: its hottest functions now" },
 	{ "report", cmd_report, "turn a data file into a profile: folded stacks, or another format" },
+	{ "diff", cmd_diff, "compare two profiles: differential flame graph, table, CI gate" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -33,6 +34,7 @@ static void main_usage(FILE *f)
 		"  cprof record -p 1234 -d 10          # sample PID 1234 for 10 s\n"
 		"  cprof record -F 999 -- ./server     # launch and profile a command\n"
 		"  cprof report | flamegraph.pl > flame.svg\n"
+		"  cprof diff -o diff.svg before.data after.data\n"
 		"\n"
 		"Run 'cprof COMMAND --help' for the options of each command.\n\n" EXIT_CODES);
 }

@@ -1,7 +1,8 @@
 /*
  * Folded stacks, as FlameGraph's stackcollapse-perf.pl writes them:
  * "comm;frame;...;frame COUNT", root first, one line per distinct stack,
- * lines in byte order.
+ * lines in byte order. A diff (o->diff) prints every column, difffolded.pl's
+ * "STACK BEFORE AFTER".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,7 +74,8 @@ static int write_folded(const struct profile *p, const struct writer_opts *o, FI
 	int err;
 
 	buf_init(&line);
-	if ((err = folder_new(&folder)) || (err = strtab_new(&texts)))
+	if ((err = folder_new_columns(&folder, o->diff ? p->ncolumns : 1)) ||
+	    (err = strtab_new(&texts)))
 		goto out;
 	text = malloc((p->nstacks ? p->nstacks : 1) * sizeof(*text));
 	if (!text) {
@@ -87,7 +89,10 @@ static int write_folded(const struct profile *p, const struct writer_opts *o, FI
 		int64_t v = profile_value(p, i, o->column);
 		char first[128];
 		uint32_t id;
+		size_t c;
 
+		for (c = 0; o->diff && c < p->ncolumns && v <= 0; c++)
+			v = profile_value(p, i, c);
 		if (v <= 0)
 			continue;
 		if (text[s->stack] == UINT32_MAX) {
@@ -109,7 +114,10 @@ static int write_folded(const struct profile *p, const struct writer_opts *o, FI
 			err = buf_puts(&line, strtab_str(texts, text[s->stack]));
 		if (!err)
 			err = folder_intern(folder, line.data, line.len, &id);
-		if (!err)
+		for (c = 0; !err && o->diff && c < p->ncolumns; c++)
+			if (profile_value(p, i, c) > 0)
+				err = folder_add_column(folder, id, c, (uint64_t)profile_value(p, i, c));
+		if (!err && !o->diff)
 			err = folder_add(folder, id, (uint64_t)v);
 	}
 	if (!err)

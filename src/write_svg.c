@@ -9,12 +9,19 @@
  * Frames narrower than o->minwidth pixels are not drawn (their time stays
  * in their parent's width), which bounds the frame count by the width in
  * pixels times the depth, whatever the number of samples.
+ *
+ * A diff (o->diff, diff.h) is drawn as a differential flame graph: widths
+ * of o->column (AFTER, or BEFORE for --negate), each frame red where its
+ * share of the whole grew from BEFORE to AFTER and blue where it shrank,
+ * the more saturated the larger the change next to the largest one.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cprof/diff.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
@@ -34,6 +41,7 @@ struct node {
 	uint32_t module;         /* PROFILE_NONE: none */
 	unsigned kind;           /* enum frame_kind, KIND_THREAD or KIND_ROOT */
 	int64_t value;           /* of the whole subtree */
+	int64_t other;           /* diff: the same, of the other column */
 	int64_t x;               /* start, in value units from the left edge */
 };
 
@@ -41,6 +49,7 @@ struct tree {
 	struct node *nodes;
 	size_t n, cap;
 	struct strtab *labels;
+	double maxdelta;         /* diff: the largest change of share drawn, 0..1 */
 };
 
 /* A new child of PARENT; its id. */
@@ -172,8 +181,10 @@ static int tree_build(struct tree *t, const struct profile *p, const struct writ
 		err = thread_label(t, &p->threads[i], o->group, &tlabel[i]);
 	if (err)
 		goto out;
+	/* a diff draws the frames of the other column too (of no width) */
 	for (i = 0; i < p->nsamples; i++)
-		if (profile_value(p, i, o->column) > 0)
+		if (profile_value(p, i, o->column) > 0 ||
+		    (o->diff && profile_value(p, i, o->column == DIFF_AFTER ? DIFF_BEFORE : DIFF_AFTER) > 0))
 			rows[n++] = (uint32_t)i;
 	ctx = (struct rows_ctx){ p, flabel, tlabel };
 	qsort_r(rows, n, sizeof(*rows), by_path, &ctx);
@@ -183,6 +194,8 @@ static int tree_build(struct tree *t, const struct profile *p, const struct writ
 		const struct profile_sample *prev = i ? &p->samples[rows[i - 1]] : NULL;
 		const struct profile_stack *pst = prev ? &p->stacks[prev->stack] : NULL;
 		int64_t v = profile_value(p, rows[i], o->column);
+		int64_t w = o->diff ? profile_value(p, rows[i], o->column == DIFF_AFTER ? DIFF_BEFORE :
+							  DIFF_AFTER) : 0;
 		size_t same = 0; /* path[0] is the thread's node, path[k + 1] frame k's */
 
 		if (array_reserve(&path, &cappath, (size_t)st->depth + 1, sizeof(*path))) {
@@ -204,8 +217,11 @@ static int tree_build(struct tree *t, const struct profile *p, const struct writ
 					 &path[k + 1]);
 		}
 		t->nodes[0].value += v;
-		for (k = 0; k <= st->depth && !err; k++)
+		t->nodes[0].other += w;
+		for (k = 0; k <= st->depth && !err; k++) {
 			t->nodes[path[k]].value += v;
+			t->nodes[path[k]].other += w;
+		}
 	}
 out:
 	free(path);
@@ -356,6 +372,35 @@ static void frame_colour(const char *name, unsigned kind, char rgb[8])
 	snprintf(rgb, 8, "#%02x%02x%02x", r & 0xff, g & 0xff, b & 0xff);
 }
 
+/* Shares of ND in BEFORE and AFTER, 0..1. */
+static void diff_shares(const struct tree *t, const struct node *nd, int after_wide, double sh[2])
+{
+	const struct node *all = &t->nodes[0];
+	double v = all->value ? (double)nd->value / (double)all->value : 0;
+	double w = all->other ? (double)nd->other / (double)all->other : 0;
+
+	sh[DIFF_BEFORE] = after_wide ? w : v;
+	sh[DIFF_AFTER] = after_wide ? v : w;
+}
+
+/* Red where the share grew, blue where it shrank, white-grey where it held. */
+static void diff_colour(const struct tree *t, const struct node *nd, int after_wide, char rgb[8])
+{
+	double sh[2], d, i;
+	int c;
+
+	diff_shares(t, nd, after_wide, sh);
+	d = sh[DIFF_AFTER] - sh[DIFF_BEFORE];
+	i = t->maxdelta > 0 ? fabs(d) / t->maxdelta : 0;
+	c = 230 - (int)(200 * (i > 1 ? 1 : i));
+	if (d > 0)
+		snprintf(rgb, 8, "#ff%02x%02x", c, c);
+	else if (d < 0)
+		snprintf(rgb, 8, "#%02x%02xff", c, c);
+	else
+		snprintf(rgb, 8, "#e6e6e6");
+}
+
 /* "1234 samples", "12.345 ms cpu": a value of column COL, in its unit. */
 static void value_text(const struct profile_column *col, int64_t v, char *s, size_t size)
 {
@@ -373,7 +418,8 @@ static const char *const kind_note[] = {
 
 /* The tooltip: name, then module and kind, then value and share. */
 static void put_title(FILE *out, const struct profile *p, const struct tree *t,
-		      const struct node *nd, const struct profile_column *col, int64_t total)
+		      const struct node *nd, const struct profile_column *col, int64_t total,
+		      int diff)
 {
 	const char *mod = nd->module < p->nmodules ? p->modules[nd->module].path : NULL;
 	char val[64];
@@ -385,6 +431,17 @@ static void put_title(FILE *out, const struct profile *p, const struct tree *t,
 			put_text(out, strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod, SIZE_MAX);
 		if (nd->kind < KIND_THREAD && kind_note[nd->kind])
 			fprintf(out, "%s%s", mod ? ", " : "", kind_note[nd->kind]);
+	}
+	if (diff) {
+		double sh[2];
+		int after_wide = col == &p->columns[DIFF_AFTER];
+
+		diff_shares(t, nd, after_wide, sh);
+		fprintf(out, "\nbefore %lld (%.2f%%), after %lld (%.2f%%), %+.2f pp",
+			(long long)(after_wide ? nd->other : nd->value), 100 * sh[DIFF_BEFORE],
+			(long long)(after_wide ? nd->value : nd->other), 100 * sh[DIFF_AFTER],
+			100 * (sh[DIFF_AFTER] - sh[DIFF_BEFORE]));
+		return;
 	}
 	value_text(col, nd->value, val, sizeof(val));
 	fprintf(out, "\n%s, %.2f%%", val, 100.0 * (double)nd->value / (double)total);
@@ -459,9 +516,12 @@ static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
 	size_t fit = w > 6 ? (size_t)((w - 6) / CHAR_W) : 0, len = utf8_len(name);
 	char rgb[8];
 
-	frame_colour(name, nd->kind, rgb);
+	if (o->diff)
+		diff_colour(t, nd, o->column == DIFF_AFTER, rgb);
+	else
+		frame_colour(name, nd->kind, rgb);
 	fputs("<g><title>", out);
-	put_title(out, p, t, nd, col, t->nodes[0].value);
+	put_title(out, p, t, nd, col, t->nodes[0].value, o->diff);
 	fprintf(out, "</title><rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
 		     "fg:x=\"%lld\" fg:w=\"%lld\"/>",
 		x, y, w, FRAME_H, rgb, (long long)nd->x, (long long)nd->value);
@@ -473,6 +533,12 @@ static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
 	fputs("</g>\n", out);
 }
 
+/* A diff's tree has nodes of no width: those of the other column only. */
+static int drawn(const struct node *nd, double scale, double minwidth)
+{
+	return nd->value > 0 && (double)nd->value * scale >= minwidth;
+}
+
 static int write_svg(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
 	struct tree t = { 0 };
@@ -482,7 +548,7 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 	size_t i;
 	int err;
 
-	if (o->column >= p->ncolumns)
+	if (o->column >= p->ncolumns || (o->diff && p->ncolumns != 2))
 		return -EINVAL;
 	if ((err = strtab_new(&t.labels)) || (err = tree_build(&t, p, o)))
 		goto out;
@@ -490,9 +556,17 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 		scale = (double)(width - 2 * PAD) / (double)t.nodes[0].value;
 	if ((err = tree_layout(&t, scale > 0 ? minwidth / scale : 0)))
 		goto out;
-	for (i = 0; i < t.n; i++)
-		if ((double)t.nodes[i].value * scale >= minwidth && t.nodes[i].depth > maxdepth)
+	for (i = 0; i < t.n; i++) {
+		double sh[2];
+
+		if (!drawn(&t.nodes[i], scale, minwidth))
+			continue;
+		if (t.nodes[i].depth > maxdepth)
 			maxdepth = t.nodes[i].depth;
+		diff_shares(&t, &t.nodes[i], o->column == DIFF_AFTER, sh);
+		if (o->diff && fabs(sh[DIFF_AFTER] - sh[DIFF_BEFORE]) > t.maxdelta)
+			t.maxdelta = fabs(sh[DIFF_AFTER] - sh[DIFF_BEFORE]);
+	}
 	height = TOP + (maxdepth + 1) * ROW + BOTTOM;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		     "<svg version=\"1.1\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
@@ -513,7 +587,7 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 	if (!t.nodes[0].value)
 		fprintf(out, "<text x=\"%d\" y=\"%d\">no samples</text>\n", PAD, TOP + 12);
 	for (i = 0; i < t.n && t.nodes[0].value; i++)
-		if ((double)t.nodes[i].value * scale >= minwidth)
+		if (drawn(&t.nodes[i], scale, minwidth))
 			put_frame(out, p, &t, &t.nodes[i], o, scale, height);
 	fputs("</g>\n</svg>\n", out);
 	if (ferror(out))

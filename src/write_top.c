@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cprof/diff.h"
 #include "cprof/functable.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
@@ -153,6 +155,70 @@ static void value_cell(const struct profile_column *c, int64_t v, char buf[32])
 		snprintf(buf, 32, "%" PRId64, v);
 }
 
+/* How far F's shares moved: the sort key of the diff table. */
+static double moved(const struct diff_func *f)
+{
+	double s = fabs(f->self_change.delta), t = fabs(f->total_change.delta);
+
+	return s > t ? s : t;
+}
+
+static int by_change(const void *a, const void *b)
+{
+	const struct diff_func *x = a, *y = b;
+	double mx = moved(x), my = moved(y);
+
+	if (mx != my)
+		return mx < my ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static void put_change(FILE *out, const struct diff_change *c)
+{
+	fprintf(out, "%6.2f%% %6.2f%% %+7.2f%c ", c->before, c->after, c->delta,
+		c->significant ? '*' : ' ');
+}
+
+/*
+ * "self: before after delta  total: before after delta  +-  function module";
+ * a '*' after a delta beyond the noise, the interval's half width (self)
+ * in the +- column.
+ */
+static int write_top_diff(const struct profile *p, const struct writer_opts *o, FILE *out)
+{
+	struct diff_func *f = NULL;
+	size_t n, i, rows, namew = 36;
+	double z;
+	int err = diff_functions(p, &f, &n, &z);
+
+	if (err)
+		return err;
+	qsort(f, n, sizeof(*f), by_change);
+	rows = o->limit && o->limit < n ? o->limit : n;
+	if (o->tty)
+		namew = o->columns > 80 + 10 ? o->columns - 80 : 10;
+	fprintf(out, "# before: %lld samples, after: %lld samples; * beyond the noise: a 95 %% Wald "
+		     "interval of the difference (z = %.2f over %zu functions)\n",
+		(long long)profile_total(p, DIFF_BEFORE), (long long)profile_total(p, DIFF_AFTER),
+		z, n);
+	fprintf(out, "%7s %7s %8s  %7s %7s %8s  %6s  ", "self-b", "self-a", "delta", "total-b",
+		"total-a", "delta", "+-");
+	put_cell(out, "function", namew, o->tty, 1);
+	fputs("  module\n", out);
+	for (i = 0; i < rows; i++) {
+		put_change(out, &f[i].self_change);
+		fputc(' ', out);
+		put_change(out, &f[i].total_change);
+		fprintf(out, " %6.2f  ", f[i].self_change.margin);
+		put_cell(out, f[i].name, namew, o->tty, 1);
+		fputs("  ", out);
+		put_cell(out, profile_module_name(p, f[i].module), 20, o->tty, 0);
+		fputc('\n', out);
+	}
+	free(f);
+	return ferror(out) ? -EIO : 0;
+}
+
 static int write_top(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
 	const struct profile_column *c = &p->columns[o->column];
@@ -162,6 +228,8 @@ static int write_top(const struct profile *p, const struct writer_opts *o, FILE 
 	char head[32];
 	int err;
 
+	if (o->diff)
+		return write_top_diff(p, o, out);
 	if ((err = functable_build(&t, p, o->column, o->sort_total)))
 		goto out;
 	rows = o->limit && o->limit < t.n ? o->limit : t.n;

@@ -13,6 +13,7 @@
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_FAILURE_RUNTIME = 1,  /* target vanished, write error, ... */
+	EXIT_GATE = 1,             /* diff: the regression gate failed */
 	EXIT_USAGE = 2,            /* bad option, bad number */
 	EXIT_DATA = 3,             /* data file missing, unreadable or not cprof's */
 	EXIT_PERM = 4,             /* perf_event_open refused */
@@ -35,6 +36,7 @@ struct command {
 
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 
 struct record_opts;
@@ -69,5 +71,30 @@ __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
  * Returns NULL, or on failure the bad token (copied into BAD) or ARG.
  */
 const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[64]);
+
+/* The options of the views that report and diff share, as getopt_long codes and rows. */
+enum { OPT_VIEW_LIMIT = 1000, OPT_VIEW_TITLE, OPT_VIEW_WIDTH, OPT_VIEW_MINWIDTH };
+#define VIEW_LONGOPTS                                                   \
+	{ "limit", required_argument, NULL, OPT_VIEW_LIMIT },           \
+	{ "title", required_argument, NULL, OPT_VIEW_TITLE },           \
+	{ "width", required_argument, NULL, OPT_VIEW_WIDTH },           \
+	{ "minwidth", required_argument, NULL, OPT_VIEW_MINWIDTH }
+
+/* Parse all of ARG as a decimal number in [MIN, MAX]. Returns 0 or -EINVAL. */
+int parse_double(const char *arg, double min, double max, double *out);
+
+struct writer_opts;
+/*
+ * Set the view option of getopt code OPT from ARG into WO. Returns 0, -1
+ * if OPT is not a view option, or EXIT_USAGE (said on stderr) for a bad ARG.
+ */
+int view_option(int opt, const char *arg, struct writer_opts *wo);
+
+/*
+ * If ERR is resolver_load()'s error for a data file that is missing,
+ * unreadable, damaged or not cprof's, say so on stderr (naming PATH) and
+ * return 1 (the caller exits EXIT_DATA); else 0.
+ */
+int data_file_error(const char *path, int err);
 
 #endif

@@ -14,12 +14,16 @@
 struct folder;
 
 int folder_new(struct folder **out);
+/* A folder of NCOLUMNS counts a stack, written "STACK COUNT1 COUNT2 ...". */
+int folder_new_columns(struct folder **out, size_t ncolumns);
 void folder_free(struct folder *f);
 
 /* Id of the folded stack STACK (LEN bytes, frames joined by ';'). */
 int folder_intern(struct folder *f, const char *stack, size_t len, uint32_t *id);
 /* Add COUNT samples to stack ID. */
 int folder_add(struct folder *f, uint32_t id, uint64_t count);
+/* Add COUNT to column COL of stack ID (-EINVAL: no such column). */
+int folder_add_column(struct folder *f, uint32_t id, size_t col, uint64_t count);
 /* Write every stack with a nonzero count, sorted. Returns 0 or -errno. */
 int folder_write(const struct folder *f, FILE *out);
 

@@ -16,6 +16,9 @@
 
 #define PROFILE_NONE UINT32_MAX
 
+/* The most a reader of untrusted input lets a column total, so that no sum overflows. */
+#define PROFILE_MAX_TOTAL (INT64_C(1) << 62)
+
 enum frame_kind {
 	FRAME_USER,              /* code of a binary the process mapped */
 	FRAME_KERNEL,

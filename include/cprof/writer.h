@@ -30,6 +30,9 @@ struct writer_opts {
 	unsigned width;          /* svg: pixels */
 	int inverted;            /* svg: icicle graph */
 	double minwidth;         /* svg: pixels below which frames are merged */
+	int diff;                /* P is a diff (diff.h): folded prints both columns; svg
+				    draws the widths of COLUMN coloured by the change of
+				    share; top shows the changes */
 };
 
 /* What a writer needs from the resolver beyond frames and counts. */

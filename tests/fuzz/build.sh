@@ -37,10 +37,13 @@ warn="-Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes"
 san="address,undefined"
 extra=${EXTRA_CFLAGS:-}
 # every harness, fuzz_NAME.c with its seeds in corpus-NAME/ (report: corpus/)
-TARGETS="report perfmap kallsyms maps"
+TARGETS="report perfmap kallsyms maps folded pprof jitdump"
 
-mkdir -p "$out/obj"
-for src in "$src_dir"/*.c; do
+mkdir -p "$out/obj" "$out/proto"
+# the pprof messages, generated as the CMake build does
+protoc-c --c_out="$out/proto" -I"$top/src/pprof" "$top/src/pprof/profile.proto"
+common="$common -I$out/proto -DCPROF_VERSION=\"fuzz\""
+for src in "$src_dir"/*.c "$out/proto/profile.pb-c.c"; do
 	name=$(basename "$src" .c)
 	[ "$name" = main ] && continue
 	# shellcheck disable=SC2086
@@ -51,10 +54,10 @@ for target in $TARGETS; do
 	# shellcheck disable=SC2086
 	$cc $common $warn -fsanitize=fuzzer,$san -fno-sanitize-recover=all $extra \
 		"$here/fuzz_$target.c" "$here/fuzz_common.c" "$out"/obj/*.o \
-		-ldw -lelf "$iberty" -o "$out/fuzz_$target"
+		-ldw -lelf "$iberty" -lprotobuf-c -lz -lm -o "$out/fuzz_$target"
 	mkdir -p "$out/corpus-$target"
 done
 # shellcheck disable=SC2086
-$cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile.c" "$src_dir/util.c" \
+$cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile.c" "$src_dir/util.c" "$src_dir/safefile.c" \
 	-o "$out/gen_seeds"
 echo "built fuzz_NAME for NAME in $TARGETS, and gen_seeds, in $out"

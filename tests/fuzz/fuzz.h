@@ -23,4 +23,9 @@ void fuzz_check_in_line(const char *s, const char *line, size_t len, const char 
 struct addrsyms;
 void fuzz_lookup_around(struct addrsyms *t, const uint64_t *addrs, size_t n);
 
+/* Diff column COL of P with itself: abort() unless both columns total COL's
+ * positive values and no function's change is significant. */
+struct profile;
+void fuzz_check_diff(const struct profile *p, uint32_t col);
+
 #endif

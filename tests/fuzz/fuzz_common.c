@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cprof/addrsyms.h"
+#include "cprof/diff.h"
 
 #include "fuzz.h"
 
@@ -58,4 +59,27 @@ void fuzz_lookup_around(struct addrsyms *t, const uint64_t *addrs, size_t n)
 	}
 	lookup_checked(t, 0);
 	lookup_checked(t, UINT64_MAX);
+}
+
+void fuzz_check_diff(const struct profile *p, uint32_t col)
+{
+	struct profile *d = NULL;
+	struct diff_opts o = { .strip_hex = 1 };
+	struct diff_func *f = NULL;
+	size_t n, i;
+	int64_t total = 0;
+
+	for (i = 0; i < p->nsamples; i++)
+		if (profile_value(p, i, col) > 0)
+			total += profile_value(p, i, col);
+	if (diff_new(p, col, p, col, &o, &d))
+		return; /* out of memory */
+	if (profile_total(d, DIFF_BEFORE) != total || profile_total(d, DIFF_AFTER) != total)
+		abort();
+	if (!diff_functions(d, &f, &n, NULL))
+		for (i = 0; i < n; i++)
+			if (f[i].self_change.significant || f[i].total_change.significant)
+				abort();
+	free(f);
+	profile_free(d);
 }

@@ -7,6 +7,10 @@
  *
  * Usage: split SECONDS [UNIT_STEPS]
  *
+ * SPLIT_UNITS=A,B,C in the environment sets the units of each chain a round
+ * (default 5,3,2); SPLIT_UNITS=3,3,4 moves 20 % of the time from chain a to
+ * chain c, for the before/after tests of cprof diff.
+ *
  * A unit is UNIT_STEPS steps of a dependent multiply-add chain, the same
  * instructions in every leaf (only the constant differs), so all units cost
  * the same and the shares are set by the unit counts, not by timing.  Each
@@ -96,7 +100,15 @@ WL_HOT void split_c_outer(void)
 int main(int argc, char **argv)
 {
 	double end = wl_now() + wl_duration(argc, argv, "SECONDS [UNIT_STEPS]");
-	int i;
+	const char *units = getenv("SPLIT_UNITS");
+	int i, na = 5, nb = 3, nc = 2;
+	char tail;
+
+	if (units && (sscanf(units, "%d,%d,%d%c", &na, &nb, &nc, &tail) != 3 || na < 0 ||
+		      nb < 0 || nc < 0 || na > 100 || nb > 100 || nc > 100 || na + nb + nc == 0)) {
+		fprintf(stderr, "%s: bad SPLIT_UNITS '%s' (expected A,B,C)\n", argv[0], units);
+		return 2;
+	}
 
 	if (argc > 2) {
 		char *e;
@@ -110,11 +122,11 @@ int main(int argc, char **argv)
 		split_unit_steps = s;
 	}
 	do {
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < na; i++)
 			split_a_outer();
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < nb; i++)
 			split_b_outer();
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < nc; i++)
 			split_c_outer();
 	} while (wl_now() < end);
 	return 0;

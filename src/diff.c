@@ -1,0 +1,225 @@
+#include "cprof/diff.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/functab.h"
+#include "cprof/util.h"
+
+struct differ {
+	struct profile *d;
+	struct pairmap *by_name; /* (interned name, 0) -> frame of d */
+	struct buf name;
+	uint32_t *frames;        /* a stack being copied */
+	size_t cap;
+	const struct diff_opts *o;
+};
+
+/* NAME with every 0x hex number as "0x...", into B (NUL-terminated). */
+static int strip_hex(struct buf *b, const char *name)
+{
+	const char *s = name;
+
+	b->len = 0;
+	while (*s) {
+		size_t n = 2;
+
+		if (s[0] == '0' && s[1] == 'x' && strchr("0123456789abcdefABCDEF", s[2]) && s[2]) {
+			while (s[n] && strchr("0123456789abcdefABCDEF", s[n]))
+				n++;
+			if (buf_puts(b, "0x..."))
+				return -ENOMEM;
+		} else {
+			n = 1;
+			if (buf_append(b, s, 1))
+				return -ENOMEM;
+		}
+		s += n;
+	}
+	return buf_append(b, "", 1) ? -ENOMEM : 0;
+}
+
+/* The diff's frame of F of profile P: the same id for the same name. */
+static int copy_frame(struct differ *df, const struct profile *p, const struct profile_frame *f,
+		      uint32_t *id)
+{
+	struct profile_frame c = { .module = PROFILE_NONE, .location = PROFILE_NONE,
+				   .kind = f->kind, .symbolized = f->symbolized };
+	const char *name = f->name;
+	uint64_t *slot;
+	int err;
+
+	if (df->o->strip_hex) {
+		if ((err = strip_hex(&df->name, f->name)))
+			return err;
+		name = df->name.data;
+	}
+	if (!(c.name = c.mangled = profile_str(df->d, name)))
+		return -ENOMEM;
+	if (!(slot = pairmap_slot(df->by_name, (uint64_t)(uintptr_t)c.name, 0, UINT64_MAX)))
+		return -ENOMEM;
+	if (*slot != UINT64_MAX) {
+		*id = (uint32_t)*slot;
+		return 0;
+	}
+	if (f->module < p->nmodules) {
+		const char *path = p->modules[f->module].path, *base = strrchr(path, '/');
+
+		if ((err = profile_module(df->d, base ? base + 1 : path, "", &c.module)))
+			return err;
+	}
+	if ((err = profile_frame(df->d, &c, id)))
+		return err;
+	*slot = *id; /* the profile's calls touch maps of their own, not BY_NAME */
+	return 0;
+}
+
+/* Add column COL of P, times SCALE, to column WHICH of the diff. */
+static int add_profile(struct differ *df, const struct profile *p, uint32_t col, unsigned which,
+		       double scale)
+{
+	uint32_t *fmap = malloc((p->nframes + 1) * sizeof(*fmap));
+	size_t i, k;
+	int err = fmap ? 0 : -ENOMEM;
+
+	if (fmap)
+		memset(fmap, 0xff, (p->nframes + 1) * sizeof(*fmap));
+	for (i = 0; i < p->nsamples && !err; i++) {
+		const struct profile_stack *st = &p->stacks[p->samples[i].stack];
+		const struct profile_thread *t = &p->threads[p->samples[i].thread];
+		int64_t v[2] = { 0, 0 };
+		uint32_t stack, thread;
+
+		v[which] = profile_value(p, i, col);
+		if (scale != 1.0)
+			v[which] = llround((double)v[which] * scale);
+		if (v[which] <= 0)
+			continue;
+		if (array_reserve(&df->frames, &df->cap, st->depth + 1, sizeof(*df->frames))) {
+			err = -ENOMEM;
+			break;
+		}
+		for (k = 0; k < st->depth && !err; k++) {
+			uint32_t *m = &fmap[st->frames[k]];
+
+			if (*m == UINT32_MAX)
+				err = copy_frame(df, p, &p->frames[st->frames[k]], m);
+			df->frames[k] = *m;
+		}
+		if (!err)
+			err = profile_stack(df->d, df->frames, st->depth, &stack);
+		if (!err)
+			err = profile_thread(df->d, 0, 0, t->comm[0] ? t->comm : t->process,
+					     t->comm[0] ? t->comm : t->process, &thread);
+		if (!err)
+			err = profile_add(df->d, stack, thread, v, NULL);
+	}
+	free(fmap);
+	return err;
+}
+
+int diff_new(const struct profile *before, uint32_t bcol, const struct profile *after,
+	     uint32_t acol, const struct diff_opts *o, struct profile **out)
+{
+	struct differ df = { .o = o };
+	int64_t tb, ta;
+	uint32_t col;
+	int err;
+
+	*out = NULL;
+	if (bcol >= before->ncolumns || acol >= after->ncolumns)
+		return -EINVAL;
+	tb = profile_total(before, bcol);
+	ta = profile_total(after, acol);
+	buf_init(&df.name);
+	if ((err = profile_new(&df.d)) || (err = pairmap_new(&df.by_name)) ||
+	    (err = profile_add_column(df.d, "before", "count", &col)) ||
+	    (err = profile_add_column(df.d, "after", "count", &col)) ||
+	    (err = add_profile(&df, before, bcol, DIFF_BEFORE,
+			       o->normalize && tb > 0 ? (double)ta / (double)tb : 1.0)) ||
+	    (err = add_profile(&df, after, acol, DIFF_AFTER, 1.0)))
+		goto out;
+	df.d->meta.duration_ns = after->meta.duration_ns;
+	df.d->meta.freq = after->meta.freq;
+	*out = df.d;
+	df.d = NULL;
+out:
+	profile_free(df.d);
+	pairmap_free(df.by_name);
+	buf_release(&df.name);
+	free(df.frames);
+	return err;
+}
+
+/* The z of a two-sided level ALPHA: erfc(z / sqrt 2) = ALPHA, by bisection. */
+static double z_of(double alpha)
+{
+	double lo = 0, hi = 40;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (erfc(mid / sqrt(2.0)) > alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+static void change(int64_t x1, int64_t n1, int64_t x2, int64_t n2, double z, struct diff_change *c)
+{
+	double p1 = n1 > 0 ? (double)x1 / (double)n1 : 0, p2 = n2 > 0 ? (double)x2 / (double)n2 : 0;
+	double var = (n1 > 0 ? p1 * (1 - p1) / (double)n1 : 0) +
+		     (n2 > 0 ? p2 * (1 - p2) / (double)n2 : 0);
+
+	c->before = 100 * p1;
+	c->after = 100 * p2;
+	c->delta = 100 * (p2 - p1);
+	c->margin = 100 * z * sqrt(var);
+	/* no interval without samples on both sides: nothing can be said */
+	c->significant = n1 > 0 && n2 > 0 && fabs(c->delta) > c->margin;
+}
+
+int diff_functions(const struct profile *d, struct diff_func **out, size_t *n, double *zp)
+{
+	struct functab t;
+	struct diff_func *f;
+	int64_t total[2];
+	double z;
+	size_t i, c;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (d->ncolumns != 2)
+		return -EINVAL;
+	if ((err = functab_build(d, &t)))
+		return err;
+	if (!(f = calloc(t.n + 1, sizeof(*f)))) {
+		functab_release(&t);
+		return -ENOMEM;
+	}
+	total[0] = profile_total(d, DIFF_BEFORE);
+	total[1] = profile_total(d, DIFF_AFTER);
+	z = z_of(0.05 / (double)(2 * (t.n ? t.n : 1)));
+	for (i = 0; i < t.n; i++) {
+		f[i].name = t.name[i];
+		f[i].module = t.module[i];
+		for (c = 0; c < 2; c++) {
+			f[i].self[c] = functab_self(&t, i, c);
+			f[i].total[c] = functab_total(&t, i, c);
+		}
+		change(f[i].self[0], total[0], f[i].self[1], total[1], z, &f[i].self_change);
+		change(f[i].total[0], total[0], f[i].total[1], total[1], z, &f[i].total_change);
+	}
+	*out = f;
+	*n = t.n;
+	if (zp)
+		*zp = z;
+	functab_release(&t);
+	return 0;
+}
