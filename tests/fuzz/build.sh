@@ -39,13 +39,15 @@ extra=${EXTRA_CFLAGS:-}
 # every harness, fuzz_NAME.c with its seeds in corpus-NAME/ (report: corpus/)
 TARGETS="report perfmap kallsyms maps folded pprof jitdump"
 
+rm -rf "$out/obj"
 mkdir -p "$out/obj" "$out/proto"
 # the pprof messages, generated as the CMake build does
 protoc-c --c_out="$out/proto" -I"$top/src/pprof" "$top/src/pprof/profile.proto"
 common="$common -I$out/proto -DCPROF_VERSION=\"fuzz\""
 for src in "$src_dir"/*.c "$out/proto/profile.pb-c.c"; do
 	name=$(basename "$src" .c)
-	[ "$name" = main ] && continue
+	# the command layer is not the library's (main, cmd*.c: options, the terminal UI)
+	case $name in main | cmd | cmd_*) continue ;; esac
 	# shellcheck disable=SC2086
 	$cc $common $warn -fsanitize=fuzzer-no-link,$san -fno-sanitize-recover=all $extra \
 		-c "$src" -o "$out/obj/$name.o"
@@ -54,7 +56,7 @@ for target in $TARGETS; do
 	# shellcheck disable=SC2086
 	$cc $common $warn -fsanitize=fuzzer,$san -fno-sanitize-recover=all $extra \
 		"$here/fuzz_$target.c" "$here/fuzz_common.c" "$out"/obj/*.o \
-		-ldw -lelf "$iberty" -lprotobuf-c -lz -lm -o "$out/fuzz_$target"
+		-ldw -lelf "$iberty" -lprotobuf-c -lz -lm -lpthread -o "$out/fuzz_$target"
 	mkdir -p "$out/corpus-$target"
 done
 # shellcheck disable=SC2086
