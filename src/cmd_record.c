@@ -163,6 +163,21 @@ int record_option(int c, const char *arg, struct record_opts *o)
 	}
 }
 
+/* For each target whose runtime named none of its JIT code: how to make it. */
+static void jit_hints(const struct record_result *res)
+{
+	unsigned i;
+
+	for (i = 0; i < res->nhints; i++)
+		fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
+			res->hints[i].runtime == JIT_PYTHON ?
+			"is CPython 3.12+ without perf support, its Python functions are unnamed: "
+			"run it with -X perf (or PYTHONPERFSUPPORT=1), or call "
+			"sys.activate_stack_trampoline('perf') in it" :
+			"is node without a perf map, its JavaScript functions are unnamed: "
+			"run it with --perf-basic-prof (or NODE_OPTIONS=--perf-basic-prof)");
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -252,6 +267,7 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)res.lost, 100.0 * res.lost / (res.samples + res.lost),
 			size);
 	}
+	jit_hints(&res);
 	free(cmdline);
 	free(pids);
 	return rc;

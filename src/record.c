@@ -693,17 +693,30 @@ static FILE *open_perfmap(const char *path, pid_t pid)
 	return f;
 }
 
-/* Whether PID is a JVM: it maps libjvm.so. */
-static int is_jvm(pid_t pid)
+enum { RUNTIME_JVM = JIT_NODE + 1 };
+
+/* The JIT runtime PID runs, from what it maps: a JVM, CPython 3.12+, node; JIT_NONE if none. */
+static int jit_runtime(pid_t pid)
 {
 	char path[64], line[512];
 	FILE *f;
-	int found = 0;
+	int found = JIT_NONE;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, "/libjvm.so") != NULL;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		const char *base = strrchr(line, '/');
+
+		if (!base)
+			continue;
+		if (!strncmp(base, "/libjvm.so", 10))
+			found = RUNTIME_JVM;
+		else if ((!strncmp(base, "/libpython3.1", 13) || !strncmp(base, "/python3.1", 10)) &&
+			 strchr("23456789", base[base[1] == 'l' ? 13 : 10]))
+			found = JIT_PYTHON;
+		else if (!strcmp(base, "/node\n") || !strncmp(base, "/libnode.so", 11))
+			found = JIT_NODE;
+	}
 	if (f)
 		fclose(f);
 	return found;
@@ -771,17 +784,26 @@ static int capture_perfmaps(struct recorder *r)
 	int err = 0;
 
 	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
+		int runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE, named = 0;
 		FILE *f;
 
-		if (r->opts->jit_support && procfs_alive((pid_t)pid) && is_jvm((pid_t)pid))
+		if (r->opts->jit_support && runtime == RUNTIME_JVM)
 			jvm_perfmap((pid_t)pid);
 		if ((f = open_jit_file((pid_t)pid, "perf", "map"))) {
 			err = write_perfmap_file(r, (pid_t)pid, f);
 			fclose(f);
+			named = 1;
 		}
 		if (!err && (f = open_jit_file((pid_t)pid, "jit", "dump"))) {
 			err = write_jitdump_file(r, (pid_t)pid, f);
 			fclose(f);
+			named = 1;
+		}
+		/* a runtime that could have named its code: say how */
+		if (!named && (runtime == JIT_PYTHON || runtime == JIT_NODE) &&
+		    r->res->nhints < RECORD_HINTS) {
+			r->res->hints[r->res->nhints].pid = (pid_t)pid;
+			r->res->hints[r->res->nhints++].runtime = runtime;
 		}
 	}
 	return err;

@@ -40,6 +40,15 @@ enum record_stage {
 	STAGE_INTERNAL,
 };
 
+/* A runtime that could have named its JIT code but was not asked to. */
+enum jit_runtime {
+	JIT_NONE,
+	JIT_PYTHON,              /* CPython 3.12+: -X perf or PYTHONPERFSUPPORT=1 */
+	JIT_NODE,                /* node: --perf-basic-prof */
+};
+
+#define RECORD_HINTS 8
+
 struct record_result {
 	/*
 	 * duration_ns: wall time of the whole run, attach and the final
@@ -53,6 +62,9 @@ struct record_result {
 	int child_status;        /* launched command: wait status, -1 if unknown */
 	enum record_stage stage; /* where it failed, on error */
 	pid_t failed_pid;
+	/* target processes whose runtime wrote no JIT names (at most RECORD_HINTS) */
+	struct { pid_t pid; enum jit_runtime runtime; } hints[RECORD_HINTS];
+	unsigned nhints;
 };
 
 /* Run a recording. Returns 0 or -errno with RES->stage saying where it failed. */

@@ -62,6 +62,15 @@ for py in $pythons; do
 	# no flag: cprof switches the trampolines on itself
 	record_ok -F 999 -o "$T/auto$v.data" -- "$py" "$SYMSRC/pychain.py" 2
 	check "auto$v"
+	# attached to a CPython without perf support: the summary says how to get names
+	"$py" "$SYMSRC/pychain.py" 3 &
+	ppid=$!
+	BG_PIDS="$BG_PIDS $ppid"
+	sleep 1
+	record_ok -F 99 -d 1 -o "$T/att$v.data" -p "$ppid"
+	assert_text_contains "$T/record.err" "PID $ppid is CPython 3.12+ without perf support" \
+		"record's hint for $v"
+	kill "$ppid" 2>/dev/null
 	# and --no-jit-support leaves the environment alone: no Python names
 	record_ok -F 999 -o "$T/off$v.data" --no-jit-support -- env -u PYTHONPERFSUPPORT "$py" "$SYMSRC/pychain.py" 1
 	report_ok "$T/off$v.data" "$T/off$v.folded"
