@@ -7,7 +7,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
 	libelf-dev libdw-dev libiberty-dev zlib1g-dev liblzma-dev \
 	libcmocka-dev elfutils binutils xz-utils time debuginfod linux-perf perl procps \
-	protobuf-c-compiler libprotobuf-c-dev libncurses-dev tmux >/dev/null
+	protobuf-c-compiler libprotobuf-c-dev libncurses-dev libmicrohttpd-dev tmux >/dev/null
 # Real clients of the output formats, for the tests: go tool pprof, xmllint,
 # headless Chromium (driven by playwright-core, with speedscope's importer).
 apt-get install -y -qq --no-install-recommends golang-go libxml2-utils chromium >/dev/null

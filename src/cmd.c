@@ -57,6 +57,17 @@ const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[6
 	return NULL;
 }
 
+int pid_option(const char *arg, uint32_t **pids, size_t *n)
+{
+	char badbuf[64];
+	const char *bad;
+
+	free(*pids);
+	*pids = NULL;
+	bad = parse_id_list(arg, pids, n, badbuf);
+	return bad ? usage_error("invalid PID '%s'", bad) : 0;
+}
+
 int data_file_error(const char *path, int err)
 {
 	if (err == -EPROTO)

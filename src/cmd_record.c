@@ -198,18 +198,14 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
-	char *cmdline, size[32], badbuf[64];
-	const char *bad;
+	char *cmdline, size[32];
 	int c, err, rc;
 
 	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:kh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			free(pids);
-			pids = NULL;
-			bad = parse_id_list(optarg, &pids, &npids, badbuf);
-			if (bad)
-				return usage_error("invalid PID '%s'", bad);
+			if (pid_option(optarg, &pids, &npids))
+				return EXIT_USAGE;
 			break;
 		case 'F':
 		case 'd':

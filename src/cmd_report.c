@@ -137,7 +137,7 @@ int cmd_report(int argc, char **argv)
 	};
 	struct resolve_opts o = { .input = "cprof.data", .inlines = 1, .demangle = 1,
 				  .filter = { .until = -1 } };
-	struct writer_opts wo = { .limit = 25, .width = 1200, .minwidth = 0.1 };
+	struct writer_opts wo = WRITER_OPTS_INIT;
 	const struct writer *writer = NULL;
 	const char *value = "samples";
 	struct profile *prof = NULL;

@@ -494,19 +494,14 @@ static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char badbuf[64];
-	const char *bad;
 	uint64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:ki:ah", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			free(*pids);
-			*pids = NULL;
-			bad = parse_id_list(optarg, pids, npids, badbuf);
-			if (bad)
-				return usage_error("invalid PID '%s'", bad);
+			if (pid_option(optarg, pids, npids))
+				return EXIT_USAGE;
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &o->interval) || o->interval < 0.05)

@@ -2,7 +2,8 @@
  * The live aggregator (live.h). The recorder appends records to PENDING
  * under QMU; the naming thread swaps PENDING with its own buffer (the lock
  * is held only for the swap), then names and counts under MU, which
- * live_view() takes to copy the counts out.
+ * live_view() takes to copy the counts out. ENQ counts the records queued,
+ * DONE those counted; live_sync() waits on QDONE for DONE to catch up.
  */
 #include "cprof/live.h"
 
@@ -40,10 +41,11 @@ struct live {
 	pthread_t thread;
 	int started;
 
-	pthread_mutex_t qmu;     /* guards pending, closed, stop */
-	pthread_cond_t qcond;
+	pthread_mutex_t qmu;     /* guards pending, closed, stop, enq, done */
+	pthread_cond_t qcond, qdone;
 	struct buf pending;
 	int closed, stop;
+	uint64_t enq, done;
 
 	pthread_mutex_t mu;      /* guards everything below */
 	struct profile *prof;    /* every frame and stack named */
@@ -59,6 +61,7 @@ struct live {
 	struct pairmap *comm;    /* tid -> name id */
 	struct pairmap *tids;    /* tid -> 1 */
 	uint64_t samples, lost, window_samples;
+	uint64_t session;        /* META records seen */
 	int finished;
 };
 
@@ -94,6 +97,7 @@ static int enqueue(struct live *l, uint32_t type, const void *fixed, size_t nfix
 		buf_append(&l->pending, extra, nextra);
 		buf_append(&l->pending, str2, n2);
 		buf_append(&l->pending, zeros, h.size - (nfixed + nextra + n2));
+		l->enq++;
 	}
 	pthread_mutex_unlock(&l->qmu);
 	return err;
@@ -123,8 +127,10 @@ static int live_write(struct sink *s, const struct df_record *rec)
 		return enqueue(l, rec->type, &rec->task, sizeof(rec->task), NULL, 0, NULL);
 	case DF_LOST:
 		return enqueue(l, rec->type, &rec->lost, sizeof(rec->lost), NULL, 0, NULL);
+	case DF_META: /* a new recording: only its rate matters here */
+		return enqueue(l, rec->type, &rec->meta.freq, sizeof(rec->meta.freq), NULL, 0, NULL);
 	default:
-		return 0; /* META, FINISH: the config and close() say it; KSYM: read live */
+		return 0; /* FINISH: close() says it; KSYM: read live */
 	}
 }
 
@@ -222,6 +228,30 @@ static int on_comm(struct live *l, const struct df_comm *c)
 	return c->exec ? namer_exec(l->namer, c->pid) : 0;
 }
 
+/* A recording starts: forget the last one's counts and stack ids, keep the names. */
+static int new_session(struct live *l, uint32_t freq)
+{
+	struct stacktab *t;
+	size_t k;
+
+	if (stacktab_new(&t))
+		return -ENOMEM;
+	stacktab_free(l->stacks);
+	l->stacks = t;
+	pairmap_clear(l->resolved);
+	pairmap_clear(l->row_of);
+	pairmap_clear(l->tids);
+	pairmap_clear(l->comm); /* the recorder names every thread again */
+	for (k = 0; k < MAX_DECAY; k++)
+		l->buckets[k].n = 0;
+	l->nrows = l->dead = 0;
+	l->window_samples = 0;
+	if (freq)
+		l->cfg.freq = freq;
+	l->session++;
+	return 0;
+}
+
 /* One queued record, its pointers set into the queue. */
 static int dispatch(struct live *l, const struct qhdr *h, char *p)
 {
@@ -259,6 +289,9 @@ static int dispatch(struct live *l, const struct qhdr *h, char *p)
 		memcpy(&rec.lost, p, sizeof(rec.lost));
 		l->lost += rec.lost.count;
 		return 0;
+	case DF_META:
+		memcpy(&rec.meta.freq, p, sizeof(rec.meta.freq));
+		return new_session(l, rec.meta.freq);
 	default:
 		return 0;
 	}
@@ -352,6 +385,7 @@ static void *naming_thread(void *arg)
 	struct live *l = arg;
 	struct buf work;
 	int closed = 0, stop = 0;
+	uint64_t upto;
 
 	buf_init(&work);
 	if (l->cfg.kernel) {
@@ -379,6 +413,7 @@ static void *naming_thread(void *arg)
 		work = t;
 		closed = l->closed;
 		stop = l->stop;
+		upto = l->enq;
 		pthread_mutex_unlock(&l->qmu);
 
 		pthread_mutex_lock(&l->mu);
@@ -393,6 +428,10 @@ static void *naming_thread(void *arg)
 		rotate(l);
 		l->finished = closed;
 		pthread_mutex_unlock(&l->mu);
+		pthread_mutex_lock(&l->qmu);
+		l->done = upto;
+		pthread_cond_broadcast(&l->qdone);
+		pthread_mutex_unlock(&l->qmu);
 	}
 	buf_release(&work);
 	return NULL;
@@ -435,17 +474,20 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 	size_t cap = 0, i, k;
 	int err = 0;
 
+	const struct live_mark *m = o->since && o->since->session == l->session ? o->since : NULL;
+
 	for (i = 0; i < l->nrows && !err; i++) {
 		const struct row *r = &l->rows[i];
 		const struct profile_stack *st = &l->prof->stacks[r->stack];
-		int64_t v = (int64_t)(o->accumulate ? r->total : r->window);
+		uint64_t before = m && i < m->n ? m->totals[i] : 0;
+		int64_t v = (int64_t)(o->accumulate || o->since ? r->total - before : r->window);
 		int64_t values[2] = { v, v * (int64_t)(1000000000ULL / l->cfg.freq) };
 		uint64_t name;
 		const char *comm = "", *process = "";
 		uint32_t stack, thread;
 		size_t n = 0;
 
-		if (!v)
+		if (!v || (o->pid && r->pid != o->pid) || (o->tid && r->tid != o->tid))
 			continue;
 		if (array_reserve(&frames, &cap, st->depth + 1, sizeof(*frames))) {
 			err = -ENOMEM;
@@ -496,13 +538,13 @@ int live_view(struct live *l, const struct live_view_opts *o, struct profile **o
 			c.module[i] = PROFILE_NONE;
 		err = copy_rows(l, o, &c);
 	}
-	span = mono_ns() - l->start_ns;
-	if (!o->accumulate && span > l->cfg.decay * 1000000000ULL)
+	span = mono_ns() - (o->since ? o->since->time_ns : l->start_ns);
+	if (!o->accumulate && !o->since && span > l->cfg.decay * 1000000000ULL)
 		span = l->cfg.decay * 1000000000ULL;
 	c.to->meta.freq = l->cfg.freq;
 	c.to->meta.period_ns = 1000000000ULL / l->cfg.freq;
 	c.to->meta.duration_ns = span;
-	c.to->meta.lost = l->lost;
+	c.to->meta.lost = l->lost - (o->since ? o->since->lost : 0);
 	pthread_mutex_unlock(&l->mu);
 	free(c.frame);
 	free(c.module);
@@ -512,6 +554,57 @@ int live_view(struct live *l, const struct live_view_opts *o, struct profile **o
 	return 0;
 fail:
 	profile_free(c.to);
+	return err;
+}
+
+int live_mark(struct live *l, struct live_mark *m)
+{
+	int err = 0;
+	size_t i;
+
+	pthread_mutex_lock(&l->mu);
+	m->n = 0;
+	m->totals = malloc((l->nrows + 1) * sizeof(*m->totals));
+	if (!m->totals) {
+		err = -ENOMEM;
+	} else {
+		for (i = 0; i < l->nrows; i++)
+			m->totals[i] = l->rows[i].total;
+		m->n = l->nrows;
+	}
+	m->session = l->session;
+	m->lost = l->lost;
+	m->time_ns = mono_ns();
+	pthread_mutex_unlock(&l->mu);
+	return err;
+}
+
+void live_mark_release(struct live_mark *m)
+{
+	free(m->totals);
+	m->totals = NULL;
+	m->n = 0;
+}
+
+int live_sync(struct live *l, unsigned timeout_ms)
+{
+	struct timespec until;
+	uint64_t want;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&l->qmu);
+	want = l->enq;
+	pthread_cond_signal(&l->qcond);
+	while (l->done < want && !l->stop && !err)
+		err = -pthread_cond_timedwait(&l->qdone, &l->qmu, &until);
+	pthread_mutex_unlock(&l->qmu);
 	return err;
 }
 
@@ -550,6 +643,7 @@ int live_new(const struct live_config *cfg, struct live **out)
 	buf_init(&l->pending);
 	pthread_mutex_init(&l->qmu, NULL);
 	pthread_cond_init(&l->qcond, NULL);
+	pthread_cond_init(&l->qdone, NULL);
 	pthread_mutex_init(&l->mu, NULL);
 	if ((err = profile_new(&l->prof)) || (err = namer_new(&cfg->names, l->prof, &l->namer)) ||
 	    (err = stacktab_new(&l->stacks)) || (err = pairmap_new(&l->resolved)) ||
@@ -594,6 +688,7 @@ void live_free(struct live *l)
 	buf_release(&l->pending);
 	pthread_mutex_destroy(&l->qmu);
 	pthread_cond_destroy(&l->qcond);
+	pthread_cond_destroy(&l->qdone);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 }

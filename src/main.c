@@ -10,6 +10,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "sample a running process or a command into a data file" },
 	{ "top", cmd_top, "a live view of a running process: its hottest functions now" },
 	{ "report", cmd_report, "turn a data file into a profile: folded stacks, or another format" },
+	{ "serve", cmd_serve, "serve profiles over HTTP as Go's /debug/pprof/profile does" },
 	{ "diff", cmd_diff, "compare two profiles: differential flame graph, table, CI gate" },
 };
 
@@ -35,6 +36,7 @@ static void main_usage(FILE *f)
 		"  cprof record -F 999 -- ./server     # launch and profile a command\n"
 		"  cprof report | flamegraph.pl > flame.svg\n"
 		"  cprof diff -o diff.svg before.data after.data\n"
+		"  cprof serve -p 1234                 # go tool pprof http://127.0.0.1:6060/debug/pprof/profile\n"
 		"\n"
 		"Run 'cprof COMMAND --help' for the options of each command.\n\n" EXIT_CODES);
 }

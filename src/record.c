@@ -956,7 +956,9 @@ static int recorder_init(struct recorder *r)
 	    (err = pairmap_new(&r->direct)) ||
 	    (err = strtab_new(&r->paths)))
 		return err;
-	if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
+	if (o->mode == CALLGRAPH_DWARF && o->unwinder)
+		r->unwinder = o->unwinder;
+	else if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
 		return err;
 	if (vdso_open(&r->vdso_fd, r->vdso_path, sizeof(r->vdso_path)))
 		r->vdso_path[0] = '\0';
@@ -981,7 +983,8 @@ static int recorder_init(struct recorder *r)
 static void recorder_release(struct recorder *r)
 {
 	sampler_free(r->sampler);
-	unwinder_free(r->unwinder);
+	if (r->unwinder != r->opts->unwinder)
+		unwinder_free(r->unwinder);
 	stacktab_free(r->stacks);
 	pairmap_free(r->tids);
 	pairmap_free(r->pids);

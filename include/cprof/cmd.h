@@ -38,6 +38,7 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 struct record_opts;
 struct record_result;
@@ -71,6 +72,8 @@ __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
  * Returns NULL, or on failure the bad token (copied into BAD) or ARG.
  */
 const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[64]);
+/* -p ARG: *PIDS (caller frees) replaced by its list. Returns 0, or EXIT_USAGE after saying why. */
+int pid_option(const char *arg, uint32_t **pids, size_t *n);
 
 /* The options of the views that report and diff share, as getopt_long codes and rows. */
 enum { OPT_VIEW_LIMIT = 1000, OPT_VIEW_TITLE, OPT_VIEW_WIDTH, OPT_VIEW_MINWIDTH };

@@ -14,6 +14,11 @@
  * In decay mode a (stack, thread) unseen for DECAY seconds is dropped with
  * its counts, so memory follows what the target does now, not how long it
  * ran; started with ACCUMULATE nothing is dropped.
+ *
+ * The sink may be handed to one recording after another (`cprof serve`):
+ * each recording's META record starts a new session, which forgets the
+ * counts and the recorder's stack ids of the one before and takes its
+ * sampling rate, but keeps the namer, so no binary is opened twice.
  */
 #ifndef CPROF_LIVE_H
 #define CPROF_LIVE_H
@@ -41,9 +46,32 @@ void live_free(struct live *l);
 /* The sink for record_opts.sink; borrowed until live_free(). */
 struct sink *live_sink(struct live *l);
 
+/* Where the counts of a session stood at one moment: live_view() can count from there. */
+struct live_mark {
+	uint64_t *totals;        /* per row; owned, live_mark_release() frees it */
+	size_t n;
+	uint64_t session, lost, time_ns;
+};
+
+/*
+ * Mark the counts as they are now into M (zeroed or released before).
+ * Returns 0 or -ENOMEM. A mark of an earlier session counts as the start
+ * of a later one.
+ */
+int live_mark(struct live *l, struct live_mark *m);
+void live_mark_release(struct live_mark *m);
+/*
+ * Wait (at most TIMEOUT_MS) until every record the sink was given before
+ * the call has been named and counted. Returns 0 or -ETIMEDOUT.
+ */
+int live_sync(struct live *l, unsigned timeout_ms);
+
 struct live_view_opts {
 	int accumulate;          /* counts since the start, else of the window */
 	int hide_kernel;         /* leave kernel frames out of the stacks */
+	const struct live_mark *since; /* NULL, or count only what came after it (and
+					  give the span since it) */
+	uint32_t pid, tid;       /* 0, or only the samples of this process, thread */
 };
 
 /*

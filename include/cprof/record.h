@@ -13,6 +13,7 @@
 #include "cprof/sampler.h"
 
 struct sink;
+struct unwinder;
 
 struct record_opts {
 	const pid_t *pids;       /* attach to these ... */
@@ -28,6 +29,8 @@ struct record_opts {
 	int jit_support;         /* launched command: switch on Python's and Node's perf maps */
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+	struct unwinder *unwinder; /* dwarf mode: kept warm across runs (borrowed); NULL:
+				      the run makes its own */
 };
 
 enum record_stage {

@@ -35,6 +35,9 @@ struct writer_opts {
 				    share; top shows the changes */
 };
 
+/* The options of `cprof report` when none is given. */
+#define WRITER_OPTS_INIT { .limit = 25, .width = 1200, .minwidth = 0.1 }
+
 /* What a writer needs from the resolver beyond frames and counts. */
 #define WRITER_NEEDS_LINES 1u    /* source files and lines */
 #define WRITER_NEEDS_TIMELINE 2u /* profile events in time order */

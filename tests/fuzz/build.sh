@@ -56,7 +56,7 @@ for target in $TARGETS; do
 	# shellcheck disable=SC2086
 	$cc $common $warn -fsanitize=fuzzer,$san -fno-sanitize-recover=all $extra \
 		"$here/fuzz_$target.c" "$here/fuzz_common.c" "$out"/obj/*.o \
-		-ldw -lelf "$iberty" -lprotobuf-c -lz -lm -lpthread -o "$out/fuzz_$target"
+		-ldw -lelf "$iberty" -lprotobuf-c -lmicrohttpd -lz -lm -lpthread -o "$out/fuzz_$target"
 	mkdir -p "$out/corpus-$target"
 done
 # shellcheck disable=SC2086

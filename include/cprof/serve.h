@@ -1,0 +1,62 @@
+/*
+ * Profiles on request, for `cprof serve`: the recorder (record.h) samples
+ * the targets only while some request waits, and writes to one live
+ * aggregator (live.h) and one unwinder kept for the server's life, so each
+ * binary is opened and its symbols read once, however many requests come.
+ *
+ * A request joins the sampling session that runs (or starts one), marks
+ * the counts, waits its seconds and takes the profile of what was counted
+ * since its mark; requests in flight at once thus share one session. The
+ * last request out stops it. A session started after a new mapping or
+ * thread sees it as record does; a target that has exited is refused.
+ *
+ * Thread-safe: any number of threads may call serve_profile() at once.
+ */
+#ifndef CPROF_SERVE_H
+#define CPROF_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cprof/profile.h"
+#include "cprof/record.h"
+
+struct serve_config {
+	/*
+	 * The targets (pids, npids) and how to sample them (freq, mode,
+	 * stack_size, kernel, cmdline); copied. The rest is serve's own.
+	 */
+	const struct record_opts *rec;
+	unsigned max_requests;   /* profiles in flight at once; more get -EBUSY */
+};
+
+struct serve;
+
+int serve_new(const struct serve_config *cfg, struct serve **out);
+/* Stop sampling and free everything; no serve_profile() may be running. Accepts NULL. */
+void serve_free(struct serve *s);
+/* End every waiting request now (with what it has counted) and refuse new ones. */
+void serve_shutdown(struct serve *s);
+
+struct serve_request {
+	unsigned seconds;        /* >= 1 */
+	unsigned freq;           /* Hz; 0: the configured rate */
+	uint32_t pid, tid;       /* 0, or only this target process, this thread */
+};
+
+/*
+ * Sample for RQ->seconds and hand back a new profile (caller frees) of
+ * what the targets did meanwhile, columns "samples" and "cpu", meta
+ * filled in. Returns 0, or -errno with one line in WHY: -ENOENT RQ->pid
+ * is not a target, -ESRCH it (or every target) has exited, -EBUSY too
+ * many requests or a session at another rate, -ECANCELED shutting down,
+ * else the recorder's error.
+ */
+int serve_profile(struct serve *s, const struct serve_request *rq, struct profile **out,
+		  char *why, size_t whylen);
+
+/* The number of targets, and target I: its pid; *ALIVE whether it still runs. */
+size_t serve_ntargets(const struct serve *s);
+uint32_t serve_target(const struct serve *s, size_t i, int *alive);
+
+#endif
