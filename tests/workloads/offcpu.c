@@ -3,29 +3,35 @@
  *
  * Usage: offcpu SECONDS [THREADS]
  *
- * Each worker "worker-N" (default 2) runs rounds of 40 ms:
- *   oc_compute   10 ms on CPU              (25 %)   oc_worker -> oc_compute
- *   oc_sleep     20 ms in nanosleep        (50 %)   oc_worker -> oc_sleep
- *   oc_wait      10 ms blocked in read()   (25 %)   oc_worker -> oc_wait
+ * Each worker "worker-N" (default 2) runs rounds of 200 ms:
+ *   oc_compute   50 ms on CPU              (25 %)   oc_worker -> oc_compute
+ *   oc_sleep    100 ms in nanosleep        (50 %)   oc_worker -> oc_sleep
+ *   oc_wait      50 ms blocked in read()   (25 %)   oc_worker -> oc_wait
  * The byte oc_wait reads comes from a feeder thread "feeder-N" that sleeps
- * 10 ms after the worker asks for it, then writes: the worker is blocked
+ * 50 ms after the worker asks for it, then writes: the worker is blocked
  * in read() on the pipe the whole time.  The feeder is off CPU nearly all
  * the time too (sleeping in oc_feed, waiting for the request in
  * oc_feed_wait); tests select the workers by name.
  *
  * Compute is timed by the wall clock: on a busy machine a worker preempted
- * while computing spends part of its 10 ms on the run queue, which the
+ * while computing spends part of its 50 ms on the run queue, which the
  * wall view counts under oc_compute too (run-queue delay), so the wall
- * shares hold whatever else runs.
+ * shares hold whatever else runs.  Rounds are long next to the wake-up
+ * latency of a busy machine (a sleep ends late by one, a pipe read by two:
+ * the feeder's and the worker's).  At the end each worker's seconds in the
+ * three, as it measured them, go to standard output:
+ *   worker-N compute SECONDS sleep SECONDS wait SECONDS
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "workload.h"
 
 #define OC_MAX_THREADS 8
+#define OC_UNIT 0.050 /* seconds: a quarter of a round */
 
 void oc_compute(double seconds);
 void oc_sleep(double seconds);
@@ -38,6 +44,7 @@ void *oc_feeder(void *arg);
 struct oc_pair {
 	int req[2], data[2];     /* worker -> feeder request, feeder -> worker byte */
 	int index;
+	double spent[3];         /* seconds in compute, sleep, wait, as the worker saw them */
 };
 
 static double oc_end;
@@ -80,7 +87,7 @@ WL_HOT ssize_t oc_feed_wait(int fd)
 
 WL_HOT void oc_feed(int fd)
 {
-	wl_sleep(0.010);
+	wl_sleep(OC_UNIT);
 	if (write(fd, "x", 1) != 1)
 		exit(1);
 }
@@ -92,12 +99,21 @@ WL_HOT void *oc_worker(void *arg)
 
 	snprintf(name, sizeof(name), "worker-%d", p->index);
 	pthread_setname_np(pthread_self(), name);
-	while (wl_now() < oc_end) {
-		oc_compute(0.010);
-		oc_sleep(0.020);
+	double t0 = wl_now(), t1, t2, t3;
+
+	while (t0 < oc_end) {
+		oc_compute(OC_UNIT);
+		t1 = wl_now();
+		oc_sleep(2 * OC_UNIT);
+		t2 = wl_now();
 		if (write(p->req[1], "r", 1) != 1)
 			exit(1);
 		oc_wait(p->data[0]);
+		t3 = wl_now();
+		p->spent[0] += t1 - t0;
+		p->spent[1] += t2 - t1;
+		p->spent[2] += t3 - t2;
+		t0 = t3;
 	}
 	close(p->req[1]);
 	return NULL;
@@ -139,7 +155,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		pthread_join(w[i], NULL);
+		printf("worker-%d compute %.6f sleep %.6f wait %.6f\n", i + 1, pairs[i].spent[0],
+		       pairs[i].spent[1], pairs[i].spent[2]);
+	}
 	return 0;
 }
