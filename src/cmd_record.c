@@ -48,7 +48,17 @@ static void record_usage(FILE *f)
 		"                           fp: the kernel's frame-pointer call chains\n"
 		"      --stack-size BYTES   user stack copied per sample in dwarf mode\n"
 		"                           (default 24576, at most 65528)\n"
-		"  -k, --kernel             keep kernel frames\n"
+		"  -k, --kernel             keep kernel frames (with --off-cpu: the kernel\n"
+		"                           stack says why a thread blocked: futex_wait,\n"
+		"                           pipe_read, do_nanosleep...)\n"
+		"      --off-cpu            also record where each thread blocks and for how\n"
+		"                           long: its stack at every context switch and the\n"
+		"                           time until it runs again (blocked: off-CPU time;\n"
+		"                           preempted while runnable: run-queue delay);\n"
+		"                           'cprof report --value off-cpu' shows it\n"
+		"      --wall               --off-cpu, and the report shows wall-clock time\n"
+		"                           by default: CPU, blocked and run-queue time\n"
+		"                           together, each thread's total its lifetime\n"
 		"      --no-jit-support     do not change a launched command's environment;\n"
 		"                           by default it gets PYTHONPERFSUPPORT=1 (CPython\n"
 		"                           3.12+ names its functions through perf\n"
@@ -65,6 +75,7 @@ static void record_usage(FILE *f)
 		"  cprof record -p 1234 -d 10\n"
 		"  cprof record -p 1234,5678            # stop with Ctrl-C\n"
 		"  cprof record -F 499 -o run.data -- ./server --port 8080\n"
+		"  cprof record --wall -k -p 1234 -d 10   # where the time goes, waiting too\n"
 		"\n" EXIT_CODES);
 }
 
@@ -178,10 +189,34 @@ static void jit_hints(const struct record_result *res)
 			"run it with --perf-basic-prof (or NODE_OPTIONS=--perf-basic-prof)");
 }
 
+/* The off-CPU part of the summary, and why it is missing if it is. */
+static void offcpu_summary(const struct record_result *res)
+{
+	if (res->switch_err) {
+		fprintf(stderr, "cprof: --off-cpu: the context-switch event was refused (%s); "
+			"recorded CPU time only\n", sampler_switch_strerror(res->switch_err));
+		return;
+	}
+	fprintf(stderr, "cprof: off-CPU: %llu blocked intervals (%.3f s), %llu preemptions "
+		"(%.3f s run-queue delay)", (unsigned long long)res->blocked, res->blocked_ns / 1e9,
+		(unsigned long long)res->preempted, res->runq_ns / 1e9);
+	if (res->no_stack)
+		fprintf(stderr, "; %llu without their stack (its sample lost)",
+			(unsigned long long)res->no_stack);
+	if (res->unpaired)
+		fprintf(stderr, "; %llu switch-ins with no switch-out before them (a thread's "
+			"first, mostly)",
+			(unsigned long long)res->unpaired);
+	fprintf(stderr, "\n");
+}
+
 int cmd_record(int argc, char **argv)
 {
+	enum { OPT_OFF_CPU = 256, OPT_WALL };
 	static const struct option longopts[] = {
 		RECORD_LONGOPTS,
+		{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
+		{ "wall", no_argument, NULL, OPT_WALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,6 +251,13 @@ int cmd_record(int argc, char **argv)
 		case 'J':
 			if (record_option(c, optarg, &o))
 				return EXIT_USAGE;
+			break;
+		case OPT_OFF_CPU:
+			if (o.offcpu == DF_OFFCPU_NONE)
+				o.offcpu = DF_OFFCPU_ON;
+			break;
+		case OPT_WALL:
+			o.offcpu = DF_OFFCPU_WALL;
 			break;
 		case 'h':
 			record_usage(stdout);
@@ -255,12 +297,16 @@ int cmd_record(int argc, char **argv)
 			res.processes, res.duration_ns / 1e9, size, o.output, res.cpu_ns / 1e9,
 			res.duration_ns ? 100.0 * res.cpu_ns / res.duration_ns : 0.0);
 	}
+	if ((!err || res.samples) && o.offcpu)
+		offcpu_summary(&res);
 	if (res.lost) {
 		human_size(res.ring_bytes, size, sizeof(size));
-		fprintf(stderr, "cprof: warning: %llu samples (%.1f%%) were lost: the ring buffers "
+		fprintf(stderr, "cprof: warning: %llu %s (%.1f%%) were lost: the ring buffers "
 			"(%s per CPU) filled before the recorder read them (raise 'ulimit -l' or "
 			"kernel.perf_event_mlock_kb, or lower -F or --stack-size)\n",
-			(unsigned long long)res.lost, 100.0 * res.lost / (res.samples + res.lost),
+			(unsigned long long)res.lost,
+			o.offcpu ? "samples and context-switch records" : "samples",
+			100.0 * res.lost / (res.samples + res.lost),
 			size);
 	}
 	jit_hints(&res);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cprof/cmd.h"
+#include "cprof/datafile.h"
 #include "cprof/resolver.h"
 #include "cprof/safefile.h"
 #include "cprof/util.h"
@@ -48,8 +49,13 @@ static void report_usage(FILE *f)
 		"                       only by a report that succeeds; a symbolic link,\n"
 		"                       directory or FIFO is refused)\n"
 		"  -f, --format NAME    output format (see above)\n"
-		"      --value NAME     the value to show: samples (default) or cpu\n"
-		"                       (nanoseconds: samples times the sampling period)\n"
+		"      --value NAME     the value to show, and the unit of folded counts:\n"
+		"                       samples (default) a count; cpu: nanoseconds,\n"
+		"                       samples times the sampling period; with a\n"
+		"                       recording made with --off-cpu or --wall, in\n"
+		"                       nanoseconds too: off-cpu (blocked), runq\n"
+		"                       (preempted while runnable) and wall (cpu + off-cpu\n"
+		"                       + runq; the default for a --wall recording)\n"
 		"Selecting samples (every format):\n"
 		"      --pid PID[,...]  only samples of these processes\n"
 		"      --tid TID[,...]  only samples of these threads\n"
@@ -89,6 +95,7 @@ static void report_usage(FILE *f)
 		"  cprof report -o cpu.pb.gz                # for go tool pprof\n"
 		"  cprof report -o run.speedscope.json      # for speedscope\n"
 		"  cprof report --per-tid --pid 1234 --since 2 --until 5\n"
+		"  cprof report --value off-cpu --format top  # where threads wait\n"
 		"\n" EXIT_CODES);
 }
 
@@ -139,7 +146,7 @@ int cmd_report(int argc, char **argv)
 				  .filter = { .until = -1 } };
 	struct writer_opts wo = WRITER_OPTS_INIT;
 	const struct writer *writer = NULL;
-	const char *value = "samples";
+	const char *value = NULL;
 	struct profile *prof = NULL;
 	struct report_stats st;
 	struct buf debug_path;
@@ -167,9 +174,11 @@ int cmd_report(int argc, char **argv)
 						   optarg);
 			break;
 		case OPT_VALUE:
-			if (strcmp(optarg, "samples") && strcmp(optarg, "cpu"))
-				return usage_error("invalid value '%s' (expected samples or cpu)",
-						   optarg);
+			if (strcmp(optarg, "samples") && strcmp(optarg, "cpu") &&
+			    strcmp(optarg, "off-cpu") && strcmp(optarg, "runq") &&
+			    strcmp(optarg, "wall"))
+				return usage_error("invalid value '%s' (expected samples, cpu, off-cpu, "
+						   "runq or wall)", optarg);
 			value = optarg;
 			break;
 		case OPT_PER_PID:
@@ -278,6 +287,16 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	err = resolver_load(&o, &prof, &st, stats ? stderr : NULL, stderr);
+	if (!err && !value)
+		value = st.offcpu == DF_OFFCPU_WALL ? "wall" : "samples";
+	if (!err && profile_column(prof, value) == PROFILE_NONE) {
+		fprintf(stderr, "cprof: '%s' has no %s values: record with --off-cpu or --wall\n",
+			o.input, value);
+		profile_free(prof);
+		safeout_close(out_file); /* uncommitted: FILE stays as it was */
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (!err) {
 		wo.column = profile_column(prof, value);
 		wo.tty = isatty(fileno(out));

@@ -112,6 +112,7 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_str(e, r->meta.cmdline);
 		put_str(e, r->meta.hostname);
 		put_str(e, r->meta.release);
+		put_u32(e, r->meta.offcpu);
 		break;
 	case DF_COMM:
 		put_u32(e, r->comm.pid);
@@ -152,6 +153,15 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_u32(e, r->sample.tid);
 		put_u32(e, r->sample.stack_id);
 		put_u32(e, r->sample.cpu);
+		break;
+	case DF_WSAMPLE:
+		put_u64(e, r->wsample.time);
+		put_u32(e, r->wsample.pid);
+		put_u32(e, r->wsample.tid);
+		put_u32(e, r->wsample.stack_id);
+		put_u32(e, r->wsample.cpu);
+		put_u32(e, r->wsample.kind);
+		put_u64(e, r->wsample.value);
 		break;
 	case DF_LOST:
 		put_u64(e, r->lost.time);
@@ -391,6 +401,7 @@ static int decode(struct dec *d, struct df_record *r)
 		r->meta.cmdline = get_str(d);
 		r->meta.hostname = get_str(d);
 		r->meta.release = get_str(d);
+		r->meta.offcpu = d->p < d->end ? get_u32(d) : DF_OFFCPU_NONE;
 		break;
 	case DF_COMM:
 		r->comm.pid = get_u32(d);
@@ -436,6 +447,15 @@ static int decode(struct dec *d, struct df_record *r)
 		r->sample.tid = get_u32(d);
 		r->sample.stack_id = get_u32(d);
 		r->sample.cpu = get_u32(d);
+		break;
+	case DF_WSAMPLE:
+		r->wsample.time = get_u64(d);
+		r->wsample.pid = get_u32(d);
+		r->wsample.tid = get_u32(d);
+		r->wsample.stack_id = get_u32(d);
+		r->wsample.cpu = get_u32(d);
+		r->wsample.kind = get_u32(d);
+		r->wsample.value = get_u64(d);
 		break;
 	case DF_LOST:
 		r->lost.time = get_u64(d);
@@ -525,7 +545,7 @@ static int record_at(struct df_reader *r, uint64_t at, const uint32_t hdr[2])
 	if (got < 0)
 		return -errno;
 	/* a known type after it too: two records in a row do not happen by chance */
-	return got < (ssize_t)sizeof(next) || plausible(next, DF_KSYM);
+	return got < (ssize_t)sizeof(next) || plausible(next, DF_WSAMPLE);
 }
 
 /*
@@ -549,7 +569,7 @@ static int resync(struct df_reader *r, uint64_t from)
 			return 0;
 		for (i = 0; i + sizeof(hdr) <= (size_t)got; i++) {
 			memcpy(hdr, win + i, sizeof(hdr));
-			if (!plausible(hdr, DF_KSYM))
+			if (!plausible(hdr, DF_WSAMPLE))
 				continue;
 			ok = record_at(r, off + i, hdr);
 			if (ok < 0)

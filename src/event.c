@@ -62,19 +62,39 @@ static const char *take_string(struct cursor *c)
 	return s;
 }
 
-/* The sample_id trailer of non-sample records (sample_id_all): only time is kept. */
+/* The sample_id trailer of non-sample records (sample_id_all), up to the CPU. */
+static void trailer(const struct event_layout *l, struct cursor *c, uint32_t *pid, uint32_t *tid,
+		    uint64_t *time, uint32_t *cpu)
+{
+	uint64_t t = l->sample_type;
+	uint32_t res;
+
+	*pid = *tid = *cpu = 0;
+	*time = 0;
+	if (!l->sample_id_all)
+		return;
+	if (t & PERF_SAMPLE_TID)
+		take_u32_pair(c, pid, tid);
+	if (t & PERF_SAMPLE_TIME)
+		*time = take_u64(c);
+	if (t & PERF_SAMPLE_ID)
+		take_u64(c);
+	if (t & PERF_SAMPLE_STREAM_ID)
+		take_u64(c);
+	if (t & PERF_SAMPLE_CPU)
+		take_u32_pair(c, cpu, &res);
+	if (c->bad)
+		*time = 0;
+}
+
+/* Only the time of the trailer. */
 static uint64_t trailer_time(const struct event_layout *l, struct cursor *c)
 {
-	uint64_t t = l->sample_type, time = 0;
-	uint32_t a, b;
+	uint32_t pid, tid, cpu;
+	uint64_t time;
 
-	if (!l->sample_id_all)
-		return 0;
-	if (t & PERF_SAMPLE_TID)
-		take_u32_pair(c, &a, &b);
-	if (t & PERF_SAMPLE_TIME)
-		time = take_u64(c);
-	return c->bad ? 0 : time;
+	trailer(l, c, &pid, &tid, &time, &cpu);
+	return time;
 }
 
 static int decode_sample(const struct event_layout *l, struct cursor *c,
@@ -86,8 +106,9 @@ static int decode_sample(const struct event_layout *l, struct cursor *c,
 	memset(s, 0, offsetof(struct event_sample, regs));
 	s->stack = NULL;
 	s->stack_size = 0;
+	s->context_switch = 0;
 	if (t & PERF_SAMPLE_IDENTIFIER)
-		take_u64(c);
+		s->id = take_u64(c);
 	if (t & PERF_SAMPLE_IP)
 		s->ip = take_u64(c);
 	if (t & PERF_SAMPLE_TID)
@@ -193,6 +214,14 @@ int event_decode(const struct event_layout *l, const struct perf_event_header *h
 		ev->lost.lost = take_u64(&c);
 		ev->lost.time = trailer_time(l, &c);
 		return c.bad ? -EBADMSG : 0;
+	case PERF_RECORD_SWITCH: {
+		struct event_switch *w = &ev->sw;
+
+		trailer(l, &c, &w->pid, &w->tid, &w->time, &w->cpu);
+		w->out = !!(hdr->misc & PERF_RECORD_MISC_SWITCH_OUT);
+		w->preempt = w->out && (hdr->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
+		return c.bad ? -EBADMSG : 0;
+	}
 	default:
 		return -ENOENT;
 	}
@@ -212,6 +241,8 @@ uint64_t event_time(const struct event *ev)
 		return ev->task.time;
 	case PERF_RECORD_LOST:
 		return ev->lost.time;
+	case PERF_RECORD_SWITCH:
+		return ev->sw.time;
 	default:
 		return 0;
 	}

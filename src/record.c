@@ -22,6 +22,7 @@
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
 #include "cprof/jitdump.h"
+#include "cprof/offcpu.h"
 #include "cprof/procfs.h"
 #include "cprof/sink.h"
 #include "cprof/stacktab.h"
@@ -46,6 +47,8 @@ struct recorder {
 	struct sampler *sampler;
 	struct stacktab *stacks;
 	struct unwinder *unwinder;   /* dwarf mode only */
+	struct offcpu *offcpu;       /* --off-cpu only */
+	uint32_t empty_stack;        /* --off-cpu: id of the empty chain, UINT32_MAX until written */
 	struct pairmap *tids;        /* tid -> pid, every thread seen */
 	struct pairmap *pids;        /* pid -> 1, every process seen */
 	struct pairmap *targets;     /* pid -> 1 while alive */
@@ -180,13 +183,58 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 	return sink_write(r->out, &rec);
 }
 
+/* The id of chain CHAIN[0..N) cut short for WHY, its STACK record written when new. */
+static int intern_stack(struct recorder *r, size_t n, enum df_trunc why, uint32_t *id)
+{
+	int is_new, err = stacktab_intern(r->stacks, r->chain, n, id, &is_new);
+
+	if (err || !is_new)
+		return err;
+	struct df_record st = { .type = DF_STACK };
+
+	st.stack = (struct df_stack){ .id = *id, .trunc = why, .n = (uint32_t)n, .ips = r->chain };
+	return sink_write(r->out, &st);
+}
+
+/* A closed off-CPU interval; one whose stack was lost gets the empty chain. */
+static int write_wsample(const struct df_wsample *w, void *arg)
+{
+	struct recorder *r = arg;
+	struct df_record rec = { .type = DF_WSAMPLE };
+	int err;
+
+	rec.wsample = *w;
+	if (w->stack_id == OFFCPU_NO_STACK) {
+		if (r->empty_stack == UINT32_MAX && (err = intern_stack(r, 0, DF_TRUNC_NONE,
+								      &r->empty_stack)))
+			return err;
+		rec.wsample.stack_id = r->empty_stack;
+	}
+	if (w->kind == DF_WS_OFFCPU)
+		r->res->blocked_ns += w->value;
+	else
+		r->res->runq_ns += w->value;
+	return sink_write(r->out, &rec);
+}
+
+static int on_switch(struct recorder *r, const struct event_switch *sw)
+{
+	struct df_wsample w;
+	int got;
+
+	if (sw->out)
+		return offcpu_out(r->offcpu, sw->pid, sw->tid, sw->time, sw->preempt);
+	got = offcpu_in(r->offcpu, sw->tid, sw->cpu, sw->time, &w);
+	return got > 0 ? write_wsample(&w, r) : got;
+}
+
 static int on_sample(struct recorder *r, const struct event_sample *s)
 {
 	struct df_record rec = { .type = DF_SAMPLE };
 	enum df_trunc why = DF_TRUNC_NONE;
 	size_t n = 0, i;
 	uint32_t id;
-	int is_new, err;
+	int err;
 
 	for (i = 0; i < s->nr_ips && n < MAX_FRAMES; i++)
 		r->chain[n++] = s->ips[i];
@@ -208,17 +256,12 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 		if (why != DF_TRUNC_NONE && why != DF_TRUNC_NO_USER)
 			r->res->truncated++;
 	}
-	err = stacktab_intern(r->stacks, r->chain, n, &id, &is_new);
+	err = intern_stack(r, n, why, &id);
 	if (err)
 		return err;
-	if (is_new) {
-		struct df_record st = { .type = DF_STACK };
-
-		st.stack = (struct df_stack){ .id = id, .trunc = why, .n = (uint32_t)n,
-					      .ips = r->chain };
-		err = sink_write(r->out, &st);
-		if (err)
-			return err;
+	if (s->context_switch) {
+		err = note_thread(r, s->pid, s->tid);
+		return err ? err : offcpu_stack(r->offcpu, s->pid, s->tid, s->time, id);
 	}
 	rec.sample = (struct df_sample){ .time = s->time, .pid = s->pid, .tid = s->tid,
 					 .stack_id = id, .cpu = s->cpu };
@@ -279,7 +322,10 @@ static int on_event(const struct event *ev, void *arg)
 				if (err)
 					return err;
 			}
-		} else if (ev->task.pid == ev->task.tid) {
+		} else if (r->offcpu) {
+			offcpu_exit(r->offcpu, ev->task.tid);
+		}
+		if (ev->type == PERF_RECORD_EXIT && ev->task.pid == ev->task.tid) {
 			uint64_t alive;
 
 			if (pairmap_get(r->targets, ev->task.pid, 0, &alive))
@@ -289,6 +335,8 @@ static int on_event(const struct event *ev, void *arg)
 				return -ENOMEM;
 		}
 		return sink_write(r->out, &rec);
+	case PERF_RECORD_SWITCH:
+		return r->offcpu ? on_switch(r, &ev->sw) : 0;
 	case PERF_RECORD_LOST:
 		rec.type = DF_LOST;
 		rec.lost = (struct df_lost){ .time = ev->lost.time, .count = ev->lost.lost };
@@ -879,6 +927,7 @@ static int write_meta(struct recorder *r)
 		.mode = r->opts->mode == CALLGRAPH_DWARF ? DF_MODE_DWARF : DF_MODE_FP,
 		.stack_size = r->opts->mode == CALLGRAPH_DWARF ? r->opts->stack_size : 0,
 		.kernel = (uint32_t)r->opts->kernel,
+		.offcpu = r->opts->offcpu,
 		.start_realtime_ns = now_ns(CLOCK_REALTIME),
 		.cmdline = r->opts->cmdline,
 		.hostname = host,
@@ -947,6 +996,7 @@ static int recorder_init(struct recorder *r)
 		.start_disabled = o->argv != NULL,
 		.enable_on_exec = o->argv != NULL,
 		.ring_pages = ring_pages(o),
+		.off_cpu = o->offcpu != DF_OFFCPU_NONE,
 	};
 	int err;
 
@@ -959,6 +1009,9 @@ static int recorder_init(struct recorder *r)
 	if (o->mode == CALLGRAPH_DWARF && o->unwinder)
 		r->unwinder = o->unwinder;
 	else if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
+		return err;
+	r->empty_stack = UINT32_MAX;
+	if (o->offcpu && (err = offcpu_new(&r->offcpu)))
 		return err;
 	if (vdso_open(&r->vdso_fd, r->vdso_path, sizeof(r->vdso_path)))
 		r->vdso_path[0] = '\0';
@@ -985,6 +1038,7 @@ static void recorder_release(struct recorder *r)
 	sampler_free(r->sampler);
 	if (r->unwinder != r->opts->unwinder)
 		unwinder_free(r->unwinder);
+	offcpu_free(r->offcpu);
 	stacktab_free(r->stacks);
 	pairmap_free(r->tids);
 	pairmap_free(r->pids);
@@ -1029,13 +1083,27 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 	if (!err)
 		err = record_loop(r);
 	if (r->sampler) {
+		uint64_t stopped = now_ns(CLOCK_MONOTONIC);
+
 		sampler_disable(r->sampler);
 		/* what the kernel wrote before the disable still counts */
 		err2 = r->out ? drain(r) : 0;
+		/* threads blocked as the recording stops were off CPU until then */
+		if (!err2 && r->out && r->offcpu)
+			err2 = offcpu_close_all(r->offcpu, stopped, write_wsample, r);
 		if (!err)
 			err = err2;
 		res->lost = sampler_lost(r->sampler);
 		res->ring_bytes = sampler_ring_bytes(r->sampler);
+		res->switch_err = sampler_switch_error(r->sampler);
+	}
+	if (r->offcpu) {
+		const struct offcpu_stats *os = offcpu_stats(r->offcpu);
+
+		res->blocked = os->blocked;
+		res->preempted = os->preempted;
+		res->no_stack = os->no_stack;
+		res->unpaired = os->unpaired;
 	}
 	if (r->out && r->pids) {
 		err2 = capture_perfmaps(r);

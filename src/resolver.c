@@ -15,6 +15,8 @@ struct resolver {
 	struct report_stats *stats;
 	struct profile *prof;
 	uint32_t col_samples, col_cpu;
+	uint32_t col_offcpu, col_runq, col_wall; /* PROFILE_NONE unless recorded --off-cpu */
+	enum df_offcpu offcpu;   /* of the META record */
 	uint64_t start_time;     /* CLOCK_MONOTONIC ns of the start */
 	struct namer *namer;     /* frames of chains, from the mappings and symbols seen */
 	struct stacktab *stacks;
@@ -121,12 +123,17 @@ static void count_truncation(struct resolver *r, uint32_t pid, uint32_t stack_id
 		(*slot)++;
 }
 
-static int on_sample(struct resolver *r, const struct df_sample *s)
+/*
+ * Add VALUES (one per column) for sample S under its stack and thread,
+ * if the filter keeps it; a CPU sample is also counted, checked for
+ * truncation and put on the timeline.
+ */
+static int add_sample(struct resolver *r, const struct df_sample *s, const int64_t *values,
+		      int cpu)
 {
 	const struct sample_filter *flt = &r->opts->filter;
 	uint32_t comm = name_of(r, s->tid, 0), process = name_of(r, s->pid, 1);
 	double t = s->time > r->start_time ? (s->time - r->start_time) / 1e9 : 0;
-	int64_t values[2] = { 1, (int64_t)r->prof->meta.period_ns };
 	const uint64_t *chain;
 	uint64_t sid, key;
 	uint32_t thread, row;
@@ -143,8 +150,12 @@ static int on_sample(struct resolver *r, const struct df_sample *s)
 		r->unknown_stacks++; /* its STACK record was damaged: pass it over, counted */
 		return 0;
 	}
-	r->stats->samples++;
-	count_truncation(r, s->pid, s->stack_id, chain, n);
+	if (cpu) {
+		r->stats->samples++;
+		count_truncation(r, s->pid, s->stack_id, chain, n);
+	} else {
+		r->stats->wsamples++;
+	}
 	key = (uint64_t)s->pid << 32 | namer_gen(r->namer, s->pid);
 	if (!pairmap_get(r->resolved, key, s->stack_id, &sid)) {
 		uint32_t id;
@@ -158,10 +169,35 @@ static int on_sample(struct resolver *r, const struct df_sample *s)
 	if ((err = thread_of(r, s, comm, process, &thread)) ||
 	    (err = profile_add(r->prof, (uint32_t)sid, thread, values, &row)))
 		return err;
-	if (r->opts->timeline)
+	if (cpu && r->opts->timeline)
 		err = profile_add_event(r->prof, s->time > r->start_time ? s->time - r->start_time : 0,
 					row, r->prof->meta.period_ns);
 	return err;
+}
+
+static int on_sample(struct resolver *r, const struct df_sample *s)
+{
+	int64_t values[5] = { 1, (int64_t)r->prof->meta.period_ns };
+
+	if (r->col_wall != PROFILE_NONE)
+		values[r->col_wall] = values[r->col_cpu];
+	return add_sample(r, s, values, 1);
+}
+
+/* An off-CPU interval: its length is off-CPU or run-queue time, and wall time. */
+static int on_wsample(struct resolver *r, const struct df_wsample *w)
+{
+	struct df_sample s = { .time = w->time, .pid = w->pid, .tid = w->tid,
+			       .stack_id = w->stack_id, .cpu = w->cpu };
+	int64_t values[5] = { 0 };
+	/* a damaged length must not overflow a column's sum */
+	int64_t v = w->value < (uint64_t)1 << 50 ? (int64_t)w->value : 0;
+
+	if (r->col_wall == PROFILE_NONE || (w->kind != DF_WS_OFFCPU && w->kind != DF_WS_RUNQ))
+		return 0;
+	values[w->kind == DF_WS_OFFCPU ? r->col_offcpu : r->col_runq] = v;
+	values[r->col_wall] = v;
+	return add_sample(r, &s, values, 0);
 }
 
 static int on_stack(struct resolver *r, const struct df_stack *st)
@@ -199,6 +235,7 @@ static void on_meta(struct resolver *r, const struct df_meta *m)
 	struct profile_meta *pm = &r->prof->meta;
 
 	r->stats->stack_size = m->mode == DF_MODE_DWARF ? m->stack_size : 0;
+	r->offcpu = m->offcpu;
 	pm->freq = m->freq;
 	pm->period_ns = m->freq ? 1000000000ULL / m->freq : 0;
 	pm->start_realtime_ns = m->start_realtime_ns;
@@ -258,6 +295,8 @@ static int dispatch(struct resolver *r, const struct df_record *rec)
 		return on_stack(r, &rec->stack);
 	case DF_SAMPLE:
 		return on_sample(r, &rec->sample);
+	case DF_WSAMPLE:
+		return on_wsample(r, &rec->wsample);
 	case DF_LOST:
 		r->stats->lost += rec->lost.count;
 		r->prof->meta.lost += rec->lost.count;
@@ -362,8 +401,16 @@ int resolver_load(const struct resolve_opts *opts, struct profile **out,
 	    (err = pairmap_new(&r.resolved)) || (err = pairmap_new(&r.threads)) ||
 	    (err = pairmap_new(&r.trunc_by_mod)))
 		goto out;
+	r.col_offcpu = r.col_runq = r.col_wall = PROFILE_NONE;
 	if ((err = first_pass(&r)))
 		goto out;
+	/* after the META record: a recording with --off-cpu has these too */
+	if (r.offcpu != DF_OFFCPU_NONE &&
+	    ((err = profile_add_column(r.prof, "off-cpu", "nanoseconds", &r.col_offcpu)) ||
+	     (err = profile_add_column(r.prof, "runq", "nanoseconds", &r.col_runq)) ||
+	     (err = profile_add_column(r.prof, "wall", "nanoseconds", &r.col_wall))))
+		goto out;
+	stats->offcpu = r.offcpu;
 	while ((err = df_read(in, &rec)) > 0) {
 		err = dispatch(&r, &rec);
 		if (err)

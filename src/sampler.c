@@ -19,6 +19,9 @@
 struct sampler {
 	struct sampler_config cfg;
 	struct perf_event_attr attr;
+	struct perf_event_attr switch_attr; /* the context-switch source (off_cpu) */
+	struct pairmap *switch_ids; /* its events' ids -> 1 */
+	int switch_err;          /* it was refused: -errno */
 	struct event_layout layout;
 	int ncpus;
 	struct ring *rings;      /* per CPU; fd -1 until the first event there */
@@ -80,6 +83,28 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 	a->clockid = CLOCK_MONOTONIC;
 	a->wakeup_watermark = (uint32_t)(cfg->ring_pages * 4096 / 4);
 	a->watermark = 1;
+	/* two sources share each ring: a sample says which by its event id */
+	if (cfg->off_cpu)
+		a->sample_type |= PERF_SAMPLE_IDENTIFIER;
+}
+
+/*
+ * The context-switch source: sampled at every switch-out with the same
+ * layout as the CPU samples (so one decoder reads the ring), and switch
+ * records whose "out, preempted" flag tells a runnable thread from a
+ * blocked one. No side-band: the cpu-clock event reports mappings and
+ * tasks. Its samples fire inside schedule(), in kernel mode, so it cannot
+ * exclude the kernel.
+ */
+static void build_switch_attr(const struct perf_event_attr *cpu, struct perf_event_attr *a)
+{
+	*a = *cpu;
+	a->config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	a->freq = 0;
+	a->sample_period = 1;
+	a->mmap = a->mmap2 = a->comm = a->comm_exec = a->task = a->build_id = 0;
+	a->context_switch = 1;
+	a->exclude_kernel = 0;
 }
 
 /*
@@ -119,6 +144,10 @@ int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 		s->ncpus = 1;
 	fair_rings(s); /* before the attr: its wakeup watermark is a share of the ring */
 	build_attr(&s->cfg, &s->attr);
+	build_switch_attr(&s->attr, &s->switch_attr);
+	if (cfg->off_cpu && (err = pairmap_new(&s->switch_ids)))
+		goto fail;
+	err = -ENOMEM;
 	s->layout.sample_type = s->attr.sample_type;
 	s->layout.regs_mask = s->attr.sample_regs_user;
 	s->layout.sample_id_all = 1;
@@ -152,6 +181,7 @@ void sampler_free(struct sampler *s)
 	free(s->rings);
 	free(s->pfds);
 	free(s->hup);
+	pairmap_free(s->switch_ids);
 	free(s);
 }
 
@@ -230,6 +260,38 @@ static int open_one(struct sampler *s, pid_t tid, int cpu)
 	return fd;
 }
 
+/*
+ * The context-switch event of TID on CPU, into that CPU's ring. A refusal
+ * is remembered, not returned: the CPU recording goes on without it.
+ * Returns 0 or -ENOMEM.
+ */
+static int add_switch_event(struct sampler *s, pid_t tid, int cpu)
+{
+	uint64_t id;
+	int fd, err;
+
+	if (!s->cfg.off_cpu || s->switch_err)
+		return 0;
+	fd = perf_open(&s->switch_attr, tid, cpu);
+	if (fd == -ESRCH)
+		return 0;
+	if (fd < 0) {
+		s->switch_err = fd;
+		return 0;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[cpu].fd) < 0 ||
+	    ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0) {
+		s->switch_err = -errno;
+		close(fd);
+		return 0;
+	}
+	if ((err = remember_fd(s, fd, tid))) {
+		close(fd);
+		return err;
+	}
+	return pairmap_put(s->switch_ids, id, 0, 1);
+}
+
 int sampler_add_thread(struct sampler *s, pid_t tid)
 {
 	int cpu, err = 0, opened = 0;
@@ -273,6 +335,8 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 			err = -errno;
 			break;
 		}
+		if ((err = add_switch_event(s, tid, cpu)))
+			break;
 	}
 	if (!err && opened)
 		s->nthreads++;
@@ -353,6 +417,7 @@ int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 {
 	const struct perf_event_header *hdr;
 	struct event ev;
+	uint64_t id;
 	size_t i;
 	int cpu, err = 0;
 
@@ -385,6 +450,8 @@ int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 			continue;
 		if (ev.type == PERF_RECORD_LOST)
 			s->lost += ev.lost.lost;
+		if (ev.type == PERF_RECORD_SAMPLE && s->switch_ids)
+			ev.sample.context_switch = pairmap_get(s->switch_ids, ev.sample.id, 0, &id);
 		err = fn(&ev, arg);
 	}
 out:
@@ -392,6 +459,11 @@ out:
 		if (s->rings[cpu].fd >= 0)
 			ring_end(&s->rings[cpu]);
 	return err;
+}
+
+int sampler_switch_error(const struct sampler *s)
+{
+	return s->switch_err;
 }
 
 const struct event_layout *sampler_layout(const struct sampler *s)
@@ -438,5 +510,22 @@ const char *sampler_strerror(int err)
 		return "perf_event_open is not available (kernel built without perf events?)";
 	default:
 		return strerror(-err);
+	}
+}
+
+const char *sampler_switch_strerror(int err)
+{
+	switch (-err) {
+	case EACCES:
+	case EPERM:
+		return "its samples are taken inside the kernel's scheduler: set "
+		       "kernel.perf_event_paranoid to 1 or lower, or run with CAP_PERFMON (or as root)";
+	case ENOENT:
+	case EOPNOTSUPP:
+	case EINVAL:
+		return "this kernel has no context-switch records for a thread (Linux 4.17 or "
+		       "later is needed)";
+	default:
+		return sampler_strerror(err);
 	}
 }

@@ -24,6 +24,7 @@ enum df_type {
 	DF_FINISH = 9,
 	DF_PERFMAP = 10,
 	DF_KSYM = 11,
+	DF_WSAMPLE = 12,
 };
 
 /* Why an unwound user stack ended before its outermost frame. */
@@ -38,10 +39,18 @@ enum df_trunc {
 
 enum df_mode { DF_MODE_FP = 0, DF_MODE_DWARF = 1 };
 
+/* What a recording holds beside CPU samples (META), and the view it was made for. */
+enum df_offcpu {
+	DF_OFFCPU_NONE = 0,
+	DF_OFFCPU_ON = 1,        /* --off-cpu: weighted samples of blocked and run-queue time */
+	DF_OFFCPU_WALL = 2,      /* --wall: the same, meant to be viewed as wall time */
+};
+
 struct df_meta {
 	uint32_t freq, mode, stack_size, kernel;
 	uint64_t start_realtime_ns;
 	const char *cmdline, *hostname, *release;
+	uint32_t offcpu;         /* enum df_offcpu; absent in older files: 0 */
 };
 
 struct df_comm {
@@ -74,6 +83,18 @@ struct df_sample {
 	uint32_t pid, tid, stack_id, cpu;
 };
 
+/* What the value of a weighted sample is. */
+enum df_wkind {
+	DF_WS_OFFCPU = 1,        /* blocked: switched out not runnable, until switched in */
+	DF_WS_RUNQ = 2,          /* preempted while runnable, until switched in */
+};
+
+struct df_wsample {          /* DF_WSAMPLE: an interval of a thread, with the stack it began at */
+	uint64_t time;           /* its start */
+	uint64_t value;          /* nanoseconds */
+	uint32_t pid, tid, stack_id, cpu, kind;
+};
+
 struct df_lost {
 	uint64_t time, count;
 };
@@ -103,6 +124,7 @@ struct df_record {
 		struct df_task task;
 		struct df_stack stack;
 		struct df_sample sample;
+		struct df_wsample wsample;
 		struct df_lost lost;
 		struct df_finish finish;
 		struct df_perfmap perfmap;

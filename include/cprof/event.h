@@ -22,6 +22,7 @@ struct event_layout {
 };
 
 struct event_sample {
+	uint64_t id;             /* PERF_SAMPLE_IDENTIFIER: the event's (its parent's if inherited) */
 	uint64_t ip, time, period;
 	uint32_t pid, tid, cpu;
 	uint64_t nr_ips;
@@ -31,6 +32,7 @@ struct event_sample {
 	uint64_t stack_size;     /* valid bytes of stack (dyn_size) */
 	const unsigned char *stack;
 	int misc;
+	int context_switch;      /* not decoded: the sampler sets it for a context-switch sample */
 };
 
 struct event_mmap {
@@ -58,6 +60,13 @@ struct event_lost {
 	uint64_t lost, time;
 };
 
+struct event_switch {        /* PERF_RECORD_SWITCH of a per-thread event (context_switch) */
+	uint32_t pid, tid, cpu;  /* of the thread switched, from the sample_id trailer */
+	uint64_t time;
+	int out;                 /* switched out (else in) */
+	int preempt;             /* out while still runnable (PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) */
+};
+
 struct event {
 	uint32_t type;           /* PERF_RECORD_* */
 	union {
@@ -66,6 +75,7 @@ struct event {
 		struct event_comm comm;
 		struct event_task task;
 		struct event_lost lost;
+		struct event_switch sw;
 	};
 };
 

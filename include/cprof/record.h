@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cprof/datafile.h"
 #include "cprof/sampler.h"
 
 struct sink;
@@ -27,6 +28,7 @@ struct record_opts {
 	unsigned stack_size;
 	int kernel;
 	int jit_support;         /* launched command: switch on Python's and Node's perf maps */
+	enum df_offcpu offcpu;   /* also record blocked and run-queue time (DF_WSAMPLE) */
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 	struct unwinder *unwinder; /* dwarf mode: kept warm across runs (borrowed); NULL:
@@ -62,6 +64,15 @@ struct record_result {
 	uint32_t threads, processes;
 	uint64_t truncated;      /* stacks cut short (dwarf mode) */
 	uint64_t ring_bytes;     /* the smallest per-CPU ring buffer */
+	/*
+	 * --off-cpu: switch_err, the perf_event_open errno that refused the
+	 * context-switch source (the CPU recording went on without it), or 0;
+	 * blocked and preempted intervals written, with their nanoseconds;
+	 * no_stack of them lacked their stack (its sample lost); unpaired
+	 * switch-ins with no switch-out read before them (nothing written).
+	 */
+	int switch_err;
+	uint64_t blocked, preempted, blocked_ns, runq_ns, no_stack, unpaired;
 	int child_status;        /* launched command: wait status, -1 if unknown */
 	enum record_stage stage; /* where it failed, on error */
 	pid_t failed_pid;

@@ -32,6 +32,8 @@ struct resolve_opts {
 /* What the recording says of itself and what naming its frames found, for --stats. */
 struct report_stats {
 	uint64_t samples, lost, stacks, truncated[8];
+	uint64_t wsamples;       /* off-CPU intervals kept */
+	uint32_t offcpu;         /* enum df_offcpu of the recording */
 	uint64_t recorder_cpu_ns, duration_ns;
 	uint32_t stack_size;     /* bytes copied per sample; 0: frame pointers */
 	int finished;            /* the recording has its FINISH record */
@@ -41,7 +43,10 @@ struct report_stats {
 
 /*
  * Read OPTS->input into a new profile *OUT (caller frees) with the value
- * columns "samples" (count) and "cpu" (nanoseconds). STATS_OUT, if not
+ * columns "samples" (count) and "cpu" (nanoseconds: samples times the
+ * period) and, for a recording made with --off-cpu or --wall, "off-cpu"
+ * (blocked time), "runq" (run-queue delay) and "wall" (cpu + off-cpu +
+ * runq), all nanoseconds; an off-CPU interval adds to these only. STATS_OUT, if not
  * NULL, gets a human-readable statistics section (truncation per binary,
  * binaries without symbols); else WARN, if not NULL, gets a line when many
  * stacks are truncated, and warnings about changed binaries. Returns 0, or

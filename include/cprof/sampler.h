@@ -1,6 +1,9 @@
 /*
  * The sampler opens perf cpu-clock events on the target's threads and
- * owns one ring buffer per CPU.
+ * owns one ring buffer per CPU. With off_cpu, a second event source per
+ * thread and CPU: the context-switches software event, sampled at every
+ * switch-out (the stack where the thread stops running) and emitting
+ * PERF_RECORD_SWITCH records for every switch out and in.
  *
  * Events are per (thread, CPU) with `inherit`, so threads and children
  * born later are sampled too (the kernel refuses to mmap an inherited
@@ -41,6 +44,7 @@ struct sampler_config {
 	int kernel;              /* keep kernel call chains */
 	int start_disabled;      /* open disabled; sampler_enable() or exec starts */
 	int enable_on_exec;      /* for a launched command */
+	int off_cpu;             /* also open the context-switch source */
 	size_t ring_pages;       /* data pages per CPU ring, power of two (fewer
 				  * if the locked-memory limit says so) */
 };
@@ -83,6 +87,13 @@ int sampler_poll(struct sampler *s, int timeout_ms);
 typedef int (*sampler_fn)(const struct event *ev, void *arg);
 int sampler_drain(struct sampler *s, sampler_fn fn, void *arg);
 
+/*
+ * Why the context-switch source could not be opened (the perf_event_open
+ * errno), or 0. After a failure it is no longer tried: the CPU sampling
+ * goes on without it.
+ */
+int sampler_switch_error(const struct sampler *s);
+
 const struct event_layout *sampler_layout(const struct sampler *s);
 unsigned sampler_nr_threads(const struct sampler *s);
 /* Records the kernel dropped because rings were full, so far. */
@@ -92,5 +103,7 @@ size_t sampler_ring_bytes(const struct sampler *s);
 
 /* Advice for a perf_event_open errno, for the user (static string). */
 const char *sampler_strerror(int err);
+/* The same for sampler_switch_error(): what to change so that it opens. */
+const char *sampler_switch_strerror(int err);
 
 #endif

@@ -33,7 +33,7 @@ static size_t make_records(void)
 		.freq = 997, .mode = DF_MODE_DWARF, .stack_size = 16384, .kernel = 1,
 		.start_realtime_ns = 1700000000123456789ULL,
 		.cmdline = "cprof record -F 997 -g dwarf -- ./workload 'arg with spaces'",
-		.hostname = "build-host", .release = "6.1.0-18-amd64",
+		.hostname = "build-host", .release = "6.1.0-18-amd64", .offcpu = DF_OFFCPU_WALL,
 	};
 	r[n].type = DF_COMM;
 	r[n++].comm = (struct df_comm){ .pid = 1000, .tid = 1001, .exec = 1, .time = 11,
@@ -66,6 +66,10 @@ static size_t make_records(void)
 	r[n].type = DF_SAMPLE;
 	r[n++].sample = (struct df_sample){ .time = 16, .pid = 1000, .tid = 1004, .stack_id = 1,
 					    .cpu = 7 };
+	r[n].type = DF_WSAMPLE;
+	r[n++].wsample = (struct df_wsample){ .time = 16, .pid = 1000, .tid = 1004, .stack_id = 1,
+					      .cpu = 6, .kind = DF_WS_RUNQ,
+					      .value = 9876543210123ULL };
 	r[n].type = DF_LOST;
 	r[n++].lost = (struct df_lost){ .time = 17, .count = 123456789012ULL };
 	r[n].type = DF_EXIT;
@@ -100,6 +104,7 @@ static void assert_record_equal(const struct df_record *w, const struct df_recor
 		assert_string_equal(g->meta.cmdline, w->meta.cmdline);
 		assert_string_equal(g->meta.hostname, w->meta.hostname);
 		assert_string_equal(g->meta.release, w->meta.release);
+		assert_int_equal(g->meta.offcpu, w->meta.offcpu);
 		break;
 	case DF_COMM:
 		assert_int_equal(g->comm.pid, w->comm.pid);
@@ -142,6 +147,15 @@ static void assert_record_equal(const struct df_record *w, const struct df_recor
 		assert_int_equal(g->sample.tid, w->sample.tid);
 		assert_int_equal(g->sample.stack_id, w->sample.stack_id);
 		assert_int_equal(g->sample.cpu, w->sample.cpu);
+		break;
+	case DF_WSAMPLE:
+		assert_int_equal(g->wsample.time, w->wsample.time);
+		assert_int_equal(g->wsample.value, w->wsample.value);
+		assert_int_equal(g->wsample.pid, w->wsample.pid);
+		assert_int_equal(g->wsample.tid, w->wsample.tid);
+		assert_int_equal(g->wsample.stack_id, w->wsample.stack_id);
+		assert_int_equal(g->wsample.cpu, w->wsample.cpu);
+		assert_int_equal(g->wsample.kind, w->wsample.kind);
 		break;
 	case DF_LOST:
 		assert_int_equal(g->lost.time, w->lost.time);

@@ -606,12 +606,41 @@ static void test_records_truncated(void **state)
 	assert_cuts_bad(&l, &r, r.len - 8);
 }
 
+/* A switch record is only its sample_id trailer; misc says out/in and preempted. */
+static void test_switch(void **state)
+{
+	struct event_layout l = { .sample_type = DWARF_TYPE | PERF_SAMPLE_IDENTIFIER,
+				  .sample_id_all = 1 };
+	static const uint16_t miscs[] = {
+		0, PERF_RECORD_MISC_SWITCH_OUT,
+		PERF_RECORD_MISC_SWITCH_OUT | PERF_RECORD_MISC_SWITCH_OUT_PREEMPT,
+	};
+	struct rec r;
+	struct event ev;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		rec_start(&r, PERF_RECORD_SWITCH, miscs[i]);
+		put_sample_id(&r, l.sample_type, 41, 42, 5000 + i, 3);
+		rec_end(&r);
+		assert_int_equal(event_decode(&l, hdr_of(&r), &ev), 0);
+		assert_int_equal(ev.type, PERF_RECORD_SWITCH);
+		assert_int_equal(ev.sw.pid, 41);
+		assert_int_equal(ev.sw.tid, 42);
+		assert_int_equal(ev.sw.cpu, 3);
+		assert_int_equal(ev.sw.time, 5000 + i);
+		assert_int_equal(event_time(&ev), 5000 + i);
+		assert_int_equal(ev.sw.out, i > 0);
+		assert_int_equal(ev.sw.preempt, i == 2);
+	}
+}
+
 static void test_unknown_type(void **state)
 {
 	struct event_layout l = { .sample_type = FP_TYPE, .sample_id_all = 1 };
 	static const uint32_t types[] = {
 		PERF_RECORD_MMAP, PERF_RECORD_THROTTLE, PERF_RECORD_UNTHROTTLE,
-		PERF_RECORD_AUX, PERF_RECORD_SWITCH, 0x7fff,
+		PERF_RECORD_AUX, PERF_RECORD_SWITCH_CPU_WIDE, 0x7fff,
 	};
 	struct rec r;
 	struct event ev;
@@ -646,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_fork_exit),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_records_truncated),
+		cmocka_unit_test(test_switch),
 		cmocka_unit_test(test_unknown_type),
 	};
 

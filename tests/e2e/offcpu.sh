@@ -1,0 +1,102 @@
+#!/bin/bash
+# offcpu.sh - off-CPU and wall-clock profiles (cprof record --off-cpu / --wall).
+#
+# 1. offcpu_nofp 5 2 (tests/workloads/offcpu.c): each worker-N computes 25 % of
+#    its time, sleeps 50 % in nanosleep, blocks 25 % in read() on a pipe its
+#    feeder fills late.  cprof record --wall -F 999: the report's default
+#    view is wall; over the worker threads, oc_compute / oc_sleep / oc_wait,
+#    each under start_thread;oc_worker, hold 25/50/25 % within 3 points, and
+#    within 1.5 points of the shares the workers measured themselves; in
+#    --value off-cpu, oc_sleep / oc_wait hold 67/33 % within 3 points.
+#    Blocked and run-queue time are apart: the off-cpu view has no oc_compute
+#    to speak of (< 2 %), the runq view nothing of oc_sleep (< 2 %).
+# 2. mutex_nofp 3: four threads contend for one lock.  cprof record -k
+#    --off-cpu: the heaviest off-CPU stack is under mx_critical;
+#    __pthread_mutex_lock, >= 90 % of the off-CPU time is under mx_critical,
+#    and >= 90 % of that has a kernel futex frame (--annotate: futex..._[k]).
+# 3. split_nofp 3 (CPU-bound, one thread): with --wall, each chain's share of
+#    the wall view is within 2 points of its share of the cpu view.
+# 4. --value off-cpu on a recording made without --off-cpu: exit 2, naming
+#    --off-cpu.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+require_workload offcpu_nofp
+require_workload mutex_nofp
+require_workload split_nofp
+require_perf
+
+# --- 1. compute / sleep / pipe read ---
+record_ok --wall -F 999 -o "$T/oc.data" -- "$WORKDIR/offcpu_nofp" 5 2
+# the shares the workers measured themselves (a busy machine stretches waits)
+measured()
+{
+	awk -v f="$1" '/^worker-/ { c += $3; s += $5; w += $7 }
+		       END { t = c + s + w; v = f == "compute" ? c : f == "sleep" ? s : w
+			     printf "%.1f\n", t ? 100 * v / t : 0 }' "$T/record.out"
+}
+grep -q "off-CPU: [1-9]" "$T/record.err" || fail "no off-CPU summary line" "$(cat "$T/record.err")"
+report_ok "$T/oc.data" "$T/wall"
+assert_folded_shape "$T/wall"
+workers='^worker-[0-9]+;'
+for f in compute:25 sleep:50 wait:25; do
+	fn=oc_${f%%:*}
+	want=${f#*:}
+	got=$(share_of "$T/wall" "$workers" "$(ancestor_re "start_thread;oc_worker" "$fn")")
+	seen=$(measured "${f%%:*}")
+	assert_between "wall share of $fn (worker threads; design $want)" "$got" \
+		$((want - 3)) $((want + 3))
+	assert_between "wall share of $fn minus the workers' own measure $seen" \
+		"$(awk -v a="$got" -v b="$seen" 'BEGIN { printf "%.1f\n", a - b }')" -1.5 1.5
+done
+assert_ge "% of the workers' wall time under start_thread;oc_worker" \
+	"$(share_of "$T/wall" "$workers" "$(frame_re "start_thread;oc_worker")")" 98
+
+report_ok "$T/oc.data" "$T/off" --value off-cpu
+assert_folded_shape "$T/off"
+assert_between "off-CPU share of oc_sleep (worker threads)" \
+	"$(share_of "$T/off" "$workers" "$(chain_re start_thread oc_worker oc_sleep)")" 64 70
+assert_between "off-CPU share of oc_wait (worker threads)" \
+	"$(share_of "$T/off" "$workers" "$(chain_re start_thread oc_worker oc_wait)")" 30 36
+assert_lt "off-CPU share of oc_compute (it never blocks)" \
+	"$(share_of "$T/off" "$workers" "$(frame_re oc_compute)")" 2
+report_ok "$T/oc.data" "$T/cpu" --value cpu
+report_ok "$T/oc.data" "$T/samples" --value samples
+assert_eq "--value cpu is samples times the period" \
+	"$(awk '{ t += $NF } END { printf "%.0f\n", t / 1001001 }' "$T/cpu")" "$(total "$T/samples")"
+cprof_run runq report -i "$T/oc.data" --value runq
+expect_rc 0 runq "cprof report --value runq"
+if [ -s "$T/runq.out" ]; then
+	assert_lt "run-queue share of oc_sleep (a sleeping thread is not runnable)" \
+		"$(share_of "$T/runq.out" "$workers" "$(frame_re oc_sleep)")" 2
+fi
+
+# --- 2. a contended mutex, with kernel stacks ---
+record_ok -k --off-cpu -F 999 -o "$T/mx.data" -- "$WORKDIR/mutex_nofp" 3 4
+report_ok "$T/mx.data" "$T/mx" --value off-cpu --annotate
+top=$(sort -t ' ' -k2,2nr "$T/mx" | head -n 1)
+note "heaviest off-CPU stack: ${top:0:300}"
+PAT=$(chain_re mx_critical __pthread_mutex_lock) awk -v s="${top% *}" \
+	'BEGIN { exit !(s ~ ENVIRON["PAT"]) }' ||
+	fail "the heaviest off-CPU stack is not under mx_critical;__pthread_mutex_lock"
+lock=$(frame_re mx_critical)
+assert_ge "% of off-CPU time under mx_critical" "$(share "$T/mx" "$lock")" 90
+assert_ge "% of it with a kernel futex frame" \
+	"$(share_of "$T/mx" "$lock" '(^|;)[^;]*futex[^;]*_\[k\](;|$)')" 90
+
+# --- 3. a CPU-bound program: wall view = cpu view ---
+record_ok --wall -F 999 -o "$T/split.data" -- "$WORKDIR/split_nofp" 3
+report_ok "$T/split.data" "$T/split.cpu" --value cpu
+report_ok "$T/split.data" "$T/split.wall"
+for c in a b c; do
+	re=$(frame_re "split_${c}_outer")
+	cpu=$(share "$T/split.cpu" "$re")
+	wall=$(share "$T/split.wall" "$re")
+	assert_between "wall share of split_${c}_outer minus its cpu share ($wall - $cpu)" \
+		"$(awk -v a="$wall" -v b="$cpu" 'BEGIN { printf "%.1f\n", a - b }')" -2 2
+done
+
+# --- 4. no off-CPU values in a plain recording ---
+record_ok -F 99 -o "$T/plain.data" -- "$WORKDIR/split_nofp" 0.3
+check_exit plain 2 "--off-cpu" report -i "$T/plain.data" --value off-cpu
+pass
