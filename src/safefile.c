@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,51 @@ struct safeout {
 	char *path;
 	char *tmp;               /* NULL: written in place (a character device) */
 };
+
+/*
+ * Temporary files not yet renamed into place, for a fatal signal to
+ * remove (report -o FILE --stats 2>&1 | head -1 dies of SIGPIPE). The one
+ * mutable global besides the signal flags: a handler has nothing else to
+ * reach. Slots are claimed and released by the owning thread only.
+ */
+#define PENDING_MAX 16
+static char *volatile pending[PENDING_MAX];
+
+static void remove_pending(int sig)
+{
+	int i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i])
+			unlink(pending[i]); /* async-signal-safe */
+	/* SA_RESETHAND restored the default: die of the signal as we would have */
+	raise(sig);
+}
+
+/* Handle the signals that end a run, unless someone (record's Ctrl-C) already does. */
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
+	struct sigaction sa = { .sa_handler = remove_pending, .sa_flags = SA_RESETHAND }, old;
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL &&
+		    !(old.sa_flags & SA_SIGINFO))
+			sigaction(sigs[i], &sa, NULL);
+}
+
+static void pending_set(const char *old, char *tmp)
+{
+	int i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i] == old) {
+			pending[i] = tmp;
+			return;
+		}
+}
 
 /* What the policy says of an existing PATH: 0 to go on, or the refusal. */
 static int output_kind(mode_t mode)
@@ -67,6 +113,8 @@ static int open_temp(struct safeout *o)
 		o->tmp = NULL;
 		return -errno;
 	}
+	catch_fatal_signals();
+	pending_set(NULL, o->tmp);
 	return 0;
 }
 
@@ -160,6 +208,7 @@ int safeout_commit(struct safeout *o)
 	/* a link or FIFO planted at PATH since safeout_new is replaced, not followed */
 	if (rename(o->tmp, o->path))
 		return -errno;
+	pending_set(o->tmp, NULL);
 	o->committed = 1;
 	return 0;
 }
@@ -180,6 +229,8 @@ int safeout_close(struct safeout *o)
 	}
 	if (!o->committed)
 		unlink(o->tmp);
+	if (o->tmp)
+		pending_set(o->tmp, NULL);
 	free(o->tmp);
 	free(o->path);
 	free(o);
