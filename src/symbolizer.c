@@ -36,6 +36,17 @@ struct curange {
 	Dwarf_Die cu;
 };
 
+/* A function's address range in a CU, from one walk of the CU's top-level DIEs. */
+struct cufn {
+	uint64_t start, end;
+	Dwarf_Die die;
+};
+
+struct cufns {
+	struct cufn *fns;        /* sorted by start */
+	size_t n;
+};
+
 struct module {
 	uint32_t path_id;
 	unsigned char build_id[64];
@@ -65,6 +76,9 @@ struct symbolizer {
 	uint32_t nmods;
 	size_t capmods;
 	struct pairmap *cache;   /* (mod, vaddr|ret) -> frames offset << 16 | n */
+	struct pairmap *cu_fns;  /* (mod, CU offset) -> index in cfs + 1 */
+	struct cufns *cfs;
+	size_t ncfs, capcfs;
 	struct sym_frame *frames;/* runs referenced by the cache */
 	size_t nframes, capframes;
 	struct sym_frame scratch[64];
@@ -85,7 +99,7 @@ int symbolizer_new(const struct symbolizer_config *cfg, struct symbolizer **out)
 	s->callbacks.section_address = dwfl_offline_section_address;
 	s->callbacks.debuginfo_path = s->debug_path ? &s->debug_path : NULL;
 	if ((err = strtab_new(&s->strs)) || (err = pairmap_new(&s->mod_by_key)) ||
-	    (err = pairmap_new(&s->cache)))
+	    (err = pairmap_new(&s->cache)) || (err = pairmap_new(&s->cu_fns)))
 		goto fail;
 	/* never NULL: a lookup that finds no frame still points into it */
 	if ((err = array_reserve(&s->frames, &s->capframes, 64, sizeof(*s->frames))))
@@ -114,6 +128,10 @@ void symbolizer_free(struct symbolizer *s)
 	strtab_free(s->strs);
 	pairmap_free(s->mod_by_key);
 	pairmap_free(s->cache);
+	pairmap_free(s->cu_fns);
+	for (i = 0; i < s->ncfs; i++)
+		free(s->cfs[i].fns);
+	free(s->cfs);
 	free(s->frames);
 	free(s->debug_path);
 	free(s);
@@ -613,15 +631,21 @@ static int index_cus(struct module *m, Dwarf *dw)
 	return 0;
 }
 
-/* The CU of ADDR in M and the bias of its DWARF: aranges, else M's CU range index. */
+/*
+ * The CU of ADDR in M and the bias of its DWARF: aranges, else M's CU range
+ * index. libdwfl's aranges answer with the CU before a gap too (node's
+ * V8 code, which has no DWARF, "is" in libuv's CUs): a CU must hold ADDR.
+ */
 static Dwarf_Die *module_cu(struct module *m, uint64_t addr, Dwarf_Addr *bias, Dwarf_Die *mem)
 {
 	Dwarf_Die *cu = dwfl_module_addrdie(m->dmod, addr, bias);
 	Dwarf *dw;
 	size_t lo = 0, hi;
 
-	if (cu || !(dw = dwfl_module_getdwarf(m->dmod, bias)))
+	if (cu && dwarf_haspc(cu, addr - *bias) > 0)
 		return cu;
+	if (!(dw = dwfl_module_getdwarf(m->dmod, bias)))
+		return NULL;
 	if (!m->cus_built) {
 		m->cus_built = 1;
 		if (index_cus(m, dw))
@@ -648,19 +672,126 @@ static uint32_t decl_line(Dwarf_Die *die)
 	return die && dwarf_decl_line(die, &line) == 0 && line > 0 ? (uint32_t)line : 0;
 }
 
+static int cufn_cmp(const void *a, const void *b)
+{
+	const struct cufn *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The functions with code among PARENT's children, through namespaces and classes. */
+static int collect_fns(struct cufns *c, size_t *cap, Dwarf_Die *parent)
+{
+	Dwarf_Die child;
+	int err = 0;
+
+	if (dwarf_child(parent, &child) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Addr base, start, end;
+		ptrdiff_t off = 0;
+
+		if (tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+		    tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_module)
+			err = collect_fns(c, cap, &child);
+		else if (tag == DW_TAG_subprogram)
+			while (!err && (off = dwarf_ranges(&child, off, &base, &start, &end)) > 0) {
+				if (start >= end)
+					continue;
+				if (array_reserve(&c->fns, cap, c->n + 1, sizeof(*c->fns)))
+					return -ENOMEM;
+				c->fns[c->n++] = (struct cufn){ start, end, child };
+			}
+	} while (!err && dwarf_siblingof(&child, &child) == 0);
+	return err;
+}
+
+/*
+ * The function DIE of CU that holds PC (a DWARF address): from CU's
+ * function index, built on its first use, so that an address costs a
+ * binary search and a walk of one function, not of its whole CU.
+ */
+static Dwarf_Die *cu_function(struct symbolizer *s, uint32_t mod, Dwarf_Die *cu, uint64_t pc)
+{
+	uint64_t off = dwarf_dieoffset(cu), v;
+	struct cufns *c;
+	size_t lo = 0, hi;
+
+	if (!pairmap_get(s->cu_fns, mod, off, &v)) {
+		size_t cap = 0;
+
+		if (array_reserve(&s->cfs, &s->capcfs, s->ncfs + 1, sizeof(*s->cfs)))
+			return NULL;
+		c = &s->cfs[s->ncfs];
+		*c = (struct cufns){ 0 };
+		if (collect_fns(c, &cap, cu))
+			c->n = 0;
+		qsort(c->fns, c->n, sizeof(*c->fns), cufn_cmp);
+		v = ++s->ncfs;
+		if (pairmap_put(s->cu_fns, mod, off, v))
+			return NULL;
+	}
+	c = &s->cfs[v - 1];
+	for (hi = c->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->fns[mid].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && pc < c->fns[lo - 1].end ? &c->fns[lo - 1].die : NULL;
+}
+
+/*
+ * The inlined calls at PC in function FN, outermost first, into INL (up
+ * to MAX): down the scopes (blocks, inlined calls) that hold PC.
+ */
+static int inline_chain(Dwarf_Die *fn, uint64_t pc, Dwarf_Die *inl, int max)
+{
+	Dwarf_Die cur = *fn, child;
+	int m = 0, found = 1;
+
+	while (found && m < max) {
+		found = 0;
+		if (dwarf_child(&cur, &child) != 0)
+			break;
+		do {
+			int tag = dwarf_tag(&child);
+
+			if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+			     tag == DW_TAG_try_block || tag == DW_TAG_catch_block) &&
+			    dwarf_haspc(&child, pc) > 0) {
+				if (tag == DW_TAG_inlined_subroutine)
+					inl[m++] = child;
+				cur = child;
+				found = 1;
+			}
+		} while (!found && dwarf_siblingof(&child, &child) == 0);
+	}
+	return m;
+}
+
 /*
  * After the function's own frame (scratch[*n - 1]), add its inlined
  * calls at ADDR, outermost first, and the source position in each frame.
  */
-static int add_inlines(struct symbolizer *s, struct module *mod, uint64_t addr, size_t *n)
+static int add_inlines(struct symbolizer *s, uint32_t id, uint64_t addr, size_t *n)
 {
+	struct module *mod = &s->mods[id];
 	Dwarf_Addr bias = 0;
 	Dwarf_Die cumem, *cu = module_cu(mod, addr, &bias, &cumem);
-	Dwarf_Die *scopes = NULL, *inl[64], *fn = NULL;
+	Dwarf_Die *scopes = NULL, *inl[64], chain[64], *fn = cu ? cu_function(s, id, cu, addr - bias) : NULL;
 	size_t first = *n - 1;
 	int i, nscopes, m = 0, err = 0;
 
-	if (cu) {
+	if (fn) {
+		m = inline_chain(fn, addr - bias, chain, 64);
+		for (i = 0; i < m; i++)
+			inl[i] = &chain[m - 1 - i]; /* innermost first */
+	} else if (cu) {
+		/* not in the index (code in an imported unit, say): libdw's walk of the CU */
 		nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
 		/* innermost first, up to the concrete function */
 		for (i = 0; i < nscopes && m < 64; i++) {
@@ -699,8 +830,9 @@ static int add_inlines(struct symbolizer *s, struct module *mod, uint64_t addr, 
 	return err;
 }
 
-static int resolve(struct symbolizer *s, struct module *m, uint64_t addr, size_t *n)
+static int resolve(struct symbolizer *s, uint32_t id, uint64_t addr, size_t *n)
 {
+	struct module *m = &s->mods[id];
 	const struct msym *sym = m->dmod ? find_symbol(m, addr) : NULL;
 	int err;
 
@@ -709,14 +841,13 @@ static int resolve(struct symbolizer *s, struct module *m, uint64_t addr, size_t
 		return 0;
 	err = add_name(s, sym->name, sym->len, sym->plt, 0, n);
 	if (!err && !sym->plt && (s->cfg.inlines || s->cfg.lines))
-		err = add_inlines(s, m, addr, n);
+		err = add_inlines(s, id, addr, n);
 	return err;
 }
 
 int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is_return,
 		      const struct sym_frame **names, size_t *n)
 {
-	struct module *m = module_open(s, mod);
 	uint64_t key = vaddr | ((uint64_t)!!is_return << 63), v;
 	int err;
 
@@ -725,7 +856,8 @@ int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is
 		*n = v & 0xffff;
 		return 0;
 	}
-	err = resolve(s, m, is_return && vaddr ? vaddr - 1 : vaddr, n);
+	module_open(s, mod);
+	err = resolve(s, mod, is_return && vaddr ? vaddr - 1 : vaddr, n);
 	if (err)
 		return err;
 	if (array_reserve(&s->frames, &s->capframes, s->nframes + *n, sizeof(*s->frames)))
