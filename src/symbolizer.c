@@ -321,6 +321,58 @@ out:
 }
 
 /*
+ * Sort M's symbols by msym_cmp. A comparison sort of node's 110,000
+ * symbols took a tenth of its whole report: a stable radix sort of
+ * (start, index) pairs by the bytes the highest start needs, then
+ * msym_cmp within each run of one address.
+ */
+static int sort_symbols(struct module *m)
+{
+	struct key {
+		uint64_t start;
+		size_t idx;
+	} *keys = malloc(2 * m->nsyms * sizeof(*keys)), *a = keys, *b, *t;
+	struct msym *sorted = malloc(m->nsyms * sizeof(*sorted));
+	uint64_t max = 0;
+	size_t n = m->nsyms, i, j, shift;
+
+	if (!keys || !sorted) {
+		free(keys);
+		free(sorted);
+		return -ENOMEM;
+	}
+	b = a + n;
+	for (i = 0; i < n; i++) {
+		a[i] = (struct key){ m->syms[i].start, i };
+		if (m->syms[i].start > max)
+			max = m->syms[i].start;
+	}
+	for (shift = 0; shift < 64 && max >> shift; shift += 8) {
+		size_t count[257] = { 0 };
+
+		for (i = 0; i < n; i++)
+			count[((a[i].start >> shift) & 0xff) + 1]++;
+		for (i = 1; i < 257; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			b[count[(a[i].start >> shift) & 0xff]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = m->syms[a[i].idx];
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && sorted[j].start == sorted[i].start; j++)
+			;
+		if (j - i > 1)
+			qsort(sorted + i, j - i, sizeof(*sorted), msym_cmp);
+	}
+	free(keys);
+	free(m->syms);
+	m->syms = sorted;
+	return 0;
+}
+
+/*
  * M's index of functions, in one pass over the symbols libdwfl chose for
  * it (.symtab, else .dynsym with MiniDebugInfo, or a separate debug
  * file's), and its PLT stubs; sorted, one best alias per address, each
@@ -370,7 +422,8 @@ static int index_symbols(struct module *m)
 		err = add_plt(m, elf, &cap);
 	if (err || !m->nsyms)
 		return err;
-	qsort(m->syms, m->nsyms, sizeof(*m->syms), msym_cmp);
+	if ((err = sort_symbols(m)))
+		return err;
 	for (j = 0, k = 0; j < m->nsyms; j++) {
 		if (k && m->syms[k - 1].start == m->syms[j].start) {
 			if (!m->syms[k - 1].sized && m->syms[j].sized) {
