@@ -5,7 +5,16 @@
 # own build. Prints CPU seconds per report, with and without inlines and
 # lines, and the share of one second of CPU they use.
 #
+# Then real recordings, side by side with perf on the same workloads
+# (node busy in its C++ runtime, a g++ -O2 compile), both at -F 999 with
+# whole stacks (cprof's DWARF unwinding, perf --call-graph dwarf): CPU
+# seconds of `cprof report` (inline frames on) against `perf script
+# --no-inline` and `perf script | stackcollapse-perf.pl` as ratios, and the
+# report's peak RSS against the symbol tables of the binaries it names.
+#
 #   scripts/bench-report.sh [BUILD_DIR]     (default: build)
+#   FLAMEGRAPH_DIR=~/FlameGraph scripts/bench-report.sh   # the stackcollapse column
+#   BENCH_REAL=0 scripts/bench-report.sh    # the synthetic recording only
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -51,4 +60,67 @@ for f in $("$build/cprof" report --help | awk '/^Formats/ { on = 1; next } on &&
 	printf '%-14s %10s %8s %12s\n' "$f" "$t" \
 		"$(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
 		"$(stat -c %s "$tmp/out")"
+done
+
+[ "${BENCH_REAL:-1}" = 1 ] || exit 0
+command -v perf >/dev/null || { echo "bench-report: no perf: real recordings skipped" >&2; exit 0; }
+collapse=${FLAMEGRAPH_DIR:+$FLAMEGRAPH_DIR/stackcollapse-perf.pl}
+[ -n "$collapse" ] && [ -x "$collapse" ] || collapse=
+
+best() { # best CMD...: best user+sys CPU seconds of 3 runs of CMD (a shell command line)
+	local best=999 t i
+	for i in 1 2 3; do
+		/usr/bin/time -o "$tmp/time" -f '%U %S' bash -c "$1" >/dev/null 2>&1
+		t=$(awk '{ print $1 + $2 }' "$tmp/time")
+		best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+	done
+	echo "$best"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (b > 0) ? a / b : 0 }'; }
+# loaded BINARY...: "SYMTAB DWARF", the bytes of the tables the report reads
+# for these binaries, as libdwfl picks them: .symtab (the binary's, else its
+# separate debug file's), else .dynsym; the DWARF of the binary, else of
+# its debug file (uncompressed)
+loaded() {
+	local f id dbg
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		id=$(readelf -n "$f" 2>/dev/null | awk '/Build ID/ { print $3 }')
+		dbg=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+		[ -n "$id" ] && [ -f "$dbg" ] || dbg=/nonexistent
+		perl bench/elf-tables.pl "$f" "$dbg" | paste -s -d ' '
+	done | awk '{ sym += $1 ? $1 : $4 ? $4 : $2; dwarf += $3 ? $3 : $6 }
+		    END { printf "%d %d\n", sym, dwarf }'
+}
+
+node=$(command -v node || true)
+gxx=$(command -v g++ || true)
+printf '\n%-8s %7s %7s %13s %6s %13s %7s %7s %10s %9s %5s\n' workload samples "cprof s" \
+	"perf --no-inl" ratio "perf|collapse" ratio "RSS MiB" "symtab MiB" "DWARF MiB" "x"
+for w in node gxx; do
+	case $w in
+	node) [ -n "$node" ] || continue; cmd=("$node" bench/node-work.js 4) ;;
+	gxx) [ -n "$gxx" ] || continue; cmd=("$gxx" -O2 -c -o "$tmp/gxx.o" bench/gxx-work.cc) ;;
+	esac
+	echo "recording $w ..." >&2
+	"$build/cprof" record -F 999 -o "$tmp/$w.cprof" -- "${cmd[@]}" >/dev/null 2>&1
+	perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$tmp/$w.perf" -- "${cmd[@]}" \
+		>/dev/null 2>&1
+	c=$(best "'$build/cprof' report -i '$tmp/$w.cprof'")
+	p=$(best "perf script -i '$tmp/$w.perf' --no-inline")
+	if [ -n "$collapse" ]; then
+		k=$(best "perf script -i '$tmp/$w.perf' | '$collapse'")
+		kr=$(ratio "$k" "$c")
+	else
+		k=- kr="(no FLAMEGRAPH_DIR)"
+	fi
+	/usr/bin/time -o "$tmp/time" -f '%M' "$build/cprof" report -i "$tmp/$w.cprof" >"$tmp/out" 2>/dev/null
+	rss=$(cat "$tmp/time")
+	read -r sym dwarf <<<"$(loaded $(perf buildid-list -i "$tmp/$w.perf" --with-hits 2>/dev/null |
+		awk '$2 ~ /^\// { print $2 }'))"
+	printf '%-8s %7s %7s %13s %6s %13s %7s %7.1f %10.1f %9.1f %5s\n' "$w" \
+		"$(awk '{ t += $NF } END { print t }' "$tmp/out")" "$c" "$p" "$(ratio "$p" "$c")" \
+		"$k" "$kr" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
+		"$(awk -v b="$sym" 'BEGIN { print b / 1048576 }')" \
+		"$(awk -v b="$dwarf" 'BEGIN { print b / 1048576 }')" "$(ratio "$((rss * 1024))" "$((sym + dwarf))")"
 done

@@ -274,9 +274,6 @@ int cmd_report(int argc, char **argv)
 	if (output) {
 		/* written aside, in place only when the report succeeded (safefile.h) */
 		err = safeout_new(output, 0, &out_file);
-		/* Ctrl-C during a long report: no FILE.PID-N.tmp left behind */
-		if (!err)
-			err = safeout_remove_on_signal(out_file);
 		if (!err && !(out = safeout_stream(out_file)))
 			err = -errno;
 		if (err) {

@@ -304,6 +304,16 @@ uint32_t namer_label_at(const struct namer *r, uint32_t pid, uint64_t addr)
 	return m ? m->ids[ID_LABEL] : UINT32_MAX;
 }
 
+enum root_kind namer_root_at(struct namer *r, uint32_t pid, uint64_t addr, int is_return)
+{
+	const struct as_map *m = addrspace_find(r->as, pid, addr);
+
+	if (!m || m->ids[ID_SYM] == NO_MODULE || !m->has_bias ||
+	    symbolizer_module_status(r->sym, m->ids[ID_SYM]) != MODULE_OK)
+		return ROOT_NONE;
+	return symbolizer_root(r->sym, m->ids[ID_SYM], addr - m->bias, is_return);
+}
+
 const char *namer_label(const struct namer *r, uint32_t id)
 {
 	return id == UINT32_MAX ? "[unknown]" : strtab_str(r->labels, id);

@@ -107,13 +107,23 @@ static int thread_of(struct resolver *r, const struct df_sample *s, uint32_t com
 	return 0;
 }
 
+/*
+ * Count stack STACK_ID's truncation, as the unwinder said, unless CHAIN
+ * reached a root (cprof/roots.h): a stack that begins where every stack
+ * begins is complete, whatever was said of the step after it.
+ */
 static void count_truncation(struct resolver *r, uint32_t pid, uint32_t stack_id,
 			     const uint64_t *chain, size_t n)
 {
 	uint8_t why = stack_id < r->ntrunc ? r->trunc[stack_id] : 0;
+	enum root_kind root;
 	uint64_t *slot;
 
 	if (why == DF_TRUNC_NONE || why >= 8)
+		return;
+	/* a stack that reached where stacks begin is whole, whatever the unwinder said */
+	root = n ? namer_root_at(r->namer, pid, chain[n - 1], n > 1) : ROOT_NONE;
+	if (root == ROOT_START || root == ROOT_SWITCH)
 		return;
 	r->stats->truncated[why]++;
 	r->prof->meta.truncated++;
@@ -319,9 +329,11 @@ static const char *trunc_reason(int why)
 		[DF_TRUNC_NO_CFI] = "no unwind info (CFI) and no frame pointer",
 		[DF_TRUNC_BAD_READ] = "bad memory read or address outside any known mapping",
 		[DF_TRUNC_DEPTH] = "frame limit reached",
+		[DF_TRUNC_OTHER_STACK] = "the caller is on another stack (Go's vDSO calls)",
 	};
 
-	return why > 0 && why < 5 && reasons[why] ? reasons[why] : "other";
+	return why > 0 && why < (int)(sizeof(reasons) / sizeof(reasons[0])) && reasons[why] ?
+		       reasons[why] : "other";
 }
 
 static void write_stats(struct resolver *r, FILE *f)

@@ -19,12 +19,49 @@ struct safeout {
 };
 
 /*
- * The temporary file a fatal signal must not leave behind
- * (safeout_remove_on_signal): a copy, so that the handler reads no memory
- * safeout_close() frees, and a flag the handler checks first.
+ * Temporary files not yet renamed into place, for a fatal signal to
+ * remove (report -o FILE --stats 2>&1 | head -1 dies of SIGPIPE). The one
+ * mutable global besides the signal flags: a handler has nothing else to
+ * reach. Slots are claimed and released by the owning thread only.
  */
-static char signal_tmp[PATH_MAX + 64];
-static volatile sig_atomic_t signal_tmp_set;
+#define PENDING_MAX 16
+static char *volatile pending[PENDING_MAX];
+
+static void remove_pending(int sig)
+{
+	int i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i])
+			unlink(pending[i]); /* async-signal-safe */
+	/* SA_RESETHAND restored the default: die of the signal as we would have */
+	raise(sig);
+}
+
+/* Handle the signals that end a run, unless someone (record's Ctrl-C) already does. */
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
+	struct sigaction sa = { .sa_handler = remove_pending, .sa_flags = SA_RESETHAND }, old;
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL &&
+		    !(old.sa_flags & SA_SIGINFO))
+			sigaction(sigs[i], &sa, NULL);
+}
+
+static void pending_set(const char *old, char *tmp)
+{
+	int i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i] == old) {
+			pending[i] = tmp;
+			return;
+		}
+}
 
 /* What the policy says of an existing PATH: 0 to go on, or the refusal. */
 static int output_kind(mode_t mode)
@@ -77,6 +114,8 @@ static int open_temp(struct safeout *o)
 		o->tmp = NULL;
 		return -errno;
 	}
+	catch_fatal_signals();
+	pending_set(NULL, o->tmp);
 	return 0;
 }
 
@@ -170,48 +209,8 @@ int safeout_commit(struct safeout *o)
 	/* a link or FIFO planted at PATH since safeout_new is replaced, not followed */
 	if (rename(o->tmp, o->path))
 		return -errno;
+	pending_set(o->tmp, NULL);
 	o->committed = 1;
-	signal_tmp_set = 0;
-	return 0;
-}
-
-/* Remove the uncommitted file, then die of SIG as if nothing had caught it. */
-static void on_fatal_signal(int sig)
-{
-	int saved = errno;
-
-	if (signal_tmp_set)
-		unlink(signal_tmp);
-	errno = saved;
-	raise(sig); /* SA_RESETHAND | SA_NODEFER: the default action, now */
-}
-
-int safeout_remove_on_signal(struct safeout *o)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
-	size_t i;
-
-	if (o->committed || !o->tmp)
-		return 0;
-	if (strlen(o->tmp) >= sizeof(signal_tmp))
-		return -ENAMETOOLONG;
-	signal_tmp_set = 0;
-	memcpy(signal_tmp, o->tmp, strlen(o->tmp) + 1);
-	signal_tmp_set = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct sigaction old;
-
-		/* a signal the caller ignores (nohup, a background job) stays ignored */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		if (sigaction(sigs[i], &sa, NULL))
-			return -errno;
-	}
 	return 0;
 }
 
@@ -229,10 +228,10 @@ int safeout_close(struct safeout *o)
 	} else if (close(o->fd) && !err) {
 		err = -errno;
 	}
-	if (!o->committed) {
-		signal_tmp_set = 0;
+	if (!o->committed)
 		unlink(o->tmp);
-	}
+	if (o->tmp)
+		pending_set(o->tmp, NULL);
 	free(o->tmp);
 	free(o->path);
 	free(o);

@@ -14,6 +14,7 @@
 #include "cprof/binsource.h"
 #include "cprof/trampoline.h"
 #include "cprof/elffile.h"
+#include "cprof/roots.h"
 #include "cprof/util.h"
 
 /*
@@ -35,9 +36,18 @@ struct uproc {
 	struct tramp_template tramp;
 };
 
+/* A function of a file where walks end (cprof/roots.h), in ELF vaddrs. */
+struct ustop {
+	uint64_t start, end;
+	enum root_kind kind;
+};
+
 struct ufile {
 	struct elffile *ef;      /* NULL: not an ELF file we can open */
 	int tried;
+	struct ustop *stops;     /* sorted by start */
+	size_t nstops;
+	int stops_done;
 };
 
 struct unwinder {
@@ -71,6 +81,8 @@ struct unwinder {
 	 * harmlessly.
 	 */
 	size_t beyond_at, bad_at;
+	Dwfl *dwfl;              /* of the process being unwound */
+	enum root_kind stopped;  /* the walk stopped at a stack switch */
 };
 
 /*
@@ -187,8 +199,10 @@ void unwinder_free(struct unwinder *u)
 		return;
 	for (i = 0; i < u->nprocs; i++)
 		uproc_release(&u->procs[i]);
-	for (i = 0; i < u->capfiles; i++)
+	for (i = 0; i < u->capfiles; i++) {
 		elffile_free(u->files[i].ef);
+		free(u->files[i].stops);
+	}
 	free(u->files);
 	free(u->order);
 	addrspace_free(u->as);
@@ -354,16 +368,20 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 		const struct as_map *m = &u->order[i];
 		struct elffile *ef = file_get(u, m->ids[ID_PATH]);
 		const char *path = strtab_str(u->paths, m->ids[ID_PATH]);
-		Dwfl_Module *mod;
+		Dwfl_Module *dm;
+		void **userdata;
 		uint64_t bias;
 
 		if (!ef || elffile_bias(ef, m->start, m->pgoff, &bias))
 			continue;
 		/* failures (overlaps, unreadable files) leave those frames unknown */
-		mod = dwfl_report_elf(p->dwfl, path, path, -1, bias, true);
-		if (mod && !p->has_tramp && may_have_trampolines(path)) {
+		dm = dwfl_report_elf(p->dwfl, path, path, -1, bias, true);
+		/* the module knows its file: path id + 1 (files may move as they grow) */
+		if (dm && dwfl_module_info(dm, &userdata, NULL, NULL, NULL, NULL, NULL, NULL))
+			*userdata = (void *)(uintptr_t)(m->ids[ID_PATH] + 1);
+		if (dm && !p->has_tramp && may_have_trampolines(path)) {
 			Dwarf_Addr b;
-			Elf *elf = dwfl_module_getelf(mod, &b);
+			Elf *elf = dwfl_module_getelf(dm, &b);
 
 			p->has_tramp = elf && !tramp_from_elf(elf, &p->tramp);
 		}
@@ -428,9 +446,79 @@ static int step_trampoline(struct unwinder *u, Dwfl_Frame *frame, uint64_t ra)
 	return 1;
 }
 
+static int ustop_cmp(const void *a, const void *b)
+{
+	const struct ustop *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* F's functions where walks end, from one pass over MOD's symbols (BIAS: MOD's). */
+static void file_stops(struct ufile *f, Dwfl_Module *mod, uint64_t bias)
+{
+	int n = dwfl_module_getsymtab(mod), i;
+	size_t cap = 0;
+
+	f->stops_done = 1;
+	for (i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+		enum root_kind kind;
+
+		if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || !addr ||
+		    (kind = root_kind(name)) == ROOT_NONE)
+			continue;
+		if (array_reserve(&f->stops, &cap, f->nstops + 1, sizeof(*f->stops)))
+			break;
+		f->stops[f->nstops++] = (struct ustop){ addr - bias,
+							addr - bias + (sym.st_size ? sym.st_size : 1),
+							kind };
+	}
+	qsort(f->stops, f->nstops, sizeof(*f->stops), ustop_cmp);
+}
+
+/*
+ * What PC (less one for a return address) is in: a module's entry point
+ * (_start of ld.so or of the executable; ld.so's may have no symbol), or
+ * a function of cprof/roots.h. Bytes past the entry point that still
+ * belong to _start count.
+ */
+static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+	struct ufile *f;
+	void **userdata;
+	Dwarf_Addr bias;
+	GElf_Ehdr ehdr;
+	uintptr_t id;
+	Elf *elf;
+	size_t lo = 0, hi;
+
+	if (!mod || !dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) ||
+	    !(id = (uintptr_t)*userdata) || id > u->capfiles || !(elf = dwfl_module_getelf(mod, &bias)))
+		return ROOT_NONE;
+	if (gelf_getehdr(elf, &ehdr) && ehdr.e_entry && pc >= ehdr.e_entry + bias &&
+	    pc - (ehdr.e_entry + bias) < ROOT_ENTRY_SPAN)
+		return ROOT_START;
+	f = &u->files[id - 1];
+	if (!f->stops_done)
+		file_stops(f, mod, bias);
+	for (hi = f->nstops; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->stops[mid].start <= pc - bias)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && pc - bias < f->stops[lo - 1].end ? f->stops[lo - 1].kind : ROOT_NONE;
+}
+
 static int on_frame(Dwfl_Frame *frame, void *arg)
 {
 	struct unwinder *u = arg;
+	enum root_kind kind;
 	Dwarf_Addr pc;
 	bool activation;
 
@@ -445,45 +533,20 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 		u->resume_pending = 1;
 		return DWARF_CB_ABORT;
 	}
+	/* past a Go stack switch the return addresses are stale: never invent a caller */
+	kind = frame_root(u, u->dwfl, pc - !activation);
+	if (kind == ROOT_SWITCH || kind == ROOT_CUT) {
+		u->stopped = kind;
+		return DWARF_CB_ABORT;
+	}
 	return DWARF_CB_OK;
-}
-
-/*
- * Whether PC (the outermost frame's, less one for a return address) is in
- * a function where every stack begins: a module's entry point (_start of
- * ld.so or of the executable; ld.so's has no CFI saying so) or a thread
- * start routine. Bytes past the entry point that still belong to _start.
- */
-#define ENTRY_SPAN 64
-
-static int is_root_frame(Dwfl *dwfl, uint64_t pc)
-{
-	static const char *const roots[] = { "clone", "__clone", "clone3", "__clone3",
-					     "start_thread", "thread_start" };
-	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
-	const char *name;
-	GElf_Ehdr ehdr;
-	Dwarf_Addr bias;
-	Elf *elf;
-	size_t i;
-
-	if (!mod)
-		return 0;
-	elf = dwfl_module_getelf(mod, &bias);
-	if (elf && gelf_getehdr(elf, &ehdr) && ehdr.e_entry && pc >= ehdr.e_entry + bias &&
-	    pc - (ehdr.e_entry + bias) < ENTRY_SPAN)
-		return 1;
-	name = dwfl_module_addrname(mod, pc);
-	for (i = 0; name && i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (!strcmp(name, roots[i]))
-			return 1;
-	return 0;
 }
 
 int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 		    uint64_t *ips, size_t max, size_t *n, enum df_trunc *why)
 {
 	struct uproc *p = proc_find(u, in->pid);
+	enum root_kind root;
 	int rc, err;
 
 	*n = 0;
@@ -505,6 +568,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	u->beyond_at = SIZE_MAX;
 	u->bad_at = SIZE_MAX;
 	u->resume_pending = 0;
+	u->dwfl = p->dwfl;
+	u->stopped = ROOT_NONE;
 	rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
 	/* on from the caller of each trampoline the walk met */
 	while (u->resume_pending && u->n < max) {
@@ -524,10 +589,13 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	 * bookkeeping of the reads tells a truncated stack from a whole one:
 	 * a failed read right before the walk ended.
 	 */
-	if (u->n >= max)
-		*why = DF_TRUNC_DEPTH;
-	else if (is_root_frame(p->dwfl, ips[*n - 1] - (*n > 1)))
+	root = u->stopped ? u->stopped : frame_root(u, p->dwfl, ips[*n - 1] - (*n > 1));
+	if (root == ROOT_START || root == ROOT_SWITCH)
 		*why = DF_TRUNC_NONE; /* complete, whatever was said of the next step */
+	else if (root == ROOT_CUT)
+		*why = DF_TRUNC_OTHER_STACK;
+	else if (u->n >= max)
+		*why = DF_TRUNC_DEPTH;
 	else if (u->beyond_at == u->n)
 		*why = DF_TRUNC_STACK_COPY;
 	else if (u->bad_at == u->n)

@@ -35,6 +35,7 @@ enum df_trunc {
 	DF_TRUNC_BAD_READ = 3,   /* unmapped memory or unknown module */
 	DF_TRUNC_DEPTH = 4,      /* frame limit reached */
 	DF_TRUNC_NO_USER = 5,    /* no user registers (kernel thread) */
+	DF_TRUNC_OTHER_STACK = 6,/* the caller is on a stack that was not copied (Go's vDSO calls) */
 };
 
 enum df_mode { DF_MODE_FP = 0, DF_MODE_DWARF = 1 };

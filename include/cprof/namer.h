@@ -18,6 +18,7 @@
 
 #include "cprof/datafile.h"
 #include "cprof/profile.h"
+#include "cprof/roots.h"
 
 struct namer_config {
 	int inlines;             /* expand inlined calls into frames */
@@ -58,6 +59,11 @@ int namer_chain(struct namer *n, uint32_t pid, const uint64_t *chain, size_t len
 
 /* Id of the label ("[libc.so.6]") of PID's mapping at ADDR; UINT32_MAX if none. */
 uint32_t namer_label_at(const struct namer *n, uint32_t pid, uint64_t addr);
+/*
+ * Whether PID's code at ADDR (a return address if IS_RETURN) is where
+ * stacks begin or switch (roots.h); ROOT_NONE if not, or not known.
+ */
+enum root_kind namer_root_at(struct namer *n, uint32_t pid, uint64_t addr, int is_return);
 /* The label of ID (borrowed until namer_free); "[unknown]" for UINT32_MAX. */
 const char *namer_label(const struct namer *n, uint32_t id);
 /* "# WHAT: PATH" for each binary used whose symbols are missing or poor. */

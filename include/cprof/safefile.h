@@ -26,7 +26,10 @@ struct safeout;
 
 /*
  * Open an output for PATH under the policy above (PATH is copied).
- * Returns 0 or -errno; nothing at PATH has changed when it returns.
+ * Returns 0 or -errno; nothing at PATH has changed when it returns. Until
+ * it is committed or closed, SIGPIPE, SIGINT, SIGTERM, SIGHUP and SIGXFSZ
+ * remove its temporary file before they end the process (unless the
+ * process already handles or ignores them: record's Ctrl-C).
  */
 int safeout_new(const char *path, unsigned flags, struct safeout **out);
 /* The descriptor to write to, owned by O: valid until safeout_close(). */
@@ -43,14 +46,6 @@ FILE *safeout_stream(struct safeout *o);
  * -errno of a rename; after an error nothing at PATH has changed.
  */
 int safeout_commit(struct safeout *o);
-/*
- * Make SIGINT, SIGTERM and SIGHUP (unless ignored) remove O's uncommitted
- * temporary file before they end the process with their default action,
- * so that an interrupted run (Ctrl-C) leaves nothing beside PATH. For a
- * command that is not otherwise catching them; one output at a time (the
- * last one asked for). Returns 0 or -errno.
- */
-int safeout_remove_on_signal(struct safeout *o);
 /*
  * Flush and close, then free O. An uncommitted temporary file is removed
  * (an abort: PATH stays as it was). Returns the first write or close

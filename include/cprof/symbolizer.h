@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cprof/roots.h"
+
 struct symbolizer_config {
 	int inlines;             /* expand inlined calls into frames */
 	int lines;               /* find each frame's source position */
@@ -90,6 +92,13 @@ struct sym_frame {
  */
 int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is_return,
 		      const struct sym_frame **frames, size_t *n);
+
+/*
+ * Whether VADDR in MOD (IS_RETURN as for symbolizer_lookup) is where stacks
+ * end: the entry point's _start or a function of cprof/roots.h.
+ */
+enum root_kind symbolizer_root(struct symbolizer *s, uint32_t mod, uint64_t vaddr,
+			       int is_return);
 
 /* The string of a name or line id (ignores SYM_INLINED); borrowed. */
 const char *symbolizer_str(const struct symbolizer *s, uint32_t id);

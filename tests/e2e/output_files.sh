@@ -2,7 +2,7 @@
 # -o never replaces what is not a regular file: a device (think /dev/null)
 # stays a device, a symbolic link is refused; a regular file that
 # exists is kept as FILE.old by record and replaced only by a report that
-# succeeds.
+# succeeds; a report killed by a signal leaves no FILE.*.tmp behind.
 . "$(dirname "$0")/lib.sh"
 require_perf
 require_workload split_nofp
@@ -27,6 +27,11 @@ echo keep >"$T/out"
 cprof_run badrep report -i "$T/missing" -o "$T/out"
 expect_rc 3 badrep "report of a missing file"
 assert_eq "output left alone by a failed report" "$(cat "$T/out")" keep
+# killed by SIGPIPE while its -o FILE is still a temporary: nothing is left behind
+{ sleep 0.2; "$CPROF" report -i "$T/d" -o "$T/piped" --stats; echo "rc $?" >"$T/piped-rc"; } 2>&1 | true
+assert_eq "report's exit when its stderr pipe is closed" "$(cat "$T/piped-rc")" "rc 141"
+leftovers=$(cd "$T" && echo piped*)
+assert_eq "files left by a report killed by SIGPIPE" "$leftovers" piped-rc
 cp "$T/d" "$T/again"
 record_ok -F 499 -o "$T/again" -- "$WORKDIR/split_nofp" 0.3
 cmp -s "$T/d" "$T/again.old" || fail "record did not keep the previous file as FILE.old"
