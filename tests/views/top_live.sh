@@ -66,7 +66,9 @@ small_w=$(awk 'NR == 4 { print length($0) }' "$T/screen.small")
 [ "$small_w" -lt "$pane_w" ] || fail "rows not reflowed: $small_w columns, $pane_w before"
 
 # q: cprof exits 0 and the launched workload is gone
-wl=$(pgrep -x split_nofp | head -1)
+# the workload this cprof launched: the child of the pane's cprof, not another test's
+wl=$(pgrep -x split_nofp -P "$(pgrep -x cprof -P "$(tm display -p -t top '#{pane_pid}')" | head -1)" | head -1)
+[ -n "$wl" ] || fail "no launched split_nofp found under the pane's cprof top"
 tm send-keys -t top q
 for _ in $(seq 50); do [ -s "$T/rc" ] && break; sleep 0.2; done
 assert_eq "exit code after q" "$(cat "$T/rc" 2>/dev/null)" 0
