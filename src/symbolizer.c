@@ -265,7 +265,8 @@ static int got_slots(Elf *elf, struct gotslot **out, size_t *n)
 			(*out)[(*n)++] = (struct gotslot){ r.r_offset, name };
 		}
 	}
-	qsort(*out, *n, sizeof(**out), gotslot_cmp);
+	if (*n) /* qsort of an empty, NULL array is undefined */
+		qsort(*out, *n, sizeof(**out), gotslot_cmp);
 	return 0;
 }
 
@@ -680,7 +681,8 @@ static int index_cus(struct module *m, Dwarf *dw)
 			m->cus[m->ncus++] = (struct curange){ start, end, die };
 		}
 	}
-	qsort(m->cus, m->ncus, sizeof(*m->cus), curange_cmp);
+	if (m->ncus) /* qsort of an empty, NULL array is undefined */
+		qsort(m->cus, m->ncus, sizeof(*m->cus), curange_cmp);
 	return 0;
 }
 
@@ -780,7 +782,8 @@ static Dwarf_Die *cu_function(struct symbolizer *s, uint32_t mod, Dwarf_Die *cu,
 		*c = (struct cufns){ 0 };
 		if (collect_fns(c, &cap, cu))
 			c->n = 0;
-		qsort(c->fns, c->n, sizeof(*c->fns), cufn_cmp);
+		if (c->n) /* qsort of an empty, NULL array is undefined */
+			qsort(c->fns, c->n, sizeof(*c->fns), cufn_cmp);
 		v = ++s->ncfs;
 		if (pairmap_put(s->cu_fns, mod, off, v))
 			return NULL;

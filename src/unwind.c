@@ -475,7 +475,8 @@ static void file_stops(struct ufile *f, Dwfl_Module *mod, uint64_t bias)
 							addr - bias + (sym.st_size ? sym.st_size : 1),
 							kind };
 	}
-	qsort(f->stops, f->nstops, sizeof(*f->stops), ustop_cmp);
+	if (f->nstops) /* qsort of an empty, NULL array is undefined */
+		qsort(f->stops, f->nstops, sizeof(*f->stops), ustop_cmp);
 }
 
 /*

@@ -193,7 +193,8 @@ static int write_top_diff(const struct profile *p, const struct writer_opts *o, 
 
 	if (err)
 		return err;
-	qsort(f, n, sizeof(*f), by_change);
+	if (n) /* qsort of an empty, NULL array is undefined */
+		qsort(f, n, sizeof(*f), by_change);
 	rows = o->limit && o->limit < n ? o->limit : n;
 	if (o->tty)
 		namew = o->columns > 80 + 10 ? o->columns - 80 : 10;
