@@ -24,7 +24,8 @@ static void main_usage(FILE *f)
 		"Usage: cprof [--help] [--version] COMMAND [ARGS]\n"
 		"\n"
 		"A sampling CPU profiler for Linux: correct stacks on -O2 binaries without\n"
-		"frame pointers, folded output for flamegraph.pl.\n"
+		"frame pointers, and every view of one recording (top table, flame graph,\n"
+		"pprof, speedscope, folded stacks).\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
