@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cprof/functab.h"
+#include "cprof/functable.h"
 #include "cprof/util.h"
 
 struct differ {
@@ -186,40 +186,42 @@ static void change(int64_t x1, int64_t n1, int64_t x2, int64_t n2, double z, str
 
 int diff_functions(const struct profile *d, struct diff_func **out, size_t *n, double *zp)
 {
-	struct functab t;
-	struct diff_func *f;
+	struct functable t[2] = { { 0 }, { 0 } }; /* before, after: the same rows, unsorted */
+	struct diff_func *f = NULL;
 	int64_t total[2];
 	double z;
 	size_t i, c;
-	int err;
+	int err = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (d->ncolumns != 2)
 		return -EINVAL;
-	if ((err = functab_build(d, &t)))
-		return err;
-	if (!(f = calloc(t.n + 1, sizeof(*f)))) {
-		functab_release(&t);
-		return -ENOMEM;
-	}
+	for (c = 0; c < 2 && !err; c++)
+		err = functable_build(&t[c], d, (uint32_t)c, FUNCTABLE_UNSORTED);
+	if (!err && !(f = calloc(t[0].n + 1, sizeof(*f))))
+		err = -ENOMEM;
+	if (err)
+		goto out;
 	total[0] = profile_total(d, DIFF_BEFORE);
 	total[1] = profile_total(d, DIFF_AFTER);
-	z = z_of(0.05 / (double)(2 * (t.n ? t.n : 1)));
-	for (i = 0; i < t.n; i++) {
-		f[i].name = t.name[i];
-		f[i].module = t.module[i];
+	z = z_of(0.05 / (double)(2 * (t[0].n ? t[0].n : 1)));
+	for (i = 0; i < t[0].n; i++) {
+		f[i].name = t[0].rows[i].name;
+		f[i].module = t[0].rows[i].module;
 		for (c = 0; c < 2; c++) {
-			f[i].self[c] = functab_self(&t, i, c);
-			f[i].total[c] = functab_total(&t, i, c);
+			f[i].self[c] = t[c].rows[i].self;
+			f[i].total[c] = t[c].rows[i].total;
 		}
 		change(f[i].self[0], total[0], f[i].self[1], total[1], z, &f[i].self_change);
 		change(f[i].total[0], total[0], f[i].total[1], total[1], z, &f[i].total_change);
 	}
 	*out = f;
-	*n = t.n;
+	*n = t[0].n;
 	if (zp)
 		*zp = z;
-	functab_release(&t);
-	return 0;
+out:
+	functable_release(&t[0]);
+	functable_release(&t[1]);
+	return err;
 }

@@ -86,7 +86,7 @@ int functable_build(struct functable *t, const struct profile *p, uint32_t col, 
 			return err;
 	if ((err = count(t, p, col)))
 		return err;
-	if (!t->n)
+	if (!t->n || sort_total == FUNCTABLE_UNSORTED)
 		return 0;
 	qsort(t->rows, t->n, sizeof(*t->rows), sort_total ? by_total : by_self);
 	/* the frames' rows, in the sorted order */

@@ -2,7 +2,8 @@
  * The function table of a profile: each function (name, module) with its
  * self value (stacks ending in it) and total value (stacks holding it,
  * recursion counted once) of one value column, sorted by self or total.
- * The top writer prints it; the live view of `cprof top` draws it.
+ * The top writer prints it, the live view of `cprof top` draws it, the
+ * diff compares two of them.
  */
 #ifndef CPROF_FUNCTABLE_H
 #define CPROF_FUNCTABLE_H
@@ -26,10 +27,15 @@ struct functable {
 	struct pairmap *by_key;  /* private */
 };
 
+/* functable_build's order when the rows must stay as the profile's frames first name them. */
+#define FUNCTABLE_UNSORTED (-1)
+
 /*
  * Build T (zeroed by the caller, released with functable_release) from
- * column COL of P, sorted by total if SORT_TOTAL, else by self. Names are
- * borrowed from P. Returns 0 or -ENOMEM.
+ * column COL of P, sorted by total if SORT_TOTAL, by self if 0, not at all
+ * if FUNCTABLE_UNSORTED: then two tables of one profile have the same rows
+ * in the same order, whatever their columns. Names are borrowed from P.
+ * Returns 0 or -ENOMEM.
  */
 int functable_build(struct functable *t, const struct profile *p, uint32_t col, int sort_total);
 void functable_release(struct functable *t);
