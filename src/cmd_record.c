@@ -301,12 +301,13 @@ int cmd_record(int argc, char **argv)
 		offcpu_summary(&res);
 	if (res.lost) {
 		human_size(res.ring_bytes, size, sizeof(size));
-		fprintf(stderr, "cprof: warning: %llu %s (%.1f%%) were lost: the ring buffers "
+		/* a LOST record counts records of every kind the kernel dropped */
+		fprintf(stderr, "cprof: warning: %llu %s (%.1f%% of them) were lost: the ring buffers "
 			"(%s per CPU) filled before the recorder read them (raise 'ulimit -l' or "
 			"kernel.perf_event_mlock_kb, or lower -F or --stack-size)\n",
 			(unsigned long long)res.lost,
 			o.offcpu ? "samples and context-switch records" : "samples",
-			100.0 * res.lost / (res.samples + res.lost),
+			100.0 * res.lost / (res.events + res.lost),
 			size);
 	}
 	jit_hints(&res);

@@ -276,6 +276,7 @@ static int on_event(const struct event *ev, void *arg)
 	struct df_record rec;
 	int err;
 
+	r->res->events++;
 	switch (ev->type) {
 	case PERF_RECORD_SAMPLE:
 		return on_sample(r, &ev->sample);
@@ -971,16 +972,22 @@ static int record_loop(struct recorder *r)
  * Pages per CPU ring. A DWARF sample carries the whole stack copy, so its
  * ring must hold a few hundred of them to ride out a stall of the
  * recorder (a first look at a big binary); 32 MiB is shared among the
- * CPUs, each ring between 512 KiB and 8 MiB.
+ * CPUs, each ring between 512 KiB and 8 MiB. --off-cpu samples every
+ * switch-out too, a stack copy per switch: twice that (at 50,000 switches
+ * a second of 24 KiB copies, 16 MiB is 14 ms of one CPU's ring).
  */
 static size_t ring_pages(const struct record_opts *o)
 {
 	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
-	size_t pages = 128;
+	size_t pages = 128, most = 2048, total = 32u << 20;
 
 	if (o->mode != CALLGRAPH_DWARF)
 		return pages;
-	while (pages < 2048 && (pages * 2) * 4096 * (size_t)(ncpus > 0 ? ncpus : 1) <= (32u << 20))
+	if (o->offcpu != DF_OFFCPU_NONE) {
+		most *= 2;
+		total *= 2;
+	}
+	while (pages < most && (pages * 2) * 4096 * (size_t)(ncpus > 0 ? ncpus : 1) <= total)
 		pages *= 2;
 	return pages;
 }

@@ -103,6 +103,14 @@ const struct perf_event_header *ring_at(struct ring *r, uint64_t pos)
 	return ring_next(r);
 }
 
+void ring_release_to(struct ring *r, uint64_t pos)
+{
+	struct perf_event_mmap_page *pc = r->base;
+
+	if (pos > r->tail && pos <= r->head)
+		__atomic_store_n(&pc->data_tail, pos, __ATOMIC_RELEASE);
+}
+
 void ring_end(struct ring *r)
 {
 	struct perf_event_mmap_page *pc = r->base;

@@ -16,6 +16,7 @@ struct safeout {
 	int committed;           /* in place from the start, or renamed */
 	char *path;
 	char *tmp;               /* NULL: written in place (a character device) */
+	int replaced;            /* the file the commit unlinked, held open; -1 */
 };
 
 /*
@@ -127,7 +128,7 @@ int safeout_new(const char *path, unsigned flags, struct safeout **out)
 
 	if (!o)
 		return -ENOMEM;
-	o->fd = -1;
+	o->fd = o->replaced = -1;
 	o->flags = flags;
 	o->path = strdup(path);
 	if (!o->path) {
@@ -183,6 +184,27 @@ static int flush_stream(struct safeout *o)
 	return 0;
 }
 
+/*
+ * Hold the regular file at PATH open before a rename unlinks it: freeing
+ * a big file's pages (the previous recording's FILE.old) takes
+ * milliseconds the recorder must spend draining its rings right after the
+ * launch; the last close, at safeout_close(), frees it instead. A link,
+ * FIFO or device there is not opened (the rename replaces a link itself).
+ */
+static void hold_replaced(struct safeout *o, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || o->replaced >= 0) {
+		close(fd);
+		return;
+	}
+	o->replaced = fd;
+}
+
 int safeout_commit(struct safeout *o)
 {
 	struct stat st;
@@ -200,12 +222,15 @@ int safeout_commit(struct safeout *o)
 		if (!old)
 			return -ENOMEM;
 		snprintf(old, len, "%s.old", o->path);
+		hold_replaced(o, old);
 		/* rename never follows a link: a PATH.old link is itself replaced */
 		err = rename(o->path, old) ? -errno : 0;
 		free(old);
 		if (err)
 			return err;
 	}
+	if (!(o->flags & SAFEOUT_KEEP_OLD))
+		hold_replaced(o, o->path);
 	/* a link or FIFO planted at PATH since safeout_new is replaced, not followed */
 	if (rename(o->tmp, o->path))
 		return -errno;
@@ -230,6 +255,8 @@ int safeout_close(struct safeout *o)
 	}
 	if (!o->committed)
 		unlink(o->tmp);
+	if (o->replaced >= 0)
+		close(o->replaced);
 	if (o->tmp)
 		pending_set(o->tmp, NULL);
 	free(o->tmp);

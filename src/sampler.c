@@ -36,6 +36,11 @@ struct sampler {
 	/* the records of one drain, to be handed out in time order */
 	struct pending *pending;
 	size_t npending, cappending;
+	/* per CPU: its records of this drain are pending[next..end) by seq */
+	struct cursor { size_t next, end; } *cursors;
+	unsigned char *done;     /* by seq: handed out */
+	uint64_t *posof;         /* by seq: its position in its ring */
+	size_t capdone, capposof;
 };
 
 struct pending {
@@ -154,7 +159,8 @@ int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 	s->rings = calloc(s->ncpus, sizeof(*s->rings));
 	s->pfds = calloc(s->ncpus, sizeof(*s->pfds));
 	s->hup = calloc(s->ncpus, 1);
-	if (!s->rings || !s->pfds || !s->hup)
+	s->cursors = calloc(s->ncpus, sizeof(*s->cursors));
+	if (!s->rings || !s->pfds || !s->hup || !s->cursors)
 		goto fail;
 	for (i = 0; i < s->ncpus; i++)
 		s->rings[i].fd = -1;
@@ -178,6 +184,9 @@ void sampler_free(struct sampler *s)
 	free(s->fds);
 	free(s->fd_tids);
 	free(s->pending);
+	free(s->cursors);
+	free(s->done);
+	free(s->posof);
 	free(s->rings);
 	free(s->pfds);
 	free(s->hup);
@@ -404,14 +413,30 @@ static int by_time(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* P was handed out: give its ring back the space of the records done before it. */
+static void hand_back(struct sampler *s, const struct pending *p)
+{
+	struct cursor *c = &s->cursors[p->cpu];
+	size_t from = c->next;
+
+	s->done[p->seq] = 1;
+	while (c->next < c->end && s->done[c->next])
+		c->next++;
+	if (c->next != from)
+		ring_release_to(&s->rings[p->cpu],
+				c->next < c->end ? s->posof[c->next] : s->rings[p->cpu].head);
+}
+
 /*
  * One drain round hands out the records of every ring in time order, side
  * band and samples together, as perf's ordered events do: a thread's FORK
  * lands in its parent's CPU ring and its first COMM or MMAP in its own,
  * and the samples a process took on one CPU before it exec'd on another
  * must be unwound and written before the exec's COMM. Records are not
- * copied: each is found again in its ring by position (the space is ours
- * until ring_end()).
+ * copied: each is found again in its ring by position, and a ring's space
+ * goes back to the kernel as soon as every record before it was handed
+ * out, not at the end of the round (at 50,000 context switches a second a
+ * round's unwinding is several milliseconds of ring).
  */
 int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 {
@@ -426,6 +451,7 @@ int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 		struct ring *r = &s->rings[cpu];
 		uint64_t pos;
 
+		s->cursors[cpu].next = s->cursors[cpu].end = s->npending;
 		if (r->fd < 0)
 			continue;
 		ring_begin(r);
@@ -441,18 +467,29 @@ int sampler_drain(struct sampler *s, sampler_fn fn, void *arg)
 								    s->npending };
 			s->npending++;
 		}
+		s->cursors[cpu].end = s->npending;
 	}
+	if (array_reserve(&s->done, &s->capdone, s->npending + 1, 1) ||
+	    array_reserve(&s->posof, &s->capposof, s->npending + 1, sizeof(*s->posof))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(s->done, 0, s->npending);
+	for (i = 0; i < s->npending; i++)
+		s->posof[i] = s->pending[i].pos;
 	if (s->npending > 1)
 		qsort(s->pending, s->npending, sizeof(*s->pending), by_time);
 	for (i = 0; i < s->npending && !err; i++) {
 		hdr = ring_at(&s->rings[s->pending[i].cpu], s->pending[i].pos);
-		if (!hdr || event_decode(&s->layout, hdr, &ev))
-			continue;
-		if (ev.type == PERF_RECORD_LOST)
-			s->lost += ev.lost.lost;
-		if (ev.type == PERF_RECORD_SAMPLE && s->switch_ids)
-			ev.sample.context_switch = pairmap_get(s->switch_ids, ev.sample.id, 0, &id);
-		err = fn(&ev, arg);
+		if (hdr && !event_decode(&s->layout, hdr, &ev)) {
+			if (ev.type == PERF_RECORD_LOST)
+				s->lost += ev.lost.lost;
+			if (ev.type == PERF_RECORD_SAMPLE && s->switch_ids)
+				ev.sample.context_switch =
+					pairmap_get(s->switch_ids, ev.sample.id, 0, &id);
+			err = fn(&ev, arg);
+		}
+		hand_back(s, &s->pending[i]);
 	}
 out:
 	for (cpu = 0; cpu < s->ncpus; cpu++)

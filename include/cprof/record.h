@@ -64,6 +64,7 @@ struct record_result {
 	uint32_t threads, processes;
 	uint64_t truncated;      /* stacks cut short (dwarf mode) */
 	uint64_t ring_bytes;     /* the smallest per-CPU ring buffer */
+	uint64_t events;         /* records read from the rings, of every kind */
 	/*
 	 * --off-cpu: switch_err, the perf_event_open errno that refused the
 	 * context-switch source (the CPU recording went on without it), or 0;

@@ -47,6 +47,12 @@ void ring_rewind(struct ring *r);
  * batch), borrowed as ring_next()'s; NULL if POS is outside the batch.
  */
 const struct perf_event_header *ring_at(struct ring *r, uint64_t pos);
+/*
+ * Hand the space before POS (a position of this batch, or its head) back
+ * to the kernel while the rest of the batch is still read: a reader that
+ * takes its time over a batch lets the kernel go on writing.
+ */
+void ring_release_to(struct ring *r, uint64_t pos);
 void ring_end(struct ring *r);
 
 #endif
