@@ -157,16 +157,19 @@ static int parse_params(struct httpd *h, struct MHD_Connection *c, struct params
  */
 static int add_timeline(struct profile *p)
 {
-	uint32_t cpu = profile_column(p, "cpu");
+	uint32_t cpu = profile_column(p, "cpu"), samples = profile_column(p, "samples");
 	uint64_t t = 0;
 	size_t i;
 	int err = 0;
 
 	for (i = 0; i < p->nsamples && !err; i++) {
-		uint64_t w = (uint64_t)profile_value(p, i, cpu);
+		struct profile_event e = { .time = t, .sample = (uint32_t)i,
+					   .weight = (uint64_t)profile_value(p, i, cpu),
+					   .count = (uint32_t)profile_value(p, i, samples),
+					   .columns = 1u << cpu | 1u << samples };
 
-		err = profile_add_event(p, t, (uint32_t)i, w);
-		t += w;
+		err = profile_add_event(p, &e);
+		t += e.weight;
 	}
 	return err;
 }

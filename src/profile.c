@@ -287,12 +287,48 @@ int profile_add(struct profile *p, uint32_t stack, uint32_t thread, const int64_
 	return 0;
 }
 
-int profile_add_event(struct profile *p, uint64_t time, uint32_t row, uint64_t weight)
+int profile_add_event(struct profile *p, const struct profile_event *e)
 {
 	if (array_reserve(&p->events, &p->ix->cap[CAP_EVENTS], p->nevents + 1, sizeof(*p->events)))
 		return -ENOMEM;
-	p->events[p->nevents++] = (struct profile_event){ time, row, weight };
+	p->events[p->nevents++] = *e;
 	return 0;
+}
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct profile_event *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->sample != y->sample)
+		return x->sample < y->sample ? -1 : 1;
+	return (x->weight > y->weight) - (x->weight < y->weight);
+}
+
+void profile_sort_events(struct profile *p)
+{
+	size_t i;
+
+	for (i = 1; i < p->nevents; i++)
+		if (p->events[i].time < p->events[i - 1].time)
+			break;
+	if (i < p->nevents)
+		qsort(p->events, p->nevents, sizeof(*p->events), event_cmp);
+}
+
+uint32_t profile_time_column(const struct profile *p, uint32_t col)
+{
+	if (col < p->ncolumns && strcmp(p->columns[col].unit, "count"))
+		return col;
+	return profile_column(p, "cpu");
+}
+
+int64_t profile_event_value(const struct profile *p, const struct profile_event *e, uint32_t col)
+{
+	if (col >= p->ncolumns || col >= 32 || !(e->columns >> col & 1))
+		return 0;
+	return strcmp(p->columns[col].unit, "count") ? (int64_t)e->weight : (int64_t)e->count;
 }
 
 int64_t profile_total(const struct profile *p, size_t col)

@@ -16,6 +16,7 @@ struct resolver {
 	struct profile *prof;
 	uint32_t col_samples, col_cpu;
 	uint32_t col_offcpu, col_runq, col_wall; /* PROFILE_NONE unless recorded --off-cpu */
+	int events_unordered;    /* timeline events were added out of time order */
 	enum df_offcpu offcpu;   /* of the META record */
 	uint64_t start_time;     /* CLOCK_MONOTONIC ns of the start */
 	struct namer *namer;     /* frames of chains, from the mappings and symbols seen */
@@ -179,9 +180,21 @@ static int add_sample(struct resolver *r, const struct df_sample *s, const int64
 	if ((err = thread_of(r, s, comm, process, &thread)) ||
 	    (err = profile_add(r->prof, (uint32_t)sid, thread, values, &row)))
 		return err;
-	if (cpu && r->opts->timeline)
-		err = profile_add_event(r->prof, s->time > r->start_time ? s->time - r->start_time : 0,
-					row, r->prof->meta.period_ns);
+	if (r->opts->timeline) {
+		struct profile_event e = { .time = s->time > r->start_time ? s->time - r->start_time : 0,
+					   .sample = row, .count = cpu ? 1 : 0 };
+		size_t c;
+
+		for (c = 0; c < r->prof->ncolumns && c < 32; c++)
+			if (values[c]) {
+				e.columns |= 1u << c;
+				if (c != r->col_samples)
+					e.weight = (uint64_t)values[c];
+			}
+		/* an interval's record comes at its end: out of time order */
+		r->events_unordered |= !cpu;
+		err = profile_add_event(r->prof, &e);
+	}
 	return err;
 }
 
@@ -435,6 +448,8 @@ int resolver_load(const struct resolve_opts *opts, struct profile **out,
 	stats->skipped = df_reader_skipped(in) + r.unknown_stacks;
 	if (err)
 		goto out;
+	if (r.events_unordered)
+		profile_sort_events(r.prof);
 	if (stats_out)
 		write_stats(&r, stats_out);
 	else if (warn)

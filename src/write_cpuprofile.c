@@ -12,7 +12,11 @@
  * was sampled for more than 1.5 sampling periods, an "(idle)" sample under
  * the root fills the gap, as in Chrome's own profiles, so that tools which
  * weigh a sample by the time to the next one do not charge the wait to the
- * code that ran before it.
+ * code that ran before it. The samples are those of the column shown
+ * (report --value): CPU samples by default; with --value off-cpu, runq or
+ * wall of a recording made with --off-cpu, an interval a thread was off
+ * the CPU is a sample lasting its length (and the CPU samples are left
+ * out, but for wall).
  *
  * Call frames: lineNumber (the function's first line, as in Chrome) and
  * columnNumber are 0-based, -1 when unknown;
@@ -200,7 +204,7 @@ static int put_nodes(const struct profile *p, const struct tree *t, FILE *out)
  * The samples: event I's leaf in LEAF[I], "(idle)" ones between, in *SAMPLES
  * (node indexes) and *DELTAS (microseconds), *N of them; *END_US the end.
  */
-static int timeline(const struct profile *p, struct tree *t, uint32_t **samples,
+static int timeline(const struct profile *p, uint32_t col, struct tree *t, uint32_t **samples,
 		    int64_t **deltas, size_t *n, uint64_t *end_us)
 {
 	uint32_t *leaf = malloc((p->nsamples ? p->nsamples : 1) * sizeof(*leaf));
@@ -218,10 +222,12 @@ static int timeline(const struct profile *p, struct tree *t, uint32_t **samples,
 		uint32_t id[2];
 		int k, nid = 0;
 
+		if (profile_event_value(p, e, col) <= 0)
+			continue; /* not of the column shown */
 		if (leaf[e->sample] == UINT32_MAX &&
 		    (err = tree_leaf(t, p, e->sample, &leaf[e->sample])))
 			break;
-		if (i && time > busy_until + e->weight / 2 &&
+		if (*n && time > busy_until + e->weight / 2 &&
 		    (err = tree_child(t, 0, NODE_IDLE, PROFILE_NONE, PROFILE_NONE, &id[nid++])))
 			break;
 		id[nid++] = leaf[e->sample];
@@ -256,7 +262,6 @@ static int write_cpuprofile(const struct profile *p, const struct writer_opts *o
 	size_t i, n = 0;
 	int err;
 
-	(void)o;
 	if ((err = pairmap_new(&t.children)))
 		goto out;
 	if (array_reserve(&t.nodes, &t.cap, 1, sizeof(*t.nodes))) {
@@ -264,7 +269,8 @@ static int write_cpuprofile(const struct profile *p, const struct writer_opts *o
 		goto out;
 	}
 	t.nodes[t.n++] = (struct node){ .frame = PROFILE_NONE, .thread = PROFILE_NONE };
-	if ((err = timeline(p, &t, &samples, &deltas, &n, &end_us)))
+	if ((err = timeline(p, profile_time_column(p, o->column), &t, &samples, &deltas, &n,
+			    &end_us)))
 		goto out;
 	putc('{', out);
 	if ((err = put_nodes(p, &t, out)))

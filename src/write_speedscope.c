@@ -5,13 +5,18 @@
  * are one frame), and one
  * "sampled" profile per thread named "comm-PID/TID" (folded --per-tid's
  * first frame): its samples (frame
- * indexes, root first) in time order, each weighing the CPU nanoseconds it
- * stands for. A profile's startValue is the time of its thread's first
- * sample (nanoseconds since the start of the recording) and its endValue
- * that plus the thread's CPU time: the axis is CPU time, so the time-order
- * view shows the order of samples but not the gaps where a thread slept,
- * and speedscope's percentages are shares of the thread's CPU time.
- * speedscope opens the thread with the most CPU time first.
+ * indexes, root first) in time order, each weighing the nanoseconds it
+ * stands for in the column shown (report --value): CPU time by default
+ * (and for --value samples), off-CPU, run-queue or wall time of a
+ * recording made with --off-cpu, where an interval the thread was off the
+ * CPU is one sample weighing its length. A profile's startValue is the
+ * time of its thread's first sample (nanoseconds since the start of the
+ * recording) and its endValue that plus the thread's total: the axis is
+ * that column's time, so in the cpu view the time-order view shows the
+ * order of samples but not the gaps where a thread slept, and in the wall
+ * view it is the thread's life, its waits included. speedscope's
+ * percentages are shares of the thread's total; it opens the thread with
+ * the biggest total first.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -67,16 +72,17 @@ out:
 	return err;
 }
 
-/* One thread's profile: the events ORDER[0..N), all of thread T. */
+/* One thread's profile: the events ORDER[0..N), all of thread T, weighing their COL. */
 static void put_profile(const struct profile *p, const struct profile_thread *t,
-			const uint32_t *order, size_t n, const uint32_t *index, FILE *out)
+			const uint32_t *order, size_t n, uint32_t col, const uint32_t *index,
+			FILE *out)
 {
 	uint64_t sum = 0;
 	size_t i, k;
 	char name[160];
 
 	for (i = 0; i < n; i++)
-		sum += p->events[order[i]].weight;
+		sum += (uint64_t)profile_event_value(p, &p->events[order[i]], col);
 	snprintf(name, sizeof(name), "%s-%" PRIu32 "/%" PRIu32,
 		 t->comm[0] ? t->comm : t->process[0] ? t->process : "?", t->pid, t->tid);
 	fputs("{\"type\":\"sampled\",\"name\":", out);
@@ -93,7 +99,8 @@ static void put_profile(const struct profile *p, const struct profile_thread *t,
 	}
 	fputs("],\"weights\":[", out);
 	for (i = 0; i < n; i++)
-		fprintf(out, i ? ",%" PRIu64 : "%" PRIu64, p->events[order[i]].weight);
+		fprintf(out, i ? ",%" PRId64 : "%" PRId64,
+			profile_event_value(p, &p->events[order[i]], col));
 	fputs("]}", out);
 }
 
@@ -103,27 +110,30 @@ static int write_speedscope(const struct profile *p, const struct writer_opts *o
 	/* events by thread, in time order: thread T's are order[first[T]..first[T + 1]) */
 	uint32_t *order = malloc((p->nevents ? p->nevents : 1) * sizeof(*order));
 	size_t *first = calloc(p->nthreads + 2, sizeof(*first));
-	uint64_t *cpu = calloc(p->nthreads + 1, sizeof(*cpu));
+	uint64_t *total = calloc(p->nthreads + 1, sizeof(*total));
+	uint32_t col = profile_time_column(p, o->column);
 	size_t i, t, nprofiles = 0, active = 0, best = 0;
 	int err = 0;
 
-	(void)o;
-	if (!index || !order || !first || !cpu) {
+	if (!index || !order || !first || !total) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < p->nevents; i++) {
-		t = p->samples[p->events[i].sample].thread;
-		first[t + 2]++;
-		cpu[t] += p->events[i].weight;
-	}
+	/* only the events that count in the column shown: no zero-weight samples */
+	for (i = 0; i < p->nevents; i++)
+		if (profile_event_value(p, &p->events[i], col) > 0) {
+			t = p->samples[p->events[i].sample].thread;
+			first[t + 2]++;
+			total[t] += (uint64_t)profile_event_value(p, &p->events[i], col);
+		}
 	for (t = 0; t < p->nthreads; t++)
 		first[t + 2] += first[t + 1];
 	for (i = 0; i < p->nevents; i++)
-		order[first[p->samples[p->events[i].sample].thread + 1]++] = (uint32_t)i;
+		if (profile_event_value(p, &p->events[i], col) > 0)
+			order[first[p->samples[p->events[i].sample].thread + 1]++] = (uint32_t)i;
 	for (t = 0; t < p->nthreads; t++)
 		if (first[t + 1] > first[t]) {
-			if (cpu[t] > cpu[best] || first[best + 1] == first[best])
+			if (total[t] > total[best] || first[best + 1] == first[best])
 				best = t, active = nprofiles;
 			nprofiles++;
 		}
@@ -140,13 +150,14 @@ static int write_speedscope(const struct profile *p, const struct writer_opts *o
 			continue;
 		if (nprofiles++)
 			putc(',', out);
-		put_profile(p, &p->threads[t], order + first[t], first[t + 1] - first[t], index, out);
+		put_profile(p, &p->threads[t], order + first[t], first[t + 1] - first[t], col, index,
+			    out);
 	}
 	fputs("]}\n", out);
 	if (ferror(out))
 		err = -EIO;
 out:
-	free(cpu);
+	free(total);
 	free(first);
 	free(order);
 	free(index);

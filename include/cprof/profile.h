@@ -63,10 +63,12 @@ struct profile_sample {      /* samples aggregated by (stack, thread) */
 	uint32_t stack, thread;
 };
 
-struct profile_event {       /* one sample in time; for timeline formats */
-	uint64_t time;           /* nanoseconds since the start of the recording */
+struct profile_event {       /* a sample or an off-CPU interval in time; for timeline formats */
+	uint64_t time;           /* nanoseconds since the start of the recording: its start */
+	uint64_t weight;         /* nanoseconds it stands for: the sampling period, an interval's length */
 	uint32_t sample;         /* the aggregated row it was added to */
-	uint64_t weight;         /* nanoseconds it stands for (the sampling period) */
+	uint32_t count;          /* samples it stands for (0: an interval) */
+	uint32_t columns;        /* bit C: it adds to column C (profile_event_value()) */
 };
 
 struct profile_meta {
@@ -129,8 +131,20 @@ int profile_thread(struct profile *p, uint32_t pid, uint32_t tid, const char *co
  */
 int profile_add(struct profile *p, uint32_t stack, uint32_t thread, const int64_t *values,
 		uint32_t *row);
-/* Append a timeline event; events must come in time order. */
-int profile_add_event(struct profile *p, uint64_t time, uint32_t row, uint64_t weight);
+/*
+ * Append a timeline event (copied). Events come in time order, or
+ * profile_sort_events() puts them in it once they are all there.
+ */
+int profile_add_event(struct profile *p, const struct profile_event *e);
+/* Sort the events by time (ties by row, then weight: the same order every run). */
+void profile_sort_events(struct profile *p);
+/*
+ * The column a timeline in time units shows for column COL: COL itself,
+ * or "cpu" when COL counts samples. PROFILE_NONE if neither is there.
+ */
+uint32_t profile_time_column(const struct profile *p, uint32_t col);
+/* What E adds to column COL: its count in a "count" column, else its weight; 0 if none. */
+int64_t profile_event_value(const struct profile *p, const struct profile_event *e, uint32_t col);
 
 static inline int64_t profile_value(const struct profile *p, size_t row, size_t col)
 {

@@ -60,8 +60,24 @@ static void test_build(void **state)
 	assert_int_equal(profile_total(p, cs), 3);
 	/* no new columns once there are samples */
 	assert_int_equal(profile_add_column(p, "late", "count", &cs), -EINVAL);
-	assert_int_equal(profile_add_event(p, 5, row, 1000), 0);
-	assert_int_equal(p->nevents, 1);
+	{
+		struct profile_event late = { .time = 9, .weight = 400, .sample = row,
+					      .columns = 1u << cc },
+				     early = { .time = 5, .weight = 1000, .sample = row, .count = 1,
+					       .columns = 1u << cs | 1u << cc };
+
+		assert_int_equal(profile_add_event(p, &late), 0);
+		assert_int_equal(profile_add_event(p, &early), 0);
+		profile_sort_events(p);
+		assert_int_equal(p->nevents, 2);
+		assert_int_equal(p->events[0].time, 5);
+		/* a "count" column counts samples, another one sums the weight */
+		assert_int_equal(profile_event_value(p, &p->events[0], cs), 1);
+		assert_int_equal(profile_event_value(p, &p->events[0], cc), 1000);
+		assert_int_equal(profile_event_value(p, &p->events[1], cs), 0);
+		assert_int_equal(profile_event_value(p, &p->events[1], cc), 400);
+		assert_int_equal(profile_event_value(p, &p->events[1], 7), 0);
+	}
 	profile_free(p);
 	profile_free(NULL);
 }

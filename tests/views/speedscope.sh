@@ -21,6 +21,13 @@
 #   - threads: speedscope JSON lists exactly the three workers' profiles,
 #     NAME-PID/TID (and at most the main thread's besides), each >= 98% in its own spin function and with no other
 #     worker's; the cpuprofile has a node per worker thread under its root.
+#   - off-CPU (offcpu_nofp 4 2 recorded with --wall: each worker computes
+#     25 %, sleeps 50 %, waits on a pipe 25 % of its time): --value wall
+#     speedscope JSON gives each worker's profile oc_compute / oc_sleep /
+#     oc_wait totals of 25/50/25 +-4 % and a total within 5 % of the
+#     worker's lifetime (the wait is in the timeline); --value off-cpu gives
+#     67/33 +-4 % and no oc_compute; the off-cpu cpuprofile imports, with
+#     oc_sleep and oc_wait and no oc_compute.
 # Screenshots of speedscope's time-order view: $ARTIFACT_DIR/speedscope-*.png.
 # Skipped (77) only when chromium, node or the npm packages are missing.
 # shellcheck source=tests/e2e/lib.sh
@@ -37,7 +44,7 @@ for m in playwright-core speedscope/dist/release/index.html; do
 done
 mkdir -p "$ARTIFACT_DIR" || fail "cannot create $ARTIFACT_DIR"
 
-require_workload split_nofp threads_nofp
+require_workload split_nofp threads_nofp offcpu_nofp
 require_perf
 
 record_ok -F 999 -o "$T/split.data" -- "$WORKDIR/split_nofp" 3
@@ -56,7 +63,16 @@ cprof_run cp report -i "$T/threads.data" -f cpuprofile -o "$T/threads.cpuprofile
 expect_rc 0 cp "cprof report -f cpuprofile"
 FOLDED=$T/split.folded
 
+record_ok --wall -F 999 -o "$T/oc.data" -- "$WORKDIR/offcpu_nofp" 4 2
+for v in wall off-cpu; do
+	cprof_run ss report -i "$T/oc.data" --value $v -o "$T/oc-$v.speedscope.json"
+	expect_rc 0 ss "cprof report --value $v -o oc-$v.speedscope.json"
+done
+cprof_run cp report -i "$T/oc.data" --value off-cpu -f cpuprofile -o "$T/oc-off-cpu.cpuprofile"
+expect_rc 0 cp "cprof report --value off-cpu -f cpuprofile"
+
 files="split.speedscope.json split.cpuprofile split.folded threads.speedscope.json threads.cpuprofile"
+files="$files oc-wall.speedscope.json oc-off-cpu.speedscope.json oc-off-cpu.cpuprofile"
 note "speedscope.js: loading $files"
 # shellcheck disable=SC2046 # one argument per file
 NODE_PATH=$BROWSER_DIR/node_modules timeout -k 5 100 node "$(dirname "$0")/speedscope.js" \
@@ -76,6 +92,14 @@ ss_share()
 {
 	awk -F '\t' -v f="$1" -v p="$2" -v s="$3" '
 		$1 == "row" && $2 == f && $3 == p { if ($5 > t) t = $5; if ($4 == s) m += $6 }
+		END { printf "%.1f\n", t ? 100 * m / t : 0 }' "$T/facts"
+}
+
+# ss_tshare FILE PROFILE SYMBOL: SYMBOL's total as a % of the profile's total.
+ss_tshare()
+{
+	awk -F '\t' -v f="$1" -v p="$2" -v s="$3" '
+		$1 == "row" && $2 == f && $3 == p { if ($5 > t) t = $5; if ($4 == s && $5 > m) m = $5 }
 		END { printf "%.1f\n", t ? 100 * m / t : 0 }' "$T/facts"
 }
 
@@ -152,5 +176,37 @@ for name in early-1 early-2 late-3; do
 			"$(awk -F '\t' '$2 == "threads.cpuprofile" { print $4 }' "$T/facts" | head -n 20 | tr '\n' ' ')"
 done
 note "ok: threads.cpuprofile has a node per worker"
+
+# off-CPU: the wall and off-cpu columns as timelines.
+assert_eq "schema check of oc-wall.speedscope.json" "$(fact schema oc-wall.speedscope.json)" ok
+assert_eq "importer of oc-off-cpu.cpuprofile" "$(fact importer oc-off-cpu.cpuprofile)" "Chrome CPU Profile"
+nworkers=0
+for p in $(fact profile oc-wall.speedscope.json | grep '^worker-'); do
+	nworkers=$((nworkers + 1))
+	for w in oc_compute:25 oc_sleep:50 oc_wait:25; do
+		assert_between "oc-wall.speedscope.json: $p's total share of ${w%%:*}" \
+			"$(ss_tshare oc-wall.speedscope.json "$p" "${w%%:*}")" $((${w#*:} - 4)) $((${w#*:} + 4))
+	done
+	# the worker's own line: "worker-N compute C sleep S wait W" (seconds)
+	life=$(awk -v n="${p%-*/*}" '$1 == n { printf "%.0f\n", ($3 + $5 + $7) * 1e9 }' "$T/record.out")
+	[ -n "$life" ] || fail "no timing line of ${p%-*/*} in the workload's output" "$(cat "$T/record.out")"
+	assert_between "oc-wall.speedscope.json: $p's total ns against its lifetime $life" \
+		"$(ss_total oc-wall.speedscope.json "$p")" \
+		"$(awk -v n="$life" 'BEGIN { print n * 0.95 }')" "$(awk -v n="$life" 'BEGIN { print n * 1.05 }')"
+	assert_between "oc-off-cpu.speedscope.json: $p's share of oc_sleep" \
+		"$(ss_tshare oc-off-cpu.speedscope.json "$p" oc_sleep)" 63 71
+	assert_between "oc-off-cpu.speedscope.json: $p's share of oc_wait" \
+		"$(ss_tshare oc-off-cpu.speedscope.json "$p" oc_wait)" 29 37
+	assert_eq "oc-off-cpu.speedscope.json: $p's oc_compute" \
+		"$(ss_tshare oc-off-cpu.speedscope.json "$p" oc_compute)" 0.0
+done
+assert_eq "worker profiles in oc-wall.speedscope.json" "$nworkers" 2
+for f in oc_sleep oc_wait; do
+	awk -F '\t' -v f="$f" '$1 == "row" && $2 == "oc-off-cpu.cpuprofile" && $4 == f { ok = 1 }
+		END { exit !ok }' "$T/facts" || fail "oc-off-cpu.cpuprofile: no $f in speedscope's table"
+done
+! awk -F '\t' '$1 == "row" && $2 == "oc-off-cpu.cpuprofile" && $4 == "oc_compute" && $5 > 0 { bad = 1 }
+	END { exit !bad }' "$T/facts" || fail "oc-off-cpu.cpuprofile has oc_compute time"
+note "ok: wall and off-cpu timelines (speedscope JSON, cpuprofile)"
 note "screenshots: $(cd "$ARTIFACT_DIR" && echo speedscope-*.png)"
 pass
