@@ -140,6 +140,11 @@ static uint32_t read_all(const char *path)
 			if (!first_pid)
 				first_pid = rec.sample.pid;
 			break;
+		case DF_WSAMPLE:
+			sum += rec.wsample.time + rec.wsample.value + rec.wsample.pid +
+			       rec.wsample.tid + rec.wsample.stack_id + rec.wsample.cpu +
+			       rec.wsample.kind;
+			break;
 		case DF_LOST:
 			sum += rec.lost.time + rec.lost.count;
 			break;
@@ -167,21 +172,26 @@ static uint32_t read_all(const char *path)
 	return first_pid;
 }
 
-/* Resolve the input as O asks and write it with WRITERS (all of them if NULL: just folded). */
+/*
+ * Resolve the input as O asks and write it: with every writer in every
+ * value column (off-CPU recordings have five), or with folded in WO's.
+ */
 static void report_once(struct harness *h, const struct resolve_opts *o, const struct writer_opts *wo,
 			int every_writer, FILE *stats_out)
 {
 	const struct writer *const *all;
 	struct report_stats stats;
+	struct writer_opts w = *wo;
 	struct profile *prof;
 	size_t n, i;
 
 	if (resolver_load(o, &prof, &stats, stats_out, h->null))
 		return;
 	all = writer_all(&n);
-	for (i = 0; i < n; i++)
-		if (every_writer || !strcmp(all[i]->name, "folded"))
-			all[i]->write(prof, wo, h->null);
+	for (w.column = 0; w.column < (every_writer ? prof->ncolumns : 1); w.column++)
+		for (i = 0; i < n; i++)
+			if (every_writer || !strcmp(all[i]->name, "folded"))
+				all[i]->write(prof, &w, h->null);
 	profile_free(prof);
 }
 

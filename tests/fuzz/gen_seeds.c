@@ -89,6 +89,14 @@ static void meta(struct gen *g, uint32_t mode, uint32_t kernel)
 		.cmdline = "app --serve \"x\"", .hostname = "fuzzhost", .release = "6.1.0-fuzz" } });
 }
 
+static void wsample(struct gen *g, uint64_t time, uint64_t value, uint32_t tid, uint32_t stack_id,
+		    uint32_t kind)
+{
+	rec(g, &(struct df_record){ .type = DF_WSAMPLE, .wsample = {
+		.time = time, .value = value, .pid = 100, .tid = tid, .stack_id = stack_id,
+		.kind = kind } });
+}
+
 static void comm(struct gen *g, uint32_t pid, uint32_t tid, uint32_t exec, const char *name)
 {
 	rec(g, &(struct df_record){ .type = DF_COMM,
@@ -274,6 +282,46 @@ static int gen_trouble(const char *dir)
 	return append_raw(path, NULL, 0, (off_t)size - 20);
 }
 
+/*
+ * A --wall recording: CPU samples and off-CPU intervals of two threads,
+ * the intervals written at their end (out of time order), of both kinds
+ * and of a kind from the future, one of an unknown stack, lengths of 0 and
+ * of 2^63.
+ */
+static int gen_offcpu(const char *dir)
+{
+	char path[4096];
+	struct gen g;
+	uint64_t ips[4];
+	uint32_t i;
+
+	for (i = 0; i < 4; i++)
+		ips[i] = SELF_BASE + 0x9000 + 0x800 * i;
+	snprintf(path, sizeof(path), "%s/seed-synthetic-offcpu", dir);
+	gen_begin(&g, path);
+	rec(&g, &(struct df_record){ .type = DF_META, .meta = {
+		.freq = 99, .mode = DF_MODE_DWARF, .stack_size = 24576, .kernel = 0,
+		.start_realtime_ns = 1700000000000000000ULL, .cmdline = "app", .hostname = "h",
+		.release = "6.1.0-fuzz", .offcpu = DF_OFFCPU_WALL } });
+	comm(&g, 100, 100, 1, "app");
+	comm(&g, 100, 101, 0, "waiter");
+	mmap_rec(&g, 100, SELF_BASE, SELF_LEN, 0, "/proc/self/exe", "", NULL);
+	task(&g, DF_FORK, 100, 100, 101, 100);
+	stack(&g, 0, DF_TRUNC_NONE, ips, 4);
+	stack(&g, 1, DF_TRUNC_NONE, ips + 1, 3);
+	for (i = 0; i < 6; i++) {
+		rec(&g, &(struct df_record){ .type = DF_SAMPLE, .sample = {
+			.time = 1000000 * (i + 2), .pid = 100, .tid = 100, .stack_id = i & 1 } });
+		wsample(&g, 1000000 * (i + 1), 1500000, 101, 1, i & 1 ? DF_WS_RUNQ : DF_WS_OFFCPU);
+	}
+	wsample(&g, 500, 0, 101, 0, DF_WS_OFFCPU);
+	wsample(&g, 700, 1ULL << 63, 101, 0, DF_WS_OFFCPU);
+	wsample(&g, 900, 1000, 101, 0, 7);
+	wsample(&g, 1100, 1000, 101, 99, DF_WS_OFFCPU);
+	finish(&g);
+	return gen_end(&g);
+}
+
 int main(int argc, char **argv)
 {
 	int err;
@@ -282,7 +330,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Usage: gen_seeds OUTDIR\n");
 		return 2;
 	}
-	if ((err = gen_full(argv[1])) || (err = gen_trouble(argv[1]))) {
+	if ((err = gen_full(argv[1])) || (err = gen_trouble(argv[1])) ||
+	    (err = gen_offcpu(argv[1]))) {
 		fprintf(stderr, "gen_seeds: %s\n", strerror(-err));
 		return 1;
 	}
