@@ -46,6 +46,7 @@ struct build_id {
  */
 struct jitsrc {
 	pid_t pid;
+	int ended;                    /* the process exec'd or exited: a new dump is another's */
 	int fd;                       /* -1: given up, or done */
 	int started;                  /* its header has been read */
 	uint64_t off;                 /* bytes read */
@@ -161,12 +162,13 @@ static int jitdump_name(const char *path)
 	return digits && !strcmp(base + 4 + digits, ".dump");
 }
 
+/* The dump PID follows now (not one of a program it ran before an exec). */
 static struct jitsrc *jitsrc_find(struct recorder *r, pid_t pid)
 {
 	size_t i;
 
 	for (i = 0; i < r->njits; i++)
-		if (r->jits[i].pid == pid)
+		if (r->jits[i].pid == pid && !r->jits[i].ended)
 			return &r->jits[i];
 	return NULL;
 }
@@ -255,6 +257,23 @@ static int jitsrc_read_all(struct recorder *r)
 
 	for (i = 0; !err && i < r->njits; i++)
 		err = jitsrc_read(r, &r->jits[i]);
+	return err;
+}
+
+/* PID exec'd: its dump has no more code for it; what it named stays. */
+static int jitsrc_end(struct recorder *r, pid_t pid)
+{
+	struct jitsrc *s = jitsrc_find(r, pid);
+	int err;
+
+	if (!s)
+		return 0;
+	err = jitsrc_read(r, s);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->ended = 1;
+	buf_release(&s->tail);
 	return err;
 }
 
@@ -467,6 +486,8 @@ static int on_event(const struct event *ev, void *arg)
 		rec.comm = (struct df_comm){ .pid = ev->comm.pid, .tid = ev->comm.tid,
 					     .exec = (uint32_t)ev->comm.exec,
 					     .time = ev->comm.time, .comm = ev->comm.comm };
+		if (ev->comm.exec && (err = jitsrc_end(r, (pid_t)ev->comm.pid)))
+			return err;
 		if (ev->comm.exec && r->unwinder)
 			unwinder_forget(r->unwinder, ev->comm.pid);
 		err = note_thread(r, ev->comm.pid, ev->comm.tid);
@@ -1000,6 +1021,24 @@ static FILE *open_jit_file(pid_t pid, const char *kind, const char *ext)
 	return f;
 }
 
+/* What the dumps PID mapped named (the last records read first); *NAMED set if any. */
+static int jitsrc_emit(struct recorder *r, pid_t pid, int *named)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < r->njits; i++) {
+		struct jitsrc *s = &r->jits[i];
+
+		if (s->pid != pid)
+			continue;
+		*named = 1;
+		if (!(err = jitsrc_read(r, s)) && !(err = emit_perfmap(r, pid, &s->names, 1u << 20)))
+			err = emit_perfmap(r, pid, &s->names, 0);
+	}
+	return err;
+}
+
 /* JIT symbol files: perf maps, and jitdump files as perf-map lines. */
 static int capture_perfmaps(struct recorder *r)
 {
@@ -1009,7 +1048,7 @@ static int capture_perfmaps(struct recorder *r)
 
 	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
 		int runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE, named = 0;
-		struct jitsrc *s;
+		int followed = 0;
 		FILE *f;
 
 		if (r->opts->jit_support && runtime == RUNTIME_JVM)
@@ -1019,17 +1058,15 @@ static int capture_perfmaps(struct recorder *r)
 			fclose(f);
 			named = 1;
 		}
-		if (!err && (s = jitsrc_find(r, (pid_t)pid))) {
-			/* followed while recording: its last records, then all it named */
-			if (!(err = jitsrc_read(r, s)) && !(err = emit_perfmap(r, (pid_t)pid, &s->names,
-									     1u << 20)))
-				err = emit_perfmap(r, (pid_t)pid, &s->names, 0);
-			named = 1;
-		} else if (!err && (f = open_jit_file((pid_t)pid, "jit", "dump"))) {
+		/* a dump it mapped was read while recording; else look in /tmp */
+		if (!err)
+			err = jitsrc_emit(r, (pid_t)pid, &followed);
+		if (!err && !followed && (f = open_jit_file((pid_t)pid, "jit", "dump"))) {
 			err = write_jitdump_file(r, (pid_t)pid, f);
 			fclose(f);
 			named = 1;
 		}
+		named |= followed;
 		/* a runtime that could have named its code: say how */
 		if (!named && (runtime == JIT_PYTHON || runtime == JIT_NODE) &&
 		    r->res->nhints < RECORD_HINTS) {
