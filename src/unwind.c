@@ -356,22 +356,26 @@ int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len
 
 	if (!len || start + len < start) {
 		err = -EINVAL;
-		goto fail;
+		goto drop;
 	}
 	n = addrspace_maps(u->as, (uint32_t)pid, &maps);
 	for (i = 0; i < n; i++)
 		if (maps[i].start < start + len && start < maps[i].end) {
 			err = -EEXIST; /* a binary's code has its own CFI */
-			goto fail;
+			goto drop;
 		}
 	if (!(p = proc_get(u, pid)) || !(j = calloc(1, sizeof(*j)))) {
 		err = -ENOMEM;
-		goto fail;
+		goto drop;
 	}
 	*j = (struct ujit){ .start = start, .end = start + len, .image = image, .len = image_len };
 	first = jit_lower(p, start);
 	for (last = first; last < p->njits && p->jits[last]->start < j->end; last++)
 		;
+	/* the same code told again (a dump read anew by the next run of cprof top) */
+	if (last == first + 1 && p->jits[first]->start == start && p->jits[first]->end == j->end &&
+	    p->jits[first]->len == image_len && !memcmp(p->jits[first]->image, image, image_len))
+		goto drop;
 	/* code over older code (freed, then reused): the new one replaces it */
 	if (last > first) {
 		proc_restart(p); /* libdwfl reads those images until its session ends */
@@ -384,11 +388,11 @@ int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len
 	}
 	if (p->njits >= JIT_MAX_IMAGES || p->jit_bytes + image_len > JIT_MAX_BYTES) {
 		err = -ENOSPC;
-		goto fail;
+		goto drop;
 	}
 	if (array_reserve(&p->jits, &p->capjits, p->njits + 1, sizeof(*p->jits))) {
 		err = -ENOMEM;
-		goto fail;
+		goto drop;
 	}
 	memmove(p->jits + first + 1, p->jits + first, (p->njits - first) * sizeof(*p->jits));
 	p->jits[first] = j;
@@ -396,7 +400,7 @@ int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len
 	p->jit_bytes += image_len;
 	p->jit_new = 1;
 	return 0;
-fail:
+drop:
 	if (j)
 		ujit_free(j);
 	else

@@ -10,7 +10,8 @@
  *	jit_cfi SECONDS [MODE]
  *
  * MODE lie: lying records come first (sizes past their record, past the
- *	file, CFI of garbage for other code); the true ones still follow.
+ *	file, CFI of garbage for other code, for the binary's code and for
+ *	the JIT function itself); the true ones still follow.
  * MODE link, fifo: right after mapping it, the dump is replaced by a
  *	symbolic link to /tmp/jit-cfi-secret-PID.dump, naming
  *	SECRET_FROM_LINK (or by a FIFO): the profiler must not read through
@@ -125,6 +126,11 @@ static void lies(int fd, uint64_t addr)
 	/* code whose size wraps the address space */
 	unwinding_info(fd, garbage, junk, sizeof(junk));
 	code_load(fd, addr, UINT64_MAX - 8, "lie_wraps", junk, 0);
+	/* garbage CFI over the binary's own code, and over the JIT code (the true load replaces it) */
+	unwinding_info(fd, garbage, junk, sizeof(junk));
+	code_load(fd, (uint64_t)(uintptr_t)jit_leaf, 64, "lie_over_binary", junk, 0);
+	unwinding_info(fd, garbage, junk, sizeof(junk));
+	code_load(fd, addr, JIT_CODE_SIZE, "lie_replaced", junk, 0);
 }
 
 /* A record claiming more bytes than any file holds: the dump ends there. */

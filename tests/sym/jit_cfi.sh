@@ -38,7 +38,8 @@ assert_ge "fp: samples in jit_leaf" "$(count "$T/fp.folded" "$leaf")" 500
 assert_lt "% with the chain, --no-jit-unwind (frame pointers only)" "$(chain_share fp)" 5
 assert_contains "$T/fp.folded" '(^|;)jit_hot_function;jit_leaf$' "the JIT frame named without its CFI"
 
-# lies first: sizes past their record and past the file, garbage CFI, a size that wraps
+# lies first: sizes past their record and past the file, garbage CFI, a size that wraps,
+# garbage CFI over jit_leaf's code (refused) and over the JIT function (replaced by the truth)
 record_ok -F 999 -o "$T/lie.data" -- "$T/jit_cfi" 2 lie
 report_ok "$T/lie.data" "$T/lie.folded"
 assert_ge "lie: samples in jit_leaf" "$(count "$T/lie.folded" "$leaf")" 500
