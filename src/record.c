@@ -46,7 +46,7 @@ struct build_id {
  */
 struct jitsrc {
 	pid_t pid;
-	int ended;                    /* the process exec'd or exited: a new dump is another's */
+	int ended;                    /* the process exec'd: a new dump is another program's */
 	int fd;                       /* -1: given up, or done */
 	int started;                  /* its header has been read */
 	uint64_t off;                 /* bytes read */
@@ -149,7 +149,10 @@ static int note_thread(struct recorder *r, uint32_t pid, uint32_t tid)
 #define JITDUMP_TAIL_MAX (16u << 20) /* a record longer than this is a lie */
 #define JITDUMP_CHUNK 65536
 
-/* Whether PATH's last component is a jitdump's name, jit-PID.dump (as perf tells them). */
+/*
+ * Whether PATH's last component is a jitdump's name, jit-PID.dump (as
+ * perf tells them), the file perhaps deleted since it was mapped.
+ */
 static int jitdump_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -159,7 +162,8 @@ static int jitdump_name(const char *path)
 	if (strncmp(base, "jit-", 4))
 		return 0;
 	digits = strspn(base + 4, "0123456789");
-	return digits && !strcmp(base + 4 + digits, ".dump");
+	return digits && (!strcmp(base + 4 + digits, ".dump") ||
+			  !strcmp(base + 4 + digits, ".dump (deleted)"));
 }
 
 /* The dump PID follows now (not one of a program it ran before an exec). */
