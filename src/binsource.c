@@ -62,8 +62,11 @@ static int pseudo_fs(long type)
 	return 0;
 }
 
-/* FD if it is a regular ELF file outside the pseudo file systems, else closed and -errno. */
-static int checked(int fd)
+/*
+ * FD if it is a regular file outside the pseudo file systems and, if ELF
+ * is set, starts with the ELF magic; else closed and -errno.
+ */
+static int checked(int fd, int elf)
 {
 	unsigned char magic[SELFMAG];
 	struct statfs fs;
@@ -74,7 +77,7 @@ static int checked(int fd)
 		err = -errno;
 	else if (!S_ISREG(st.st_mode) || pseudo_fs((long)fs.f_type))
 		err = -ENOEXEC;
-	else if (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG))
+	else if (elf && (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG)))
 		err = -ENOEXEC;
 	if (err) {
 		close(fd);
@@ -83,7 +86,7 @@ static int checked(int fd)
 	return fd;
 }
 
-static int open_host(const char *name)
+static int open_host(const char *name, int elf)
 {
 	struct stat before, after;
 	int fd;
@@ -103,7 +106,7 @@ static int open_host(const char *name)
 		close(fd);
 		return -ESTALE; /* replaced between the look and the open */
 	}
-	return checked(fd);
+	return checked(fd, elf);
 }
 
 /*
@@ -134,7 +137,7 @@ static int same_root(const char *rootdir)
 	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
 }
 
-static int open_in_proc_root(const char *rootdir, const char *path)
+static int open_in_proc_root(const char *rootdir, const char *path, int elf)
 {
 	struct open_how how = { .flags = READ_FLAGS,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
@@ -156,7 +159,7 @@ static int open_in_proc_root(const char *rootdir, const char *path)
 			fd = errno == ENOSYS ? binsource_open_in_root(root, path) : -errno;
 	}
 	close(root);
-	return fd < 0 ? fd : checked(fd);
+	return fd < 0 ? fd : checked(fd, elf);
 }
 
 int binsource_elf(const char *name, struct elffile **out)
@@ -170,22 +173,32 @@ int binsource_elf(const char *name, struct elffile **out)
 	return err;
 }
 
-int binsource_open(const char *name)
+static int open_name(const char *name, int elf)
 {
 	const char *rest;
 	char dir[64];
 	int fd;
 
 	if ((rest = proc_name(name, "root", dir, sizeof(dir))))
-		return open_in_proc_root(dir, rest);
+		return open_in_proc_root(dir, rest, elf);
 	if ((rest = proc_name(name, "map_files", dir, sizeof(dir)))) {
 		if (!rest[1] || rest[1 + strspn(rest + 1, "0123456789abcdef-")])
 			return -EPERM;
 		/* a magic link to the file the kernel mapped: following it is the point */
 		fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-		return fd < 0 ? -errno : checked(fd);
+		return fd < 0 ? -errno : checked(fd, elf);
 	}
-	return open_host(name);
+	return open_host(name, elf);
+}
+
+int binsource_open(const char *name)
+{
+	return open_name(name, 1);
+}
+
+int binsource_open_data(const char *name)
+{
+	return open_name(name, 0);
 }
 
 /* The walk's state: directories from the root down, the path still to go. */
@@ -564,7 +577,7 @@ int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 		return -1;
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, link, crc,
 					  debuginfo_file_name);
-	if (fd >= 0 && checked(fd) < 0) {
+	if (fd >= 0 && checked(fd, 1) < 0) {
 		free(*debuginfo_file_name);
 		*debuginfo_file_name = NULL;
 		return -1;

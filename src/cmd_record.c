@@ -69,6 +69,10 @@ static void record_usage(FILE *f)
 		"                           JVM names its compiled methods); a JVM still\n"
 		"                           running at the end is asked for its perf map\n"
 		"                           with 'jcmd PID Compiler.perfmap'\n"
+		"      --no-jit-unwind      do not unwind JIT code with the unwinding info\n"
+		"                           of its jitdump (node --perf-prof\n"
+		"                           --perf-prof-unwinding-info, python -X perf_jit):\n"
+		"                           frame pointers only, as without a jitdump\n"
 		"  -h, --help               show this help\n"
 		"\n"
 		"Examples:\n"
@@ -212,11 +216,12 @@ static void offcpu_summary(const struct record_result *res)
 
 int cmd_record(int argc, char **argv)
 {
-	enum { OPT_OFF_CPU = 256, OPT_WALL };
+	enum { OPT_OFF_CPU = 256, OPT_WALL, OPT_NO_JIT_UNWIND };
 	static const struct option longopts[] = {
 		RECORD_LONGOPTS,
 		{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
 		{ "wall", no_argument, NULL, OPT_WALL },
+		{ "no-jit-unwind", no_argument, NULL, OPT_NO_JIT_UNWIND },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -255,6 +260,9 @@ int cmd_record(int argc, char **argv)
 		case OPT_OFF_CPU:
 			if (o.offcpu == DF_OFFCPU_NONE)
 				o.offcpu = DF_OFFCPU_ON;
+			break;
+		case OPT_NO_JIT_UNWIND:
+			o.no_jit_unwind = 1;
 			break;
 		case OPT_WALL:
 			o.offcpu = DF_OFFCPU_WALL;

@@ -27,6 +27,20 @@
 /* What an as_map's ids hold here: the file, and when it was mapped. */
 enum { ID_PATH, ID_SEQ };
 
+/* The name of the modules of JIT code (jitcfi.h); their userdata is their struct ujit. */
+#define JIT_MODULE "//jit"
+/* A process's JIT images, at most: a hostile dump must not take all memory */
+#define JIT_MAX_IMAGES (1u << 18)
+#define JIT_MAX_BYTES (256u << 20)
+
+/* JIT code at [start, end) and the ELF image with its CFI. */
+struct ujit {
+	uint64_t start, end;
+	uint8_t *image;
+	size_t len;
+	int reported;            /* in the current libdwfl session */
+};
+
 struct uproc {
 	pid_t pid;
 	Dwfl *dwfl;
@@ -34,6 +48,9 @@ struct uproc {
 	uint32_t reported;       /* mappings up to this sequence number are in dwfl */
 	int has_tramp;           /* a python with perf trampolines: TRAMP is its template */
 	struct tramp_template tramp;
+	struct ujit **jits;      /* sorted by start, disjoint */
+	size_t njits, capjits, jit_bytes;
+	int jit_new;             /* some are not reported yet */
 };
 
 /* A function of a file where walks end (cprof/roots.h), in ELF vaddrs. */
@@ -98,6 +115,19 @@ static int no_separate_debuginfo(Dwfl_Module *mod, void **userdata, const char *
 {
 	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
 	(void)debuglink_file, (void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
+/* A JIT module's ELF is its image, in memory; any other is found by build-id. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	struct ujit *j = *userdata;
+
+	if (strcmp(modname, JIT_MODULE))
+		return dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
+	elf_version(EV_CURRENT);
+	*elfp = elf_memory((char *)j->image, j->len);
 	return -1;
 }
 
@@ -168,7 +198,7 @@ int unwinder_new(struct unwinder **out)
 
 	if (!u)
 		return -ENOMEM;
-	u->callbacks.find_elf = dwfl_build_id_find_elf;
+	u->callbacks.find_elf = find_elf;
 	u->callbacks.find_debuginfo = no_separate_debuginfo;
 	u->callbacks.section_address = dwfl_offline_section_address;
 	u->thread_callbacks.next_thread = cb_next_thread;
@@ -184,10 +214,38 @@ int unwinder_new(struct unwinder **out)
 	return 0;
 }
 
-static void uproc_release(struct uproc *p)
+static void ujit_free(struct ujit *j)
 {
+	if (!j)
+		return;
+	free(j->image);
+	free(j);
+}
+
+/* End P's libdwfl session: the next sample reports everything anew. */
+static void proc_restart(struct uproc *p)
+{
+	size_t i;
+
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
+	p->dwfl = NULL;
+	p->attached = 0;
+	p->reported = 0;
+	for (i = 0; i < p->njits; i++)
+		p->jits[i]->reported = 0;
+	p->jit_new = p->njits > 0;
+}
+
+static void uproc_release(struct uproc *p)
+{
+	size_t i;
+
+	if (p->dwfl)
+		dwfl_end(p->dwfl); /* before the images its modules read */
+	for (i = 0; i < p->njits; i++)
+		ujit_free(p->jits[i]);
+	free(p->jits);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -265,15 +323,89 @@ int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 	for (i = 0; i < n; i++)
 		if (maps[i].start < m.end && m.start < maps[i].end)
 			break;
-	if (i < n) {
-		if (p->dwfl)
-			dwfl_end(p->dwfl);
-		p->dwfl = NULL;
-		p->attached = 0;
-		p->reported = 0;
-	}
+	if (i < n)
+		proc_restart(p);
 	m.ids[ID_SEQ] = ++u->seq;
 	return addrspace_map(u->as, (uint32_t)pid, &m);
+}
+
+/* The first of P's JIT images that ends after START. */
+static size_t jit_lower(const struct uproc *p, uint64_t start)
+{
+	size_t lo = 0, hi = p->njits;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->jits[mid]->end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
+		     uint8_t *image, size_t image_len)
+{
+	const struct as_map *maps;
+	struct ujit *j = NULL;
+	struct uproc *p;
+	size_t n, i, first, last;
+	int err = 0;
+
+	if (!len || start + len < start) {
+		err = -EINVAL;
+		goto drop;
+	}
+	n = addrspace_maps(u->as, (uint32_t)pid, &maps);
+	for (i = 0; i < n; i++)
+		if (maps[i].start < start + len && start < maps[i].end) {
+			err = -EEXIST; /* a binary's code has its own CFI */
+			goto drop;
+		}
+	if (!(p = proc_get(u, pid)) || !(j = calloc(1, sizeof(*j)))) {
+		err = -ENOMEM;
+		goto drop;
+	}
+	*j = (struct ujit){ .start = start, .end = start + len, .image = image, .len = image_len };
+	first = jit_lower(p, start);
+	for (last = first; last < p->njits && p->jits[last]->start < j->end; last++)
+		;
+	/* the same code told again (a dump read anew by the next run of cprof top) */
+	if (last == first + 1 && p->jits[first]->start == start && p->jits[first]->end == j->end &&
+	    p->jits[first]->len == image_len && !memcmp(p->jits[first]->image, image, image_len))
+		goto drop;
+	/* code over older code (freed, then reused): the new one replaces it */
+	if (last > first) {
+		proc_restart(p); /* libdwfl reads those images until its session ends */
+		for (i = first; i < last; i++) {
+			p->jit_bytes -= p->jits[i]->len;
+			ujit_free(p->jits[i]);
+		}
+		memmove(p->jits + first, p->jits + last, (p->njits - last) * sizeof(*p->jits));
+		p->njits -= last - first;
+	}
+	if (p->njits >= JIT_MAX_IMAGES || p->jit_bytes + image_len > JIT_MAX_BYTES) {
+		err = -ENOSPC;
+		goto drop;
+	}
+	if (array_reserve(&p->jits, &p->capjits, p->njits + 1, sizeof(*p->jits))) {
+		err = -ENOMEM;
+		goto drop;
+	}
+	memmove(p->jits + first + 1, p->jits + first, (p->njits - first) * sizeof(*p->jits));
+	p->jits[first] = j;
+	p->njits++;
+	p->jit_bytes += image_len;
+	p->jit_new = 1;
+	return 0;
+drop:
+	if (j)
+		ujit_free(j);
+	else
+		free(image);
+	return err;
 }
 
 void unwinder_forget(struct unwinder *u, pid_t pid)
@@ -348,7 +480,7 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 	for (i = 0; i < n; i++)
 		if (maps[i].ids[ID_SEQ] > newest)
 			newest = maps[i].ids[ID_SEQ];
-	if (newest == p->reported && p->dwfl)
+	if (newest == p->reported && !p->jit_new && p->dwfl)
 		return 0;
 	if (!p->dwfl) {
 		p->dwfl = dwfl_begin(&u->callbacks);
@@ -386,6 +518,19 @@ static int proc_sync(struct unwinder *u, struct uproc *p)
 			p->has_tramp = elf && !tramp_from_elf(elf, &p->tramp);
 		}
 	}
+	for (i = 0; p->jit_new && i < p->njits; i++) {
+		struct ujit *j = p->jits[i];
+		Dwfl_Module *dm;
+		void **userdata;
+
+		if (j->reported)
+			continue;
+		j->reported = 1;
+		dm = dwfl_report_module(p->dwfl, JIT_MODULE, j->start, j->end);
+		if (dm && dwfl_module_info(dm, &userdata, NULL, NULL, NULL, NULL, NULL, NULL))
+			*userdata = j;
+	}
+	p->jit_new = 0;
 	dwfl_report_end(p->dwfl, NULL, NULL);
 	p->reported = newest;
 	if (!p->attached)
@@ -495,9 +640,11 @@ static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 	uintptr_t id;
 	Elf *elf;
 	size_t lo = 0, hi;
+	const char *name;
 
-	if (!mod || !dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) ||
-	    !(id = (uintptr_t)*userdata) || id > u->capfiles || !(elf = dwfl_module_getelf(mod, &bias)))
+	if (!mod || !(name = dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL)) ||
+	    !strcmp(name, JIT_MODULE) || !(id = (uintptr_t)*userdata) || id > u->capfiles ||
+	    !(elf = dwfl_module_getelf(mod, &bias)))
 		return ROOT_NONE;
 	if (gelf_getehdr(elf, &ehdr) && ehdr.e_entry && pc >= ehdr.e_entry + bias &&
 	    pc - (ehdr.e_entry + bias) < ROOT_ENTRY_SPAN)

@@ -35,6 +35,12 @@
  */
 int binsource_open(const char *name);
 
+/*
+ * binsource_open() for a file of the process that is not a binary (a
+ * jitdump it mapped): the same rules but the ELF magic.
+ */
+int binsource_open_data(const char *name);
+
 struct elffile;
 
 /* binsource_open() NAME and read it as an ELF file (elffile.h). Same returns, 0 on success. */

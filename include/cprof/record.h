@@ -28,6 +28,7 @@ struct record_opts {
 	unsigned stack_size;
 	int kernel;
 	int jit_support;         /* launched command: switch on Python's and Node's perf maps */
+	int no_jit_unwind;       /* ignore jitdumps' unwinding info (JIT code by frame pointers) */
 	enum df_offcpu offcpu;   /* also record blocked and run-queue time (DF_WSAMPLE) */
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */

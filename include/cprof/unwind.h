@@ -29,6 +29,15 @@ void unwinder_free(struct unwinder *u);
  */
 int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 		 uint64_t pgoff, const char *path);
+/*
+ * JIT code of PID at [START, START + LEN) has the CFI of IMAGE (IMAGE_LEN
+ * bytes, from jitcfi_image; the unwinder takes it and frees it, on failure
+ * too). JIT code loaded over older JIT code replaces it; code over a file
+ * mapping, or past a process's limit of JIT images, is refused
+ * (-EEXIST, -ENOSPC). Returns 0, one of those, or -ENOMEM.
+ */
+int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
+		     uint8_t *image, size_t image_len);
 /* PID was replaced by exec or exited: drop its state. */
 void unwinder_forget(struct unwinder *u, pid_t pid);
 /* Process PID was forked from PPID and shares its mappings. */

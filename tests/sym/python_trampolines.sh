@@ -1,6 +1,7 @@
 #!/bin/bash
 # CPython 3.12+ perf trampolines: with -X perf, with 3.13's -X perf_jit
-# (names in a jitdump, /tmp/jit-PID.dump), and with no flag at all (
+# (names in a jitdump, /tmp/jit-PID.dump, whose unwinding info unwinds the
+# trampolines, or with --no-jit-unwind their template), and with no flag at all (
 # since `cprof record -- CMD` sets PYTHONPERFSUPPORT=1 for a launched
 # command), every Python frame of pychain.py is named py::FUNC:FILE, in
 # call order, the stacks go on through the trampolines down to _start, and
@@ -58,6 +59,10 @@ for py in $pythons; do
 	if "$py" -X perf_jit -c '' 2>/dev/null && [ "${v#3.}" -ge 13 ]; then
 		record_ok -F 999 -o "$T/jit$v.data" --no-jit-support -- "$py" -X perf_jit "$SYMSRC/pychain.py" 2
 		check "jit$v"
+		# its unwinding info is the trampolines' CFI; without it, their template is
+		record_ok -F 999 -o "$T/jitfp$v.data" --no-jit-support --no-jit-unwind -- \
+			"$py" -X perf_jit "$SYMSRC/pychain.py" 2
+		check "jitfp$v"
 	fi
 	# no flag: cprof switches the trampolines on itself
 	record_ok -F 999 -o "$T/auto$v.data" -- "$py" "$SYMSRC/pychain.py" 2

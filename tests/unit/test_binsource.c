@@ -1,8 +1,8 @@
 /*
  * Unit tests of include/cprof/binsource.h: the in-root walk (the fallback
  * for kernels without openat2, so the end-to-end tests on this kernel never
- * reach it) on a small tree of files and links, and the names binsource
- * refuses without opening anything.
+ * reach it) on a small tree of files and links, the names binsource
+ * refuses without opening anything, and binsource_open_data's rules.
  */
 #include "unit.h"
 
@@ -138,6 +138,31 @@ static void test_refused_names(void **state)
 	assert_int_equal(binsource_open("/etc/passwd"), -ENOEXEC);
 }
 
+/* A jitdump is no ELF file: the same rules but the magic. */
+static void test_data_file(void **state)
+{
+	char *p, *link;
+	int fd;
+
+	(void)state;
+	p = unit_path(dir, "jit-1.dump");
+	unit_write_file(p, "JiTD", 4);
+	assert_int_equal(binsource_open(p), -ENOEXEC);
+	fd = binsource_open_data(p);
+	assert_true(fd >= 0);
+	close(fd);
+	link = unit_path(dir, "jit-2.dump");
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(binsource_open_data(link), -ENOEXEC);
+	free(link);
+	free(p);
+	p = unit_path(dir, "fifo");
+	assert_int_equal(binsource_open_data(p), -ENOEXEC);
+	free(p);
+	assert_int_equal(binsource_open_data("/proc/self/environ"), -EPERM);
+	assert_int_equal(binsource_open_data("/tmp/../proc/self/environ"), -EPERM);
+}
+
 static void test_for_report(void **state)
 {
 	const unsigned char id[4] = { 1, 2, 3, 4 };
@@ -164,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_does_not_block),
 		cmocka_unit_test(test_refused_names),
 		cmocka_unit_test(test_for_report),
+		cmocka_unit_test(test_data_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

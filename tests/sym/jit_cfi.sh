@@ -1,0 +1,60 @@
+#!/bin/bash
+# JIT code without frame pointers, unwound while recording with the CFI of
+# its jitdump's unwinding-info record: jit_cfi.c JIT-compiles a function
+# that moves rsp and sets rbp to garbage, and calls a C leaf through it.
+# At least 95 % of the leaf's samples have main;driver;jit_hot_function;
+# jit_leaf, named from the jitdump the program removes as it ends (with
+# --no-jit-unwind: frame pointers only, under 5 %). Lying records before
+# the true ones change nothing; a dump replaced by a symbolic link (or a
+# FIFO) after it was mapped is not read through.
+. "$(dirname "$0")/../e2e/lib.sh"
+require_perf
+
+cd "$T" || fail "no scratch directory"
+"${CC:-cc}" -O2 -fomit-frame-pointer -I"$SYMSRC" -o jit_cfi "$SYMSRC/jit_cfi.c" ||
+	fail "cannot build the fixture"
+chain=$(chain_re main driver jit_hot_function jit_leaf)'$'
+leaf='(^|;)jit_leaf$'
+
+# chain_share NAME: % of NAME's jit_leaf samples with the whole chain
+chain_share()
+{
+	share_of "$T/$1.folded" "$leaf" "$chain"
+}
+
+touch "$T/marker"
+record_ok -F 999 -o "$T/cfi.data" -- "$T/jit_cfi" 2
+[ -z "$(find /tmp -maxdepth 1 -name 'jit-*.dump' -newer "$T/marker")" ] ||
+	fail "the fixture left its jitdump behind: the names could come from it"
+report_ok "$T/cfi.data" "$T/cfi.folded"
+assert_ge "cfi: samples in jit_leaf" "$(count "$T/cfi.folded" "$leaf")" 500
+assert_ge "% of jit_leaf samples under main;driver;jit_hot_function" "$(chain_share cfi)" 95
+assert_ge "% of them reaching _start" \
+	"$(share_of "$T/cfi.folded" "$leaf" "(^|;)_start;.*$chain")" 95
+
+record_ok -F 999 -o "$T/fp.data" --no-jit-unwind -- "$T/jit_cfi" 2
+report_ok "$T/fp.data" "$T/fp.folded"
+assert_ge "fp: samples in jit_leaf" "$(count "$T/fp.folded" "$leaf")" 500
+assert_lt "% with the chain, --no-jit-unwind (frame pointers only)" "$(chain_share fp)" 5
+assert_contains "$T/fp.folded" '(^|;)jit_hot_function;jit_leaf$' "the JIT frame named without its CFI"
+
+# lies first: sizes past their record and past the file, garbage CFI, a size that wraps,
+# garbage CFI over jit_leaf's code (refused) and over the JIT function (replaced by the truth)
+record_ok -F 999 -o "$T/lie.data" -- "$T/jit_cfi" 2 lie
+report_ok "$T/lie.data" "$T/lie.folded"
+assert_ge "lie: samples in jit_leaf" "$(count "$T/lie.folded" "$leaf")" 500
+assert_ge "% with the chain after lying records" "$(chain_share lie)" 95
+
+# the dump swapped for a link to another dump, or a FIFO: neither is opened
+for m in link fifo; do
+	touch "$T/marker"
+	record_ok -F 999 -o "$T/$m.data" -- "$T/jit_cfi" 1 "$m"
+	left=$(find /tmp -maxdepth 1 \( -name 'jit-*.dump' -o -name 'jit-cfi-secret-*.dump' \) \
+		! -type d -newer "$T/marker")
+	[ -n "$left" ] || fail "$m: the fixture put nothing in place of its dump"
+	rm -f $left
+	report_ok "$T/$m.data" "$T/$m.folded"
+	assert_not_contains "$T/$m.folded" 'SECRET_FROM_LINK' "$m: nothing read through it"
+	assert_eq "$m: JIT code unwound with CFI from it" "$(count "$T/$m.folded" "$chain")" 0
+done
+pass
