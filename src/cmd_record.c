@@ -185,12 +185,7 @@ static void jit_hints(const struct record_result *res)
 
 	for (i = 0; i < res->nhints; i++)
 		fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
-			res->hints[i].runtime == JIT_PYTHON ?
-			"is CPython 3.12+ without perf support, its Python functions are unnamed: "
-			"run it with -X perf (or PYTHONPERFSUPPORT=1), or call "
-			"sys.activate_stack_trampoline('perf') in it" :
-			"is node without a perf map, its JavaScript functions are unnamed: "
-			"run it with --perf-basic-prof (or NODE_OPTIONS=--perf-basic-prof)");
+			jit_hint(res->hints[i].runtime));
 }
 
 /* The off-CPU part of the summary, and why it is missing if it is. */

@@ -943,29 +943,21 @@ static FILE *open_perfmap(const char *path, pid_t pid)
 	return f;
 }
 
-enum { RUNTIME_JVM = JIT_NODE + 1 };
-
-/* The JIT runtime PID runs, from what it maps: a JVM, CPython 3.12+, node; JIT_NONE if none. */
-static int jit_runtime(pid_t pid)
+/* The JIT runtime PID runs, from what it maps (jitenv.h); JIT_NONE if none. */
+static enum jit_runtime jit_runtime(pid_t pid)
 {
 	char path[64], line[512];
+	enum jit_runtime found = JIT_NONE;
 	FILE *f;
-	int found = JIT_NONE;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	while (f && !found && fgets(line, sizeof(line), f)) {
-		const char *base = strrchr(line, '/');
+		const char *file = strchr(line, '/');
 
-		if (!base)
-			continue;
-		if (!strncmp(base, "/libjvm.so", 10))
-			found = RUNTIME_JVM;
-		else if ((!strncmp(base, "/libpython3.1", 13) || !strncmp(base, "/python3.1", 10)) &&
-			 strchr("23456789", base[base[1] == 'l' ? 13 : 10]))
-			found = JIT_PYTHON;
-		else if (!strcmp(base, "/node\n") || !strncmp(base, "/libnode.so", 11))
-			found = JIT_NODE;
+		line[strcspn(line, "\n")] = '\0';
+		if (file)
+			found = jit_runtime_of_path(file);
 	}
 	if (f)
 		fclose(f);
@@ -1052,11 +1044,12 @@ static int capture_perfmaps(struct recorder *r)
 	int err = 0;
 
 	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
-		int runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE, named = 0;
+		enum jit_runtime runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE;
+		int named = 0;
 		int followed = 0;
 		FILE *f;
 
-		if (r->opts->jit_support && runtime == RUNTIME_JVM)
+		if (r->opts->jit_support && runtime == JIT_JVM)
 			jvm_perfmap((pid_t)pid);
 		if ((f = open_jit_file((pid_t)pid, "perf", "map"))) {
 			err = write_perfmap_file(r, (pid_t)pid, f);
@@ -1073,8 +1066,7 @@ static int capture_perfmaps(struct recorder *r)
 		}
 		named |= followed;
 		/* a runtime that could have named its code: say how */
-		if (!named && (runtime == JIT_PYTHON || runtime == JIT_NODE) &&
-		    r->res->nhints < RECORD_HINTS) {
+		if (!named && runtime != JIT_NONE && r->res->nhints < RECORD_HINTS) {
 			r->res->hints[r->res->nhints].pid = (pid_t)pid;
 			r->res->hints[r->res->nhints++].runtime = runtime;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cprof/datafile.h"
+#include "cprof/jitenv.h"
 #include "cprof/namer.h"
 #include "cprof/stacktab.h"
 #include "cprof/util.h"
@@ -28,6 +29,7 @@ struct resolver {
 	struct pairmap *resolved;/* (pid << 32 | gen, stack id) -> profile stack id */
 	struct pairmap *threads; /* (pid << 32 | tid, comm << 32 | process name) -> profile thread */
 	struct pairmap *trunc_by_mod; /* (reason, label) -> samples */
+	struct pairmap *runtimes;/* (pid, 0) -> enum jit_runtime it maps; (pid, 1) -> it has JIT names */
 	uint64_t unknown_stacks; /* samples whose stack record is missing */
 };
 
@@ -283,7 +285,8 @@ static int first_pass(struct resolver *r)
 
 	while (!err && (got = df_read(in, &rec)) > 0) {
 		if (rec.type == DF_PERFMAP)
-			err = namer_perfmap(r->namer, &rec.perfmap);
+			err = pairmap_put(r->runtimes, rec.perfmap.pid, 1, 1) ? -ENOMEM :
+			      namer_perfmap(r->namer, &rec.perfmap);
 		else if (rec.type == DF_KSYM)
 			err = namer_ksym(r->namer, rec.ksym.start, rec.ksym.size, rec.ksym.name);
 		else if (rec.type == DF_META)
@@ -309,6 +312,9 @@ static int dispatch(struct resolver *r, const struct df_record *rec)
 {
 	switch (rec->type) {
 	case DF_MMAP:
+		if (jit_runtime_of_path(rec->mmap.path) != JIT_NONE &&
+		    pairmap_put(r->runtimes, rec->mmap.pid, 0, jit_runtime_of_path(rec->mmap.path)))
+			return -ENOMEM;
 		return namer_mmap(r->namer, &rec->mmap);
 	case DF_COMM:
 		return on_comm(r, &rec->comm);
@@ -370,6 +376,14 @@ static void write_stats(struct resolver *r, FILE *f)
 		fprintf(f, "#   %8" PRIu64 "  %s, in %s\n", v, trunc_reason((int)a),
 			namer_label(r->namer, (uint32_t)b));
 	namer_write_modules(r->namer, f);
+	/* a runtime that could have named its JIT code and did not: how to make it */
+	pos = 0;
+	while (pairmap_next(r->runtimes, &pos, &a, &b, &v)) {
+		uint64_t named;
+
+		if (!b && !pairmap_get(r->runtimes, a, 1, &named) && jit_hint((enum jit_runtime)v))
+			fprintf(f, "# PID %" PRIu64 " %s\n", a, jit_hint((enum jit_runtime)v));
+	}
 }
 
 /* Without --stats: one line when truncated stacks are worth knowing about. */
@@ -399,6 +413,7 @@ static void resolver_release(struct resolver *r)
 	pairmap_free(r->resolved);
 	pairmap_free(r->threads);
 	pairmap_free(r->trunc_by_mod);
+	pairmap_free(r->runtimes);
 	free(r->trunc);
 }
 
@@ -424,7 +439,7 @@ int resolver_load(const struct resolve_opts *opts, struct profile **out,
 	    (err = namer_new(&ncfg, r.prof, &r.namer)) || (err = stacktab_new(&r.stacks)) ||
 	    (err = strtab_new(&r.names)) || (err = pairmap_new(&r.comm)) ||
 	    (err = pairmap_new(&r.resolved)) || (err = pairmap_new(&r.threads)) ||
-	    (err = pairmap_new(&r.trunc_by_mod)))
+	    (err = pairmap_new(&r.trunc_by_mod)) || (err = pairmap_new(&r.runtimes)))
 		goto out;
 	r.col_offcpu = r.col_runq = r.col_wall = PROFILE_NONE;
 	if ((err = first_pass(&r)))

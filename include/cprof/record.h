@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cprof/datafile.h"
+#include "cprof/jitenv.h"
 #include "cprof/sampler.h"
 
 struct sink;
@@ -44,13 +45,6 @@ enum record_stage {
 	STAGE_PERF,              /* perf_event_open refused for failed_pid */
 	STAGE_PROC,              /* /proc/failed_pid unreadable (not ours to inspect) */
 	STAGE_INTERNAL,
-};
-
-/* A runtime that could have named its JIT code but was not asked to. */
-enum jit_runtime {
-	JIT_NONE,
-	JIT_PYTHON,              /* CPython 3.12+: -X perf or PYTHONPERFSUPPORT=1 */
-	JIT_NODE,                /* node: --perf-basic-prof */
 };
 
 #define RECORD_HINTS 8

@@ -2,7 +2,7 @@
 # node --perf-basic-prof writes /tmp/perf-PID.map; cprof captures it while
 # recording and names the hot JavaScript function, also when node was
 # launched without the flag (cprof sets it in NODE_OPTIONS), and, attached
-# to a node without a perf map, the summary says how to get the names.
+# to a node without a perf map, the summary and report --stats say how to get the names.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -26,6 +26,14 @@ record_ok -F 99 -d 1 -o "$T/attached" -p "$npid"
 assert_text_contains "$T/record.err" "PID $npid is node without a perf map" "record's hint for node"
 assert_text_contains "$T/record.err" "--perf-basic-prof" "the hint names the flag"
 kill "$npid" 2>/dev/null
+
+# and so does report --stats, from the recording alone (the process is gone)
+report_ok "$T/attached" "$T/attached.folded" --stats
+cp "$T/report.err" "$T/attached.stats"
+assert_text_contains "$T/attached.stats" "# PID $npid is node without a perf map" "report --stats hint for node"
+report_ok "$T/d" "$T/d.folded" --stats
+cp "$T/report.err" "$T/d.stats"
+! grep -q "without a perf map" "$T/d.stats" || fail "report --stats hints at a node that wrote its map" "$(cat "$T/d.stats")"
 
 # launched without the flag: cprof adds --perf-basic-prof to NODE_OPTIONS
 record_ok -F 999 -o "$T/auto" -- "$node" "$SYMSRC/hot.js" 2

@@ -76,6 +76,14 @@ for py in $pythons; do
 	assert_text_contains "$T/record.err" "PID $ppid is CPython 3.12+ without perf support" \
 		"record's hint for $v"
 	kill "$ppid" 2>/dev/null
+	report_ok "$T/att$v.data" "$T/att$v.folded" --stats
+	cp "$T/report.err" "$T/att$v.stats"
+	assert_text_contains "$T/att$v.stats" "# PID $ppid is CPython 3.12+ without perf support" \
+		"report --stats hint for $v"
+	report_ok "$T/auto$v.data" "$T/auto$v.folded2" --stats
+	cp "$T/report.err" "$T/auto$v.stats"
+	! grep -q "without perf support" "$T/auto$v.stats" ||
+		fail "report --stats hints at a CPython $v that had perf support" "$(cat "$T/auto$v.stats")"
 	# and --no-jit-support leaves the environment alone: no Python names
 	record_ok -F 999 -o "$T/off$v.data" --no-jit-support -- env -u PYTHONPERFSUPPORT "$py" "$SYMSRC/pychain.py" 1
 	report_ok "$T/off$v.data" "$T/off$v.folded"
