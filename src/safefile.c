@@ -96,6 +96,23 @@ static int open_in_place(struct safeout *o)
 	return 0;
 }
 
+/* Whether PATH.old is a name its directory can hold. */
+static int old_name_fits(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	long max;
+
+	if (slash && (size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path) + 1);
+		dir[slash - path + 1] = '\0';
+	} else {
+		strcpy(dir, ".");
+	}
+	max = pathconf(dir, _PC_NAME_MAX);
+	return max <= 0 || strlen(slash ? slash + 1 : path) + 4 <= (size_t)max;
+}
+
 static int open_temp(struct safeout *o)
 {
 	size_t len = strlen(o->path) + 32;
@@ -107,6 +124,15 @@ static int open_temp(struct safeout *o)
 	for (i = 0; i < 100; i++) {
 		snprintf(o->tmp, len, "%s.%d-%u.tmp", o->path, (int)getpid(), i);
 		o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (o->fd < 0 && errno == ENAMETOOLONG) {
+			/* a name near NAME_MAX: a short one beside it */
+			const char *slash = strrchr(o->path, '/');
+			int dir = slash ? (int)(slash - o->path) + 1 : 0;
+
+			snprintf(o->tmp, len, "%.*s.cprof-%d-%u.tmp", dir, o->path, (int)getpid(), i);
+			o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				     0600);
+		}
 		if (o->fd >= 0 || errno != EEXIST)
 			break;
 	}
@@ -138,6 +164,11 @@ int safeout_new(const char *path, unsigned flags, struct safeout **out)
 	if (lstat(path, &st) == 0) {
 		if ((err = output_kind(st.st_mode)))
 			goto fail;
+		/* PATH.old must be a name too, or the commit would fail after the work */
+		if (flags & SAFEOUT_KEEP_OLD && S_ISREG(st.st_mode) && !old_name_fits(path)) {
+			err = -ENAMETOOLONG;
+			goto fail;
+		}
 		if (S_ISCHR(st.st_mode)) {
 			err = open_in_place(o);
 			if (err != -EAGAIN) /* replaced by a regular file meanwhile: aside */
@@ -307,6 +338,9 @@ const char *safefile_strerror(int err)
 		return "is a directory";
 	case ENXIO:
 		return "is a FIFO, socket or device, not a regular file (refused)";
+	case ENAMETOOLONG:
+		return "file name too long (record keeps a file already there as NAME.old, "
+		       "whose name must fit too)";
 	default:
 		return strerror(-err);
 	}

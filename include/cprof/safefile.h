@@ -20,7 +20,8 @@
 #include <stdio.h>
 
 /* safeout_new flags */
-#define SAFEOUT_KEEP_OLD 1u /* commit first renames a regular PATH to PATH.old */
+#define SAFEOUT_KEEP_OLD 1u /* commit first renames a regular PATH to PATH.old
+				(-ENAMETOOLONG up front if that name cannot be) */
 
 struct safeout;
 

@@ -2,7 +2,9 @@
 # -o never replaces what is not a regular file: a device (think /dev/null)
 # stays a device, a symbolic link is refused; a regular file that
 # exists is kept as FILE.old by record and replaced only by a report that
-# succeeds; a report killed by a signal leaves no FILE.*.tmp behind.
+# succeeds; a report killed by a signal leaves no FILE.*.tmp behind; a
+# name of 253-255 bytes (NAME_MAX 255) is written, and refused up front
+# only when the file there would have to be kept under a name too long.
 . "$(dirname "$0")/lib.sh"
 require_perf
 require_workload split_nofp
@@ -35,4 +37,20 @@ assert_eq "files left by a report killed by SIGPIPE" "$leftovers" piped-rc
 cp "$T/d" "$T/again"
 record_ok -F 499 -o "$T/again" -- "$WORKDIR/split_nofp" 0.3
 cmp -s "$T/d" "$T/again.old" || fail "record did not keep the previous file as FILE.old"
+
+# names near NAME_MAX: the temporary file is named shorter beside them
+mkdir "$T/long"
+long=$(printf 'n%.0s' $(seq 253))
+record_ok -F 99 -o "$T/long/$long" -- true
+report_ok "$T/d" "$T/long.folded"
+cprof_run longrep report -i "$T/d" -o "$T/long/$long.x"
+expect_rc 0 longrep "report -o a 255-byte name"
+cmp -s "$T/long.folded" "$T/long/$long.x" || fail "report -o a 255-byte name wrote another report"
+cp "$T/long/$long" "$T/long.before"
+# a second record would have to keep it as NAME.old, 257 bytes: refused first
+cprof_run longrec record -F 99 -o "$T/long/$long" -- true
+expect_rc 1 longrec "record over a 253-byte name (its .old cannot be named)"
+assert_text_contains "$T/longrec.err" "file name too long" "the refusal says why"
+cmp -s "$T/long.before" "$T/long/$long" || fail "the refused record changed the file"
+assert_eq "files in the directory" "$(ls -A "$T/long" | wc -l)" 2
 pass
