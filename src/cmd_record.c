@@ -313,6 +313,9 @@ int cmd_record(int argc, char **argv)
 			100.0 * res.lost / (res.events + res.lost),
 			size);
 	}
+	if (res.leftovers)
+		fprintf(stderr, "cprof: note: stopped %u process%s the command left running\n",
+			res.leftovers, res.leftovers == 1 ? "" : "es");
 	jit_hints(&res);
 	free(cmdline);
 	free(pids);

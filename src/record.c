@@ -1,6 +1,7 @@
 #include "cprof/record.h"
 
 #include <asm/perf_regs.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -719,6 +720,8 @@ static int launch(struct recorder *r)
 		close(go[1]);
 		return err;
 	}
+	/* what the command leaves behind becomes ours when its parent exits */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	r->child = fork();
 	if (r->child < 0) {
 		err = -errno;
@@ -800,6 +803,63 @@ static void reap_child(struct recorder *r)
 	kill(r->child, SIGKILL);
 	if (waitpid(r->child, &status, 0) == r->child)
 		r->res->child_status = status;
+}
+
+/*
+ * Pids of cprof's children (the launched command's orphans, once cprof is
+ * their subreaper) into PIDS, at most MAX; returns how many.
+ */
+static size_t own_children(pid_t *pids, size_t max)
+{
+	char path[64];
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) && n < max) {
+		FILE *f;
+		long pid;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/children", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		while (n < max && fscanf(f, "%ld", &pid) == 1)
+			if (pid > 0)
+				pids[n++] = (pid_t)pid;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * What the launched command left running when it ended (a background job,
+ * a daemon it started): cprof was made their subreaper before the launch,
+ * so they became its children as their parents exited. Ask them to stop,
+ * give them 2 s, kill what is left, reap them all; returns how many there
+ * were. (A SIGKILLed cprof cannot: PDEATHSIG reaches the command only.)
+ */
+static unsigned reap_descendants(void)
+{
+	pid_t pids[256];
+	unsigned stopped = 0;
+	size_t n, i;
+	int round;
+
+	for (round = 0; round < 300 && (n = own_children(pids, 256)); round++) {
+		/* every 200 ms a TERM to each (a new orphan too), a KILL after 2 s */
+		int sig = round >= 200 ? SIGKILL : round % 20 == 0 ? SIGTERM : 0;
+
+		for (i = 0; sig && i < n; i++)
+			kill(pids[i], sig);
+		usleep(10000);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			stopped++;
+	}
+	return stopped;
 }
 
 static int targets_alive(struct recorder *r)
@@ -1337,6 +1397,8 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 			err = err2;
 	}
 	reap_child(r);
+	if (r->child > 0)
+		res->leftovers = reap_descendants();
 	res->threads = r->tids ? (uint32_t)pairmap_count(r->tids) : 0;
 	res->processes = r->pids ? (uint32_t)pairmap_count(r->pids) : 0;
 	res->cpu_ns = self_cpu_ns() - cpu0;

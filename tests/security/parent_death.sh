@@ -1,7 +1,10 @@
 #!/bin/bash
 # Defect 7 of issue 8: a command launched by `record -- COMMAND` dies with
 # cprof, even when cprof is SIGKILLed; a process attached with -p is never
-# touched.
+# touched. What the command leaves running when it ends (a background job,
+# a daemon that left its session with setsid) is stopped when the
+# recording ends, and the summary says so; an attached process's children
+# are left alone.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -37,4 +40,24 @@ wait "$rec2" 2>/dev/null
 sleep 0.3
 alive "$target" || fail "attached process $target died with cprof"
 note "ok: attached process still runs"
+
+# left behind by the command: a background job and a setsid daemon
+record_ok -F 99 -o "$T/left.data" -- sh -c \
+	"sleep 300 & echo \$! >'$T/bg.pid'; setsid sh -c 'echo \$\$ >\"$T/daemon.pid\"; exec sleep 300' & sleep 0.3"
+bg=$(cat "$T/bg.pid") daemon=$(cat "$T/daemon.pid")
+BG_PIDS="$BG_PIDS $bg $daemon"
+gone "$bg" || fail "the command's background job $bg outlived the recording"
+gone "$daemon" || fail "the command's setsid daemon $daemon outlived the recording"
+assert_text_contains "$T/record.err" "stopped 2 processes the command left running" "the summary's note"
+note "ok: what the command left running was stopped"
+
+# a child of an attached process is not cprof's to stop
+start_bg parent sh -c "sleep 300 & echo \$! >'$T/achild.pid'; wait"
+wait_for 5 test -s "$T/achild.pid" || fail "the attached parent did not start its child"
+achild=$(cat "$T/achild.pid")
+BG_PIDS="$BG_PIDS $achild"
+record_ok -F 99 -d 0.3 -o "$T/att2.data" -p "$parent"
+alive "$achild" || fail "the attached process's child $achild was stopped"
+alive "$parent" || fail "the attached process $parent was stopped"
+note "ok: an attached process's child still runs"
 pass
