@@ -12,6 +12,10 @@
  * MODE lie: lying records come first (sizes past their record, past the
  *	file, CFI of garbage for other code, for the binary's code and for
  *	the JIT function itself); the true ones still follow.
+ * MODE flood: after the true records, FLOOD_LOADS tiny code loads with
+ *	unwinding info of their own, away from any mapping, and every
+ *	50 ms one more over one of them (the runtime reusing freed code
+ *	space): the recorder must not spend its time on them.
  * MODE link, fifo: right after mapping it, the dump is replaced by a
  *	symbolic link to /tmp/jit-cfi-secret-PID.dump, naming
  *	SECRET_FROM_LINK (or by a FIFO): the profiler must not read through
@@ -133,6 +137,24 @@ static void lies(int fd, uint64_t addr)
 	code_load(fd, addr, JIT_CODE_SIZE, "lie_replaced", junk, 0);
 }
 
+#define FLOOD_LOADS 65536
+#define FLOOD_BASE 0x10000000000ull /* no mapping there: the loads are refused by nothing else */
+
+/* FLOOD_LOADS loads of 16 bytes at FLOOD_BASE, each with CFI that holds its sizes. */
+static void flood(int fd)
+{
+	uint8_t cfi[48];
+	uint64_t sizes[3] = { sizeof(cfi), 24, 0 };
+	char name[32];
+
+	memset(cfi, 0, sizeof(cfi));
+	for (int i = 0; i < FLOOD_LOADS; i++) {
+		snprintf(name, sizeof(name), "flood_%d", i);
+		unwinding_info(fd, sizes, cfi, sizeof(cfi));
+		code_load(fd, FLOOD_BASE + 16ull * (uint64_t)i, 16, name, "", 0);
+	}
+}
+
 /* A record claiming more bytes than any file holds: the dump ends there. */
 static void lie_past_file(int fd)
 {
@@ -223,12 +245,24 @@ int main(int argc, char **argv)
 		  JIT_CODE_SIZE);
 	if (!strcmp(mode, "lie"))
 		lie_past_file(fd);
-	calls = driver((void (*)(void))(uintptr_t)code, seconds);
+	if (!strcmp(mode, "flood")) {
+		uint8_t cfi[48] = { 0 };
+		uint64_t over[3] = { sizeof(cfi), 24, 0 };
+
+		flood(fd);
+		for (calls = 0, n = 0; seconds > 0; seconds -= 0.05, n++) {
+			calls += driver((void (*)(void))(uintptr_t)code, seconds < 0.05 ? seconds : 0.05);
+			unwinding_info(fd, over, cfi, sizeof(cfi));
+			code_load(fd, FLOOD_BASE + 32 * (uint64_t)n + 8, 16, "flood_over", "", 0);
+		}
+	} else {
+		calls = driver((void (*)(void))(uintptr_t)code, seconds);
+	}
 	printf("%d calls\n", calls);
 	munmap(marker, (size_t)page);
 	close(fd);
 	/* the dump goes with the process: the profiler must have kept what it needs */
-	if (!*mode || !strcmp(mode, "lie"))
+	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood"))
 		unlink(path);
 	return calls > 0 ? 0 : 1;
 }

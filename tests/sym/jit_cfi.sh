@@ -5,8 +5,9 @@
 # At least 95 % of the leaf's samples have main;driver;jit_hot_function;
 # jit_leaf, named from the jitdump the program removes as it ends (with
 # --no-jit-unwind: frame pointers only, under 5 %). Lying records before
-# the true ones change nothing; a dump replaced by a symbolic link (or a
-# FIFO) after it was mapped is not read through.
+# the true ones change nothing, nor does a flood of loads after them; a
+# dump replaced by a symbolic link (or a FIFO) after it was mapped is not
+# read through.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -44,6 +45,17 @@ record_ok -F 999 -o "$T/lie.data" -- "$T/jit_cfi" 2 lie
 report_ok "$T/lie.data" "$T/lie.folded"
 assert_ge "lie: samples in jit_leaf" "$(count "$T/lie.folded" "$leaf")" 500
 assert_ge "% with the chain after lying records" "$(chain_share lie)" 95
+
+# a flood of tiny loads with CFI, and code reloaded over them every 50 ms:
+# libdwfl reports N modules in N^2 time, and each reload starts its session
+# anew, so a process keeps few JIT images; the true one, first, still counts
+record_ok -F 999 -o "$T/flood.data" -- "$T/jit_cfi" 2 flood
+report_ok "$T/flood.data" "$T/flood.folded"
+assert_ge "flood: samples in jit_leaf" "$(count "$T/flood.folded" "$leaf")" 500
+assert_ge "% with the chain under a flood of loads" "$(chain_share flood)" 95
+rec_cpu=$(sed -n 's/.*recorder CPU \([0-9.]*\) s.*/\1/p' "$T/record.err")
+assert_lt "recorder CPU seconds of a 2 s flood" "${rec_cpu:-99}" 1.5
+assert_text_contains "$T/record.err" " (0 lost)" "no sample lost to the flood"
 
 # the dump swapped for a link to another dump, or a FIFO: neither is opened
 for m in link fifo; do
