@@ -82,6 +82,7 @@ struct recorder {
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
 	struct jitsrc *jits;         /* jitdumps followed, one per process at most */
 	size_t njits, capjits;
+	uint64_t jit_read;           /* bytes read of them all */
 	uint64_t chain[MAX_FRAMES];
 };
 
@@ -146,6 +147,8 @@ static int note_thread(struct recorder *r, uint32_t pid, uint32_t tid)
 }
 
 #define JITDUMP_MAX (256u << 20)   /* bytes read of one jitdump, at most */
+/* of all: processes that map one dump again and again must not multiply it */
+#define JITDUMP_TOTAL_MAX (4ull * JITDUMP_MAX)
 #define JITDUMP_TAIL_MAX (16u << 20) /* a record longer than this is a lie */
 #define JITDUMP_CHUNK 65536
 
@@ -230,7 +233,8 @@ static int jitsrc_read(struct recorder *r, struct jitsrc *s)
 	int err = 0;
 
 	while (!err && s->fd >= 0) {
-		if (s->off >= JITDUMP_MAX || s->tail.len > JITDUMP_TAIL_MAX) {
+		if (s->off >= JITDUMP_MAX || r->jit_read >= JITDUMP_TOTAL_MAX ||
+		    s->tail.len > JITDUMP_TAIL_MAX) {
 			err = -EFBIG;
 			break;
 		}
@@ -241,6 +245,7 @@ static int jitsrc_read(struct recorder *r, struct jitsrc *s)
 			break; /* the runtime has written no more yet */
 		s->tail.len += (size_t)n;
 		s->off += (uint64_t)n;
+		r->jit_read += (uint64_t)n;
 		err = jitsrc_parse(r, s);
 	}
 	if (err && err != -ENOMEM) {

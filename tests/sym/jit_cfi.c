@@ -16,6 +16,10 @@
  *	unwinding info of their own, away from any mapping, and every
  *	50 ms one more over one of them (the runtime reusing freed code
  *	space): the recorder must not spend its time on them.
+ * MODE fanout: after the true records, FANOUT_FILL bytes of code loads
+ *	whose code is a hole, then a load named fanout_marker; FANOUT
+ *	children each map the dump too, for the profiler to read it again
+ *	for each of them.
  * MODE link, fifo: right after mapping it, the dump is replaced by a
  *	symbolic link to /tmp/jit-cfi-secret-PID.dump, naming
  *	SECRET_FROM_LINK (or by a FIFO): the profiler must not read through
@@ -29,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +160,53 @@ static void flood(int fd)
 	}
 }
 
+#define FANOUT 8
+#define FANOUT_FILL (200ull << 20)
+#define FANOUT_CODE (8u << 20)
+
+/* FANOUT_FILL bytes of loads of FANOUT_CODE bytes of code, left as a hole, then the marker. */
+static void fanout_dump(int fd, uint64_t addr)
+{
+	for (uint64_t done = 0; done < FANOUT_FILL; done += FANOUT_CODE) {
+		uint32_t pre[2] = { 0, (uint32_t)(16 + 40 + 2 + FANOUT_CODE) };
+		uint32_t ids[2] = { (uint32_t)getpid(), (uint32_t)getpid() };
+		uint64_t ts = 3, f[4] = { addr + 0x100000, addr + 0x100000, 16, 1 };
+
+		put(fd, pre, sizeof(pre));
+		put(fd, &ts, sizeof(ts));
+		put(fd, ids, sizeof(ids));
+		put(fd, f, sizeof(f));
+		put(fd, "f", 2);
+		if (lseek(fd, FANOUT_CODE, SEEK_CUR) < 0) {
+			perror("jit_cfi: lseek");
+			exit(2);
+		}
+	}
+	code_load(fd, addr + 0x200000, 16, "fanout_marker", "", 0);
+}
+
+/* FANOUT children that map the dump at PATH, each for a while. */
+static void fanout(const char *path, long page)
+{
+	pid_t kids[FANOUT];
+
+	for (int i = 0; i < FANOUT; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			int fd = open(path, O_RDONLY);
+
+			if (fd < 0 || mmap(NULL, (size_t)page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd,
+					   0) == MAP_FAILED)
+				_exit(2);
+			usleep(300000);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < FANOUT; i++)
+		if (kids[i] > 0)
+			waitpid(kids[i], NULL, 0);
+}
+
 /* A record claiming more bytes than any file holds: the dump ends there. */
 static void lie_past_file(int fd)
 {
@@ -245,6 +297,10 @@ int main(int argc, char **argv)
 		  JIT_CODE_SIZE);
 	if (!strcmp(mode, "lie"))
 		lie_past_file(fd);
+	if (!strcmp(mode, "fanout")) {
+		fanout_dump(fd, (uint64_t)(uintptr_t)code);
+		fanout(path, page);
+	}
 	if (!strcmp(mode, "flood")) {
 		uint8_t cfi[48] = { 0 };
 		uint64_t over[3] = { sizeof(cfi), 24, 0 };
@@ -262,7 +318,7 @@ int main(int argc, char **argv)
 	munmap(marker, (size_t)page);
 	close(fd);
 	/* the dump goes with the process: the profiler must have kept what it needs */
-	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood"))
+	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood") || !strcmp(mode, "fanout"))
 		unlink(path);
 	return calls > 0 ? 0 : 1;
 }

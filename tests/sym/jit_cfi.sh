@@ -6,8 +6,9 @@
 # jit_leaf, named from the jitdump the program removes as it ends (with
 # --no-jit-unwind: frame pointers only, under 5 %). Lying records before
 # the true ones change nothing, nor does a flood of loads after them; a
-# dump replaced by a symbolic link (or a FIFO) after it was mapped is not
-# read through.
+# dump mapped by many processes is not read for each without end; a dump
+# replaced by a symbolic link (or a FIFO) after it was mapped is not read
+# through.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -56,6 +57,11 @@ assert_ge "% with the chain under a flood of loads" "$(chain_share flood)" 95
 rec_cpu=$(sed -n 's/.*recorder CPU \([0-9.]*\) s.*/\1/p' "$T/record.err")
 assert_lt "recorder CPU seconds of a 2 s flood" "${rec_cpu:-99}" 1.5
 assert_text_contains "$T/record.err" " (0 lost)" "no sample lost to the flood"
+
+# one dump of 200 MiB mapped by 9 processes: read for each, but 1 GiB of
+# dumps at most in all, so 5 of them (their last load fanout_marker)
+record_ok -F 999 -o "$T/fanout.data" -- "$T/jit_cfi" 1 fanout
+assert_eq "processes whose dump was read whole" "$(grep -ao fanout_marker "$T/fanout.data" | wc -l)" 5
 
 # the dump swapped for a link to another dump, or a FIFO: neither is opened
 for m in link fifo; do
