@@ -20,6 +20,10 @@
  *	whose code is a hole, then a load named fanout_marker; FANOUT
  *	children each map the dump too, for the profiler to read it again
  *	for each of them.
+ * MODE reuse: a child runs for SECONDS and exits, then another child
+ *	that has its pid (ns_last_pid, as root) runs for SECONDS with a
+ *	dump of its own, and prints "pid PID again"; exits 77 if that pid
+ *	could not be had.
  * MODE link, fifo: right after mapping it, the dump is replaced by a
  *	symbolic link to /tmp/jit-cfi-secret-PID.dump, naming
  *	SECRET_FROM_LINK (or by a FIFO): the profiler must not read through
@@ -249,10 +253,9 @@ static void swap(const char *path, const char *mode, uint64_t addr)
 	}
 }
 
-int main(int argc, char **argv)
+/* The program of every mode but reuse: 0 if the JIT function ran. Inlined: main calls driver. */
+static inline __attribute__((always_inline)) int run(double seconds, const char *mode)
 {
-	double seconds = argc > 1 ? atof(argv[1]) : 2;
-	const char *mode = argc > 2 ? argv[2] : "";
 	long page = sysconf(_SC_PAGESIZE);
 	uint8_t unwind[128] = { 0 }, *code;
 	uint64_t sizes[3] = { 0, 0, 0 };
@@ -321,4 +324,46 @@ int main(int argc, char **argv)
 	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood") || !strcmp(mode, "fanout"))
 		unlink(path);
 	return calls > 0 ? 0 : 1;
+}
+
+/*
+ * A child runs for SECONDS, exits, and a second child that the kernel gives
+ * the same pid (ns_last_pid) runs for SECONDS with a dump of its own.
+ * Exits 77 if the pid could not be had again.
+ */
+static inline __attribute__((always_inline)) int reuse(double seconds)
+{
+	pid_t first = fork(), again = -1;
+	int status, tries;
+
+	if (first == 0)
+		_exit(run(seconds, ""));
+	if (first < 0 || waitpid(first, &status, 0) != first || status)
+		return 1;
+	for (tries = 0; tries < 20 && again != first; tries++) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+
+		if (!f)
+			return 77;
+		fprintf(f, "%d", (int)first - 1);
+		if (fclose(f))
+			return 77;
+		again = fork();
+		if (again == 0)
+			_exit(getpid() == first ? run(seconds, "") : 3);
+		if (again < 0 || waitpid(again, &status, 0) != again)
+			return 1;
+	}
+	if (again != first)
+		return 77;
+	printf("pid %d again\n", (int)first);
+	return status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 2;
+	const char *mode = argc > 2 ? argv[2] : "";
+
+	return strcmp(mode, "reuse") ? run(seconds, mode) : reuse(seconds);
 }
