@@ -47,7 +47,7 @@ struct build_id {
  */
 struct jitsrc {
 	pid_t pid;
-	int ended;                    /* the process exec'd: a new dump is another program's */
+	int ended;                    /* the process exec'd or exited: a new dump is another program's */
 	int fd;                       /* -1: given up, or done */
 	int started;                  /* its header has been read */
 	uint64_t off;                 /* bytes read */
@@ -71,7 +71,7 @@ struct recorder {
 	struct pairmap *pids;        /* pid -> 1, every process seen */
 	struct pairmap *targets;     /* pid -> 1 while alive */
 	struct pairmap *forked;      /* tid -> 1, threads announced by FORK */
-	struct pairmap *exited;      /* pid -> 1, processes to forget after a drain */
+	struct pairmap *exited;      /* pid -> 1, processes to forget after a drain (0: born again) */
 	struct pairmap *direct;      /* tid -> 1, threads we opened events for */
 	struct strtab *paths;        /* build-id cache, by path */
 	struct build_id *ids;
@@ -83,6 +83,7 @@ struct recorder {
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
 	struct jitsrc *jits;         /* jitdumps followed, one per process at most */
 	size_t njits, capjits;
+	uint64_t jit_read;           /* bytes read of them all */
 	uint64_t chain[MAX_FRAMES];
 };
 
@@ -147,6 +148,8 @@ static int note_thread(struct recorder *r, uint32_t pid, uint32_t tid)
 }
 
 #define JITDUMP_MAX (256u << 20)   /* bytes read of one jitdump, at most */
+/* of all: processes that map one dump again and again must not multiply it */
+#define JITDUMP_TOTAL_MAX (4ull * JITDUMP_MAX)
 #define JITDUMP_TAIL_MAX (16u << 20) /* a record longer than this is a lie */
 #define JITDUMP_CHUNK 65536
 
@@ -231,7 +234,8 @@ static int jitsrc_read(struct recorder *r, struct jitsrc *s)
 	int err = 0;
 
 	while (!err && s->fd >= 0) {
-		if (s->off >= JITDUMP_MAX || s->tail.len > JITDUMP_TAIL_MAX) {
+		if (s->off >= JITDUMP_MAX || r->jit_read >= JITDUMP_TOTAL_MAX ||
+		    s->tail.len > JITDUMP_TAIL_MAX) {
 			err = -EFBIG;
 			break;
 		}
@@ -242,6 +246,7 @@ static int jitsrc_read(struct recorder *r, struct jitsrc *s)
 			break; /* the runtime has written no more yet */
 		s->tail.len += (size_t)n;
 		s->off += (uint64_t)n;
+		r->jit_read += (uint64_t)n;
 		err = jitsrc_parse(r, s);
 	}
 	if (err && err != -ENOMEM) {
@@ -265,7 +270,7 @@ static int jitsrc_read_all(struct recorder *r)
 	return err;
 }
 
-/* PID exec'd: its dump has no more code for it; what it named stays. */
+/* PID exec'd or exited: its dump has no more code for it; what it named stays. */
 static int jitsrc_end(struct recorder *r, pid_t pid)
 {
 	struct jitsrc *s = jitsrc_find(r, pid);
@@ -522,6 +527,12 @@ static int on_event(const struct event *ev, void *arg)
 			if (err)
 				return err;
 			if (r->unwinder && ev->task.pid != ev->task.ppid) {
+				uint64_t gone;
+
+				/* its pid was an exited process's this drain: keep its new state */
+				if (pairmap_get(r->exited, ev->task.pid, 0, &gone) &&
+				    pairmap_put(r->exited, ev->task.pid, 0, 0))
+					return -ENOMEM;
 				err = unwinder_fork(r->unwinder, ev->task.ppid, ev->task.pid);
 				if (err)
 					return err;
@@ -534,8 +545,11 @@ static int on_event(const struct event *ev, void *arg)
 
 			if (pairmap_get(r->targets, ev->task.pid, 0, &alive))
 				pairmap_put(r->targets, ev->task.pid, 0, 0);
+			/* its dump is done: a process given its pid again has its own */
+			if ((err = jitsrc_end(r, (pid_t)ev->task.pid)))
+				return err;
 			/* its last samples came before it: forget it after the drain */
-			if (r->unwinder && !pairmap_slot(r->exited, ev->task.pid, 0, 1))
+			if (r->unwinder && pairmap_put(r->exited, ev->task.pid, 0, 1))
 				return -ENOMEM;
 		}
 		return sink_write(r->out, &rec);
@@ -566,7 +580,8 @@ static int drain(struct recorder *r)
 	if (!r->unwinder || !pairmap_count(r->exited))
 		return err;
 	while (pairmap_next(r->exited, &pos, &pid, &zero, &v))
-		unwinder_forget(r->unwinder, (pid_t)pid);
+		if (v)
+			unwinder_forget(r->unwinder, (pid_t)pid);
 	pairmap_clear(r->exited);
 	return err;
 }

@@ -216,20 +216,24 @@ static int flush_stream(struct safeout *o)
 }
 
 /*
- * Hold the regular file at PATH open before a rename unlinks it: freeing
- * a big file's pages (the previous recording's FILE.old) takes
- * milliseconds the recorder must spend draining its rings right after the
- * launch; the last close, at safeout_close(), frees it instead. A link,
- * FIFO or device there is not opened (the rename replaces a link itself).
+ * Hold the regular file at PATH before a rename unlinks it: freeing a big
+ * file's pages (the previous recording's FILE.old) takes milliseconds the
+ * recorder must spend draining its rings right after the launch; the last
+ * close, at safeout_close(), frees it instead. An O_PATH descriptor holds
+ * the inode without opening the file: a FIFO there does not wake its
+ * writer, a device's driver is not called, and a link is not followed.
  */
 static void hold_replaced(struct safeout *o, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd;
 
+	if (o->replaced >= 0)
+		return;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || o->replaced >= 0) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return;
 	}

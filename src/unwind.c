@@ -29,8 +29,13 @@ enum { ID_PATH, ID_SEQ };
 
 /* The name of the modules of JIT code (jitcfi.h); their userdata is their struct ujit. */
 #define JIT_MODULE "//jit"
-/* A process's JIT images, at most: a hostile dump must not take all memory */
-#define JIT_MAX_IMAGES (1u << 18)
+/*
+ * A process's JIT images, at most: a hostile dump must take neither all
+ * memory nor all the recorder's time. Each is a libdwfl module, and
+ * libdwfl reports N modules in N^2 time (each report walks its list),
+ * again after every proc_restart(): 2^16 modules take 8 s, 2^12 20 ms.
+ */
+#define JIT_MAX_IMAGES (1u << 12)
 #define JIT_MAX_BYTES (256u << 20)
 
 /* JIT code at [start, end) and the ELF image with its CFI. */

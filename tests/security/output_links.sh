@@ -36,6 +36,18 @@ record_ok -F 99 -o "$T/rot" -- true
 assert_eq "FILE.old link's target" "$(cat "$T/target")" secret
 assert_eq "FILE.old holds the previous file" "$(cat "$T/rot.old")" previous
 
+# a FIFO at FILE.old is replaced by the rotation, never opened: a writer
+# waiting for a reader (another user's, in a shared directory) still waits
+mkfifo "$T/fifo.old" || fail "mkfifo failed"
+echo previous >"$T/fifo"
+start_bg writer sh -c "exec 3>'$T/fifo.old'; touch '$T/fifo.opened'"
+sleep 0.2
+record_ok -F 99 -o "$T/fifo" -- true
+sleep 0.2
+[ -e "$T/fifo.opened" ] && fail "the rotation opened the FIFO at FILE.old"
+kill "$writer" 2>/dev/null
+assert_eq "FILE.old holds the previous file" "$(cat "$T/fifo.old")" previous
+
 # a failed start changes nothing at the destination
 echo keep >"$T/out"
 cprof_run abort record -o "$T/out" -p "$nopid"

@@ -12,6 +12,18 @@
  * MODE lie: lying records come first (sizes past their record, past the
  *	file, CFI of garbage for other code, for the binary's code and for
  *	the JIT function itself); the true ones still follow.
+ * MODE flood: after the true records, FLOOD_LOADS tiny code loads with
+ *	unwinding info of their own, away from any mapping, and every
+ *	50 ms one more over one of them (the runtime reusing freed code
+ *	space): the recorder must not spend its time on them.
+ * MODE fanout: after the true records, FANOUT_FILL bytes of code loads
+ *	whose code is a hole, then a load named fanout_marker; FANOUT
+ *	children each map the dump too, for the profiler to read it again
+ *	for each of them.
+ * MODE reuse: a child runs for SECONDS and exits, then another child
+ *	that has its pid (ns_last_pid, as root) runs for SECONDS with a
+ *	dump of its own, and prints "pid PID again"; exits 77 if that pid
+ *	could not be had.
  * MODE link, fifo: right after mapping it, the dump is replaced by a
  *	symbolic link to /tmp/jit-cfi-secret-PID.dump, naming
  *	SECRET_FROM_LINK (or by a FIFO): the profiler must not read through
@@ -25,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +146,71 @@ static void lies(int fd, uint64_t addr)
 	code_load(fd, addr, JIT_CODE_SIZE, "lie_replaced", junk, 0);
 }
 
+#define FLOOD_LOADS 65536
+#define FLOOD_BASE 0x10000000000ull /* no mapping there: the loads are refused by nothing else */
+
+/* FLOOD_LOADS loads of 16 bytes at FLOOD_BASE, each with CFI that holds its sizes. */
+static void flood(int fd)
+{
+	uint8_t cfi[48];
+	uint64_t sizes[3] = { sizeof(cfi), 24, 0 };
+	char name[32];
+
+	memset(cfi, 0, sizeof(cfi));
+	for (int i = 0; i < FLOOD_LOADS; i++) {
+		snprintf(name, sizeof(name), "flood_%d", i);
+		unwinding_info(fd, sizes, cfi, sizeof(cfi));
+		code_load(fd, FLOOD_BASE + 16ull * (uint64_t)i, 16, name, "", 0);
+	}
+}
+
+#define FANOUT 8
+#define FANOUT_FILL (200ull << 20)
+#define FANOUT_CODE (8u << 20)
+
+/* FANOUT_FILL bytes of loads of FANOUT_CODE bytes of code, left as a hole, then the marker. */
+static void fanout_dump(int fd, uint64_t addr)
+{
+	for (uint64_t done = 0; done < FANOUT_FILL; done += FANOUT_CODE) {
+		uint32_t pre[2] = { 0, (uint32_t)(16 + 40 + 2 + FANOUT_CODE) };
+		uint32_t ids[2] = { (uint32_t)getpid(), (uint32_t)getpid() };
+		uint64_t ts = 3, f[4] = { addr + 0x100000, addr + 0x100000, 16, 1 };
+
+		put(fd, pre, sizeof(pre));
+		put(fd, &ts, sizeof(ts));
+		put(fd, ids, sizeof(ids));
+		put(fd, f, sizeof(f));
+		put(fd, "f", 2);
+		if (lseek(fd, FANOUT_CODE, SEEK_CUR) < 0) {
+			perror("jit_cfi: lseek");
+			exit(2);
+		}
+	}
+	code_load(fd, addr + 0x200000, 16, "fanout_marker", "", 0);
+}
+
+/* FANOUT children that map the dump at PATH, each for a while. */
+static void fanout(const char *path, long page)
+{
+	pid_t kids[FANOUT];
+
+	for (int i = 0; i < FANOUT; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			int fd = open(path, O_RDONLY);
+
+			if (fd < 0 || mmap(NULL, (size_t)page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd,
+					   0) == MAP_FAILED)
+				_exit(2);
+			usleep(300000);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < FANOUT; i++)
+		if (kids[i] > 0)
+			waitpid(kids[i], NULL, 0);
+}
+
 /* A record claiming more bytes than any file holds: the dump ends there. */
 static void lie_past_file(int fd)
 {
@@ -175,10 +253,9 @@ static void swap(const char *path, const char *mode, uint64_t addr)
 	}
 }
 
-int main(int argc, char **argv)
+/* The program of every mode but reuse: 0 if the JIT function ran. Inlined: main calls driver. */
+static inline __attribute__((always_inline)) int run(double seconds, const char *mode)
 {
-	double seconds = argc > 1 ? atof(argv[1]) : 2;
-	const char *mode = argc > 2 ? argv[2] : "";
 	long page = sysconf(_SC_PAGESIZE);
 	uint8_t unwind[128] = { 0 }, *code;
 	uint64_t sizes[3] = { 0, 0, 0 };
@@ -223,12 +300,70 @@ int main(int argc, char **argv)
 		  JIT_CODE_SIZE);
 	if (!strcmp(mode, "lie"))
 		lie_past_file(fd);
-	calls = driver((void (*)(void))(uintptr_t)code, seconds);
+	if (!strcmp(mode, "fanout")) {
+		fanout_dump(fd, (uint64_t)(uintptr_t)code);
+		fanout(path, page);
+	}
+	if (!strcmp(mode, "flood")) {
+		uint8_t cfi[48] = { 0 };
+		uint64_t over[3] = { sizeof(cfi), 24, 0 };
+
+		flood(fd);
+		for (calls = 0, n = 0; seconds > 0; seconds -= 0.05, n++) {
+			calls += driver((void (*)(void))(uintptr_t)code, seconds < 0.05 ? seconds : 0.05);
+			unwinding_info(fd, over, cfi, sizeof(cfi));
+			code_load(fd, FLOOD_BASE + 32 * (uint64_t)n + 8, 16, "flood_over", "", 0);
+		}
+	} else {
+		calls = driver((void (*)(void))(uintptr_t)code, seconds);
+	}
 	printf("%d calls\n", calls);
 	munmap(marker, (size_t)page);
 	close(fd);
 	/* the dump goes with the process: the profiler must have kept what it needs */
-	if (!*mode || !strcmp(mode, "lie"))
+	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood") || !strcmp(mode, "fanout"))
 		unlink(path);
 	return calls > 0 ? 0 : 1;
+}
+
+/*
+ * A child runs for SECONDS, exits, and a second child that the kernel gives
+ * the same pid (ns_last_pid) runs for SECONDS with a dump of its own.
+ * Exits 77 if the pid could not be had again.
+ */
+static inline __attribute__((always_inline)) int reuse(double seconds)
+{
+	pid_t first = fork(), again = -1;
+	int status, tries;
+
+	if (first == 0)
+		_exit(run(seconds, ""));
+	if (first < 0 || waitpid(first, &status, 0) != first || status)
+		return 1;
+	for (tries = 0; tries < 20 && again != first; tries++) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+
+		if (!f)
+			return 77;
+		fprintf(f, "%d", (int)first - 1);
+		if (fclose(f))
+			return 77;
+		again = fork();
+		if (again == 0)
+			_exit(getpid() == first ? run(seconds, "") : 3);
+		if (again < 0 || waitpid(again, &status, 0) != again)
+			return 1;
+	}
+	if (again != first)
+		return 77;
+	printf("pid %d again\n", (int)first);
+	return status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 2;
+	const char *mode = argc > 2 ? argv[2] : "";
+
+	return strcmp(mode, "reuse") ? run(seconds, mode) : reuse(seconds);
 }

@@ -5,8 +5,11 @@
 # At least 95 % of the leaf's samples have main;driver;jit_hot_function;
 # jit_leaf, named from the jitdump the program removes as it ends (with
 # --no-jit-unwind: frame pointers only, under 5 %). Lying records before
-# the true ones change nothing; a dump replaced by a symbolic link (or a
-# FIFO) after it was mapped is not read through.
+# the true ones change nothing, nor does a flood of loads after them; a
+# dump mapped by many processes is not read for each without end; a
+# process with the pid of one that exited follows its own dump; a dump
+# replaced by a symbolic link (or a FIFO) after it was mapped is not read
+# through.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -44,6 +47,37 @@ record_ok -F 999 -o "$T/lie.data" -- "$T/jit_cfi" 2 lie
 report_ok "$T/lie.data" "$T/lie.folded"
 assert_ge "lie: samples in jit_leaf" "$(count "$T/lie.folded" "$leaf")" 500
 assert_ge "% with the chain after lying records" "$(chain_share lie)" 95
+
+# a flood of tiny loads with CFI, and code reloaded over them every 50 ms:
+# libdwfl reports N modules in N^2 time, and each reload starts its session
+# anew, so a process keeps few JIT images; the true one, first, still counts
+record_ok -F 999 -o "$T/flood.data" -- "$T/jit_cfi" 2 flood
+report_ok "$T/flood.data" "$T/flood.folded"
+assert_ge "flood: samples in jit_leaf" "$(count "$T/flood.folded" "$leaf")" 500
+assert_ge "% with the chain under a flood of loads" "$(chain_share flood)" 95
+rec_cpu=$(sed -n 's/.*recorder CPU \([0-9.]*\) s.*/\1/p' "$T/record.err")
+assert_lt "recorder CPU seconds of a 2 s flood" "${rec_cpu:-99}" 1.5
+assert_text_contains "$T/record.err" " (0 lost)" "no sample lost to the flood"
+
+# one dump of 200 MiB mapped by 9 processes: read for each, but 1 GiB of
+# dumps at most in all, so 5 of them (their last load fanout_marker)
+record_ok -F 999 -o "$T/fanout.data" -- "$T/jit_cfi" 1 fanout
+assert_eq "processes whose dump was read whole" "$(grep -ao fanout_marker "$T/fanout.data" | wc -l)" 5
+
+# a process given the pid of one that exited (ns_last_pid) has its own dump
+# and its own unwind state, though the other's exit was in the same drain
+if [ -w /proc/sys/kernel/ns_last_pid ]; then
+	record_ok -F 999 -o "$T/reuse.data" -- "$T/jit_cfi" 1 reuse
+	if grep -q ' again$' "$T/record.out"; then
+		report_ok "$T/reuse.data" "$T/reuse.folded"
+		assert_ge "reuse: samples in jit_leaf" "$(count "$T/reuse.folded" "$leaf")" 1000
+		assert_ge "% with the chain, in both lives of the pid" "$(chain_share reuse)" 95
+	else
+		note "the pid was not had again: pid reuse not checked"
+	fi
+else
+	note "ns_last_pid not writable: pid reuse not checked"
+fi
 
 # the dump swapped for a link to another dump, or a FIFO: neither is opened
 for m in link fifo; do
