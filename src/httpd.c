@@ -162,6 +162,8 @@ static int add_timeline(struct profile *p)
 	size_t i;
 	int err = 0;
 
+	if (cpu >= 32 || samples >= 32)
+		return -EINVAL; /* live profiles have both, first */
 	for (i = 0; i < p->nsamples && !err; i++) {
 		struct profile_event e = { .time = t, .sample = (uint32_t)i,
 					   .weight = (uint64_t)profile_value(p, i, cpu),

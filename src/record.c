@@ -26,6 +26,7 @@
 #include "cprof/jitdump.h"
 #include "cprof/offcpu.h"
 #include "cprof/procfs.h"
+#include "cprof/safefile.h"
 #include "cprof/sink.h"
 #include "cprof/stacktab.h"
 #include "cprof/unwind.h"
@@ -1003,7 +1004,7 @@ static int write_jitdump_file(struct recorder *r, pid_t pid, FILE *f)
  */
 static FILE *open_perfmap(const char *path, pid_t pid)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = safefile_open_regular(path);
 	FILE *f;
 
 	if (fd < 0)

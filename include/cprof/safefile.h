@@ -59,6 +59,13 @@ int safeout_close(struct safeout *o);
  * descriptor (O_CLOEXEC, blocking mode) or -errno.
  */
 int safefile_open_input(const char *path);
+/*
+ * Open PATH for reading only if it is itself a regular file: a link is not
+ * followed, and a FIFO or device there is never opened, not even for a
+ * moment (it is looked at through an O_PATH descriptor first). Returns the
+ * descriptor (O_CLOEXEC) or -errno (-ELOOP a link, -ENXIO not regular).
+ */
+int safefile_open_regular(const char *path);
 
 /* A phrase for the policy's refusals ("is a symbolic link ..."), else strerror. */
 const char *safefile_strerror(int err);
