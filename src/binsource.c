@@ -659,6 +659,14 @@ static int inflated_debug(const char *path, const unsigned char *id, size_t len,
 	return fd;
 }
 
+/* Whether a debuginfod server is configured: libdwfl's last resort, which else finds nothing. */
+static int debuginfod_urls(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	return urls && urls[strspn(urls, " \t")];
+}
+
 int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 			     Dwarf_Addr base, const char *file_name, const char *debuglink,
 			     GElf_Word crc, char **debuginfo_file_name)
@@ -698,6 +706,11 @@ int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 	if (!alt && found.n && hex[0] &&
 	    (fd = inflated_debug(path, bits, (size_t)n, hex, debuginfo_file_name)) >= 0)
 		return fd;
+	/* nothing to find here, and no server: skip libdwfl's loading of libdebuginfod (~20 libraries) */
+	if (!alt && !found.n && !debuginfod_urls()) {
+		errno = 0;
+		return -1;
+	}
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, link, crc,
 					  debuginfo_file_name);
 	if (fd >= 0 && checked(fd) < 0) {
