@@ -766,10 +766,11 @@ static Dwarf_Die *module_cu(struct module *m, uint64_t addr, Dwarf_Addr *bias, D
 	Dwarf *dw;
 	size_t lo = 0, hi;
 
-	if (!m->dwarf_released && (dw = dwfl_module_getdwarf(m->dmod, bias))) {
+	if (!m->dwarf_released) {
 		/* the CU table is read now: the pages of every CU header */
 		m->dwarf_released = 1;
-		release_module_elf(m, dwarf_getelf(dw));
+		if ((dw = dwfl_module_getdwarf(m->dmod, bias)))
+			release_module_elf(m, dwarf_getelf(dw));
 	}
 	if (cu && dwarf_haspc(cu, addr - *bias) > 0)
 		return cu;
