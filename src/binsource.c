@@ -659,6 +659,35 @@ static int inflated_debug(const char *path, const unsigned char *id, size_t len,
 	return fd;
 }
 
+/*
+ * Whether LINK is the dwz file named by the .gnu_debugaltlink of MOD's own
+ * ELF file: libdwfl's lookup of the file shared by the DWARF of MOD's main
+ * file, which has another build-id than MOD.
+ */
+static int main_altlink(Dwfl_Module *mod, const char *link)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".gnu_debugaltlink"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		return d && d->d_buf && strnlen(d->d_buf, d->d_size) < d->d_size &&
+		       !strcmp(d->d_buf, link);
+	}
+	return 0;
+}
+
 /* Whether a debuginfod server is configured: libdwfl's last resort, which else finds nothing. */
 static int debuginfod_urls(void)
 {
@@ -700,9 +729,9 @@ int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 	free(canon);
 	if (!ok)
 		return -1;
-	/* the module's DWARF known already: the lookup is for its dwz file (another build-id) */
+	/* a debug file known already, or the main file's altlink: the lookup is for a dwz file */
 	dwfl_module_info(mod, NULL, NULL, NULL, &dwbias, NULL, NULL, NULL);
-	alt = dwbias != (Dwarf_Addr)-1;
+	alt = dwbias != (Dwarf_Addr)-1 || (debuglink && main_altlink(mod, debuglink));
 	if (!alt && found.n && hex[0] &&
 	    (fd = inflated_debug(path, bits, (size_t)n, hex, debuginfo_file_name)) >= 0)
 		return fd;
