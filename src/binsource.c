@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cprof/elffile.h"
+#include "cprof/elfinflate.h"
 
 #define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
 #define MAX_LINKS 40
@@ -323,7 +324,9 @@ static int cache_dir(char *out, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int binsource_cache_path(const unsigned char *id, size_t len, char *out, size_t size)
+/* DIR/KIND/xx/rest-of-the-hex-id for build-id ID, into OUT. */
+static int cache_file(const char *kind, const unsigned char *id, size_t len, char *out,
+		      size_t size)
 {
 	char dir[4096], hex[129];
 	int err, n;
@@ -333,8 +336,13 @@ int binsource_cache_path(const unsigned char *id, size_t len, char *out, size_t 
 	if ((err = cache_dir(dir, sizeof(dir))))
 		return err;
 	build_id_hex(id, len, hex);
-	n = snprintf(out, size, "%s/build-id/%.2s/%s", dir, hex, hex + 2);
+	n = snprintf(out, size, "%s/%s/%.2s/%s", dir, kind, hex, hex + 2);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int binsource_cache_path(const unsigned char *id, size_t len, char *out, size_t size)
+{
+	return cache_file("build-id", id, len, out, size);
 }
 
 static int copy_out(char *out, size_t size, const char *name)
@@ -385,15 +393,36 @@ static int make_dirs(char *path)
 	}
 }
 
-/* The directory NAME in PARENT, created 0700 if missing, never through a link. */
-static int subdir(int parent, const char *name)
+/* The directory NAME in PARENT (created 0700 if missing and CREATE), never through a link. */
+static int subdir(int parent, const char *name, int create)
 {
 	int fd;
 
-	if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+	if (create && mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/* The cache's directory KIND/xx for the build-id HEX, made 0700 when CREATE: an O_PATH fd or -errno. */
+static int cache_subdir(const char *kind, const char *hex, int create)
+{
+	char dir[4096], two[3] = { hex[0], hex[1], '\0' };
+	int top, sub, err;
+
+	if ((err = cache_dir(dir, sizeof(dir))) || (create && (err = make_dirs(dir))))
+		return err;
+	top = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return -errno;
+	sub = subdir(top, kind, create);
+	close(top);
+	if (sub < 0)
+		return sub;
+	top = sub;
+	sub = subdir(top, two, create);
+	close(top);
+	return sub;
 }
 
 static int copy_fd(int in, int out)
@@ -433,29 +462,26 @@ static int has_build_id(int fd, const unsigned char *id, size_t len)
 	return err;
 }
 
-int binsource_store(const char *name, const unsigned char *id, size_t len)
+/*
+ * Put what FILL writes from the file NAME (opened by OPEN, its build-id
+ * checked to be ID) at KIND/xx/rest in the cache, unless something is
+ * there already: a new 0600 file, renamed into place.
+ */
+static int cache_put(const char *kind, const unsigned char *id, size_t len, const char *name,
+		     int (*open_in)(const char *), int (*fill)(int in, int out))
 {
-	char dir[4096], hex[129], tmp[160], two[3] = "";
-	int top = -1, ids = -1, sub = -1, in = -1, out = -1, err;
+	char hex[129], tmp[160];
+	int sub, in = -1, out = -1, err = 0;
 	struct stat st;
 
 	if (!len || len > 64)
 		return -ENOENT;
-	if ((err = cache_dir(dir, sizeof(dir))) || (err = make_dirs(dir)))
-		return err;
 	build_id_hex(id, len, hex);
-	top = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (top < 0)
-		return -errno;
-	two[0] = hex[0];
-	two[1] = hex[1];
-	if ((ids = subdir(top, "build-id")) < 0 || (sub = subdir(ids, two)) < 0) {
-		err = ids < 0 ? ids : sub;
-		goto out;
-	}
+	if ((sub = cache_subdir(kind, hex, 1)) < 0)
+		return sub;
 	if (!fstatat(sub, hex + 2, &st, AT_SYMLINK_NOFOLLOW))
 		goto out; /* kept already */
-	if ((in = binsource_open(name)) < 0) {
+	if ((in = open_in(name)) < 0) {
 		err = in;
 		goto out;
 	}
@@ -468,7 +494,7 @@ int binsource_store(const char *name, const unsigned char *id, size_t len)
 		err = -errno;
 		goto out;
 	}
-	err = copy_fd(in, out);
+	err = fill(in, out);
 	if (close(out) < 0 && !err)
 		err = -errno;
 	/* rename: a reader never sees half a file */
@@ -479,22 +505,70 @@ int binsource_store(const char *name, const unsigned char *id, size_t len)
 out:
 	if (in >= 0)
 		close(in);
-	if (sub >= 0)
-		close(sub);
-	if (ids >= 0)
-		close(ids);
-	close(top);
+	close(sub);
 	return err;
 }
 
-/* Whether DIR/SUB/FILE is absent or, links followed as libdwfl will, a regular file. */
-static int harmless(const char *dir, const char *sub, const char *file)
+int binsource_store(const char *name, const unsigned char *id, size_t len)
+{
+	return cache_put("build-id", id, len, name, binsource_open, copy_fd);
+}
+
+/*
+ * The cache's KIND/xx/rest for build-id ID, if it is what cprof put there:
+ * a regular file (no link followed) of ours, 0600 or stricter, an ELF file
+ * with build-id ID. An fd, or -errno (-ESTALE: another build-id).
+ */
+static int cache_get(const char *kind, const unsigned char *id, size_t len)
+{
+	char hex[129];
+	struct stat st;
+	int sub, fd, err;
+
+	if (!len || len > 64)
+		return -ENOENT;
+	build_id_hex(id, len, hex);
+	if ((sub = cache_subdir(kind, hex, 0)) < 0)
+		return sub;
+	fd = openat(sub, hex + 2, READ_FLAGS);
+	close(sub);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		return -EPERM;
+	}
+	if ((fd = checked(fd)) < 0)
+		return fd;
+	if ((err = has_build_id(fd, id, len))) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The debug files a lookup may find: their count, the binary itself (libdwfl skips it) left out. */
+struct found {
+	dev_t dev;
+	ino_t ino;
+	int n;
+};
+
+/*
+ * Whether DIR/SUB/FILE is absent or, links followed as libdwfl will, a
+ * regular file; FOUND counts the regular files.
+ */
+static int harmless(const char *dir, const char *sub, const char *file, struct found *found)
 {
 	char name[2 * PATH_MAX];
 	struct stat st;
 
 	snprintf(name, sizeof(name), "%s/%s%s%s", dir, sub, *sub ? "/" : "", file);
-	return stat(name, &st) < 0 || S_ISREG(st.st_mode);
+	if (stat(name, &st) < 0)
+		return 1;
+	found->n += S_ISREG(st.st_mode) && (st.st_dev != found->dev || st.st_ino != found->ino);
+	return S_ISREG(st.st_mode);
 }
 
 /*
@@ -502,9 +576,10 @@ static int harmless(const char *dir, const char *sub, const char *file)
  * may open for a binary in directory DIR is harmless: for each entry E of
  * the debuginfo path, "" is DIR, a relative E is DIR/E, an absolute E is
  * E/.build-id/xx/rest.debug, E itself, E/.dwz and E/ each tail of DIR.
+ * FOUND counts the files there.
  */
 static int search_harmless(const char *path, const char *dir, const char *file,
-			   const char *bid_hex)
+			   const char *bid_hex, struct found *found)
 {
 	char *copy = strdup(path), *p = copy, *e;
 	char bsub[16] = ".build-id/xx", bfile[140] = "";
@@ -520,14 +595,14 @@ static int search_harmless(const char *path, const char *dir, const char *file,
 
 		e += *e == '+' || *e == '-';
 		if (!*e) {
-			ok = harmless(dir, "", file);
+			ok = harmless(dir, "", file, found);
 		} else if (*e != '/') {
-			ok = harmless(dir, e, file);
+			ok = harmless(dir, e, file, found);
 		} else {
-			ok = harmless(e, "", file) && harmless(e, ".dwz", file) &&
-			     (!bfile[0] || harmless(e, bsub, bfile));
+			ok = harmless(e, "", file, found) && harmless(e, ".dwz", file, found) &&
+			     (!bfile[0] || harmless(e, bsub, bfile, found));
 			for (s = dir; ok && s; s = strchr(s + 1, '/'))
-				ok = harmless(e, s + 1, file);
+				ok = harmless(e, s + 1, file, found);
 		}
 	}
 	free(copy);
@@ -536,17 +611,102 @@ static int search_harmless(const char *path, const char *dir, const char *file,
 
 /* search_harmless for each name libdwfl may try for FILE_NAME (absolute), whose directory is DIR. */
 static int lookup_harmless(const char *path, const char *file_name, const char *link,
-			   const char *bid_hex)
+			   const char *bid_hex, struct found *found)
 {
 	const char *base = strrchr(file_name, '/') + 1;
 	char dir[PATH_MAX], debug[NAME_MAX + 8];
 
 	snprintf(dir, sizeof(dir), "%.*s", (int)(base - 1 - file_name), file_name);
 	if (link)
-		return search_harmless(path, dir, link, bid_hex);
+		return search_harmless(path, dir, link, bid_hex, found);
 	snprintf(debug, sizeof(debug), "%s.debug", base);
-	return search_harmless(path, dir, debug, bid_hex) &&
-	       search_harmless(path, dir, base, bid_hex);
+	return search_harmless(path, dir, debug, bid_hex, found) &&
+	       search_harmless(path, dir, base, bid_hex, found);
+}
+
+/* A debug file libdwfl would open, links followed: an fd of a regular ELF file, or -errno. */
+static int open_debug(const char *name)
+{
+	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : checked(fd);
+}
+
+/*
+ * The debug file of build-id ID with its DWARF inflated, from the cache,
+ * put there first if the debug file libdwfl's build-id lookup would find
+ * (E/.build-id/xx/rest.debug, the first E of PATH that has one) has
+ * compressed sections. An fd and its name in *NAME (malloc'd), or -errno:
+ * libdwfl then reads the debug file itself, as without a cache.
+ */
+static int inflated_debug(const char *path, const unsigned char *id, size_t len,
+			  const char *hex, char **name)
+{
+	char file[PATH_MAX], *copy, *p, *e;
+	int fd = cache_get("inflated", id, len), err = -ENOENT;
+
+	if (fd == -ENOENT) {
+		if (!(copy = p = strdup(path)))
+			return -ENOMEM;
+		while (err == -ENOENT && (e = strsep(&p, ":"))) {
+			e += *e == '+' || *e == '-';
+			if (*e != '/' || snprintf(file, sizeof(file), "%s/.build-id/%.2s/%s.debug", e,
+						  hex, hex + 2) >= (int)sizeof(file))
+				continue;
+			if ((fd = open_debug(file)) == -ENOENT)
+				continue;
+			err = fd < 0 ? fd : elfinflate_needed(fd) == 1 ? 0 : -ENOTSUP;
+			if (fd >= 0)
+				close(fd);
+		}
+		free(copy);
+		if (!err)
+			err = cache_put("inflated", id, len, file, open_debug, elfinflate_copy);
+		fd = err ? err : cache_get("inflated", id, len);
+	}
+	if (fd >= 0 && (cache_file("inflated", id, len, file, sizeof(file)) ||
+			!(*name = strdup(file)))) {
+		close(fd);
+		fd = -ENOMEM;
+	}
+	return fd;
+}
+
+/*
+ * Whether LINK is the dwz file named by the .gnu_debugaltlink of MOD's own
+ * ELF file: libdwfl's lookup of the file shared by the DWARF of MOD's main
+ * file, which has another build-id than MOD.
+ */
+static int main_altlink(Dwfl_Module *mod, const char *link)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".gnu_debugaltlink"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		return d && d->d_buf && strnlen(d->d_buf, d->d_size) < d->d_size &&
+		       !strcmp(d->d_buf, link);
+	}
+	return 0;
+}
+
+/* Whether a debuginfod server is configured: libdwfl's last resort, which else finds nothing. */
+static int debuginfod_urls(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	return urls && urls[strspn(urls, " \t")];
 }
 
 int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
@@ -559,7 +719,10 @@ int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 	char hex[129] = "", *canon = NULL;
 	const unsigned char *bits;
 	GElf_Addr vaddr;
-	int n, fd, ok;
+	Dwarf_Addr dwbias = 0;
+	struct found found = { 0 };
+	struct stat st;
+	int n, fd, ok, alt;
 
 	if (!file_name || file_name[0] != '/')
 		return -1; /* libdwfl would look relative to our working directory */
@@ -568,13 +731,28 @@ int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 	n = dwfl_module_build_id(mod, &bits, &vaddr);
 	if (n > 0 && n <= 64)
 		build_id_hex(bits, (size_t)n, hex);
+	if (!stat(file_name, &st)) {
+		found.dev = st.st_dev;
+		found.ino = st.st_ino;
+	}
 	/* libdwfl tries the name with its links resolved too */
 	canon = realpath(file_name, NULL);
-	ok = lookup_harmless(path, file_name, link, hex) &&
-	     (!canon || lookup_harmless(path, canon, link, hex));
+	ok = lookup_harmless(path, file_name, link, hex, &found) &&
+	     (!canon || lookup_harmless(path, canon, link, hex, &found));
 	free(canon);
 	if (!ok)
 		return -1;
+	/* a debug file known already, or the main file's altlink: the lookup is for a dwz file */
+	dwfl_module_info(mod, NULL, NULL, NULL, &dwbias, NULL, NULL, NULL);
+	alt = dwbias != (Dwarf_Addr)-1 || (debuglink && main_altlink(mod, debuglink));
+	if (!alt && found.n && hex[0] &&
+	    (fd = inflated_debug(path, bits, (size_t)n, hex, debuginfo_file_name)) >= 0)
+		return fd;
+	/* nothing to find here, and no server: skip libdwfl's loading of libdebuginfod (~20 libraries) */
+	if (!alt && !found.n && !debuginfod_urls()) {
+		errno = 0;
+		return -1;
+	}
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, link, crc,
 					  debuginfo_file_name);
 	if (fd >= 0 && checked(fd, 1) < 0) {

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cprof/binsource.h"
@@ -53,6 +56,7 @@ struct module {
 	size_t build_id_len;
 	int opened;
 	int fd;                  /* given by symbolizer_module_fd (borrowed), else -1 */
+	struct stat file;        /* of the file opened */
 	enum module_status status;
 	struct elffile *ef;
 	Dwfl *dwfl;
@@ -64,6 +68,7 @@ struct module {
 	struct curange *cus;     /* sorted by start; built on the first address aranges miss */
 	size_t ncus;
 	int cus_built;
+	int dwarf_released;      /* the pages read for the DWARF's CU table given back */
 };
 
 struct symbolizer {
@@ -443,6 +448,91 @@ static int index_symbols(struct module *m)
 	return 0;
 }
 
+/* Whether [START, END) is one mapping of all of FILE, from offset 0 (/proc/self/maps). */
+static int maps_file(uintptr_t start, uintptr_t end, const struct stat *file)
+{
+	unsigned long long lo, hi, off, ino;
+	unsigned maj, min;
+	char *line = NULL, *e;
+	size_t cap = 0;
+	int found = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (!found && getline(&line, &cap, f) > 0) {
+		if (strtoull(line, &e, 16) != start || *e != '-')
+			continue; /* most lines: the one number read */
+		found = sscanf(line, "%llx-%llx %*4s %llx %x:%x %llu", &lo, &hi, &off, &maj, &min,
+			       &ino) == 6 &&
+			hi == end && !off && ino == file->st_ino && makedev(maj, min) == file->st_dev;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * Give back the pages of libelf's mapping of ELF, read from FILE: a pass
+ * over a symbol table or over DWARF's CU headers leaves every page of
+ * them in the RSS (the kernel maps 16 around each one read), though only
+ * those of the names and DIEs looked up again are needed. The mapping is
+ * private and never written (libdwfl relocates only ET_REL files, libelf
+ * converts nothing of a native file), so a page read again is the
+ * file's; MADV_RANDOM then maps only the page read. Nothing is done
+ * unless /proc/self/maps shows the whole file mapped where the ELF header
+ * is (libelf may have read the file into memory instead).
+ */
+static void release_pages(Elf *elf, const struct stat *file)
+{
+	Elf64_Ehdr *eh = elf && gelf_getclass(elf) == ELFCLASS64 ? elf64_getehdr(elf) : NULL;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)eh, len;
+
+	if (!eh || (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) || start % page ||
+	    eh->e_ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
+										 : ELFDATA2MSB))
+		return;
+	len = ((uintptr_t)file->st_size + page - 1) & ~(page - 1);
+	if (!maps_file(start, start + len, file))
+		return;
+	madvise(eh, len, MADV_DONTNEED);
+	madvise(eh, len, MADV_RANDOM);
+}
+
+/* release_pages of ELF, M's main file or its debug file. */
+static void release_module_elf(struct module *m, Elf *elf)
+{
+	const char *debug = NULL;
+	Dwarf_Addr bias;
+	struct stat st;
+
+	if (!elf)
+		return;
+	if (elf == dwfl_module_getelf(m->dmod, &bias)) {
+		release_pages(elf, &m->file);
+		return;
+	}
+	dwfl_module_info(m->dmod, NULL, NULL, NULL, NULL, NULL, NULL, &debug);
+	if (debug && !stat(debug, &st))
+		release_pages(elf, &st);
+}
+
+/* After its symbol index: release_pages of M's file and of the debug file its symbols came from. */
+static void release_symbol_pages(struct module *m)
+{
+	Dwarf_Addr bias;
+	Elf *main = dwfl_module_getelf(m->dmod, &bias), *sym = NULL;
+	GElf_Sym s;
+	GElf_Word shndx;
+
+	if (dwfl_module_getsymtab(m->dmod) > 1)
+		dwfl_module_getsym_info(m->dmod, 1, &s, &bias, &shndx, &sym, &bias);
+	release_module_elf(m, main);
+	if (sym && sym != main)
+		release_module_elf(m, sym);
+}
+
 /* The function of M at ADDR, or NULL: the last symbol starting at or below it that covers it. */
 static const struct msym *find_symbol(const struct module *m, uint64_t addr)
 {
@@ -482,7 +572,7 @@ static struct module *module_open(struct symbolizer *s, uint32_t id)
 	fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 0) : binsource_open(path);
 	if (fd < 0 && m->fd >= 0)
 		fd = -errno;
-	err = fd < 0 ? fd : elffile_fdopen(fd, &m->ef);
+	err = fd < 0 ? fd : fstat(fd, &m->file) < 0 ? -errno : elffile_fdopen(fd, &m->ef);
 	if (err) {
 		m->status = err == -ENOEXEC ? MODULE_NOT_ELF : MODULE_MISSING;
 		goto out;
@@ -509,6 +599,7 @@ static struct module *module_open(struct symbolizer *s, uint32_t id)
 	m->has_symbols = dwfl_module_getsymtab(m->dmod) > 0;
 	if (index_symbols(m))
 		m->nsyms = 0; /* out of memory: no names rather than wrong ones */
+	release_symbol_pages(m);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -697,6 +788,12 @@ static Dwarf_Die *module_cu(struct module *m, uint64_t addr, Dwarf_Addr *bias, D
 	Dwarf *dw;
 	size_t lo = 0, hi;
 
+	if (!m->dwarf_released) {
+		/* the CU table is read now: the pages of every CU header */
+		m->dwarf_released = 1;
+		if ((dw = dwfl_module_getdwarf(m->dmod, bias)))
+			release_module_elf(m, dwarf_getelf(dw));
+	}
 	if (cu && dwarf_haspc(cu, addr - *bias) > 0)
 		return cu;
 	if (!(dw = dwfl_module_getdwarf(m->dmod, bias)))
@@ -705,6 +802,7 @@ static Dwarf_Die *module_cu(struct module *m, uint64_t addr, Dwarf_Addr *bias, D
 		m->cus_built = 1;
 		if (index_cus(m, dw))
 			m->ncus = 0;
+		release_module_elf(m, dwarf_getelf(dw));
 	}
 	for (hi = m->ncus; lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;

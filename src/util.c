@@ -266,15 +266,33 @@ uint32_t strtab_count(const struct strtab *t)
 	return (uint32_t)t->count;
 }
 
+/* A slot is in use when its bit in the map's bitmap is set: 24 bytes a slot, not 32. */
 struct pair_slot {
 	uint64_t a, b, val;
-	int used;
 };
 
 struct pairmap {
 	struct pair_slot *slots;
+	uint64_t *used;          /* a bit per slot */
 	size_t nslots, count;
 };
+
+static int pair_used(const uint64_t *used, size_t i)
+{
+	return (int)(used[i / 64] >> (i % 64) & 1);
+}
+
+/* NSLOTS (a power of two, at least 64) empty slots and their bitmap, into *SLOTS and *USED. */
+static int pair_alloc(size_t nslots, struct pair_slot **slots, uint64_t **used)
+{
+	*slots = malloc(nslots * sizeof(**slots));
+	*used = calloc(nslots / 64, sizeof(**used));
+	if (*slots && *used)
+		return 0;
+	free(*slots);
+	free(*used);
+	return -ENOMEM;
+}
 
 int pairmap_new(struct pairmap **out)
 {
@@ -283,8 +301,7 @@ int pairmap_new(struct pairmap **out)
 	if (!m)
 		return -ENOMEM;
 	m->nslots = 256;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	if (!m->slots) {
+	if (pair_alloc(m->nslots, &m->slots, &m->used)) {
 		free(m);
 		return -ENOMEM;
 	}
@@ -297,6 +314,7 @@ void pairmap_free(struct pairmap *m)
 	if (!m)
 		return;
 	free(m->slots);
+	free(m->used);
 	free(m);
 }
 
@@ -307,53 +325,62 @@ static size_t pair_hash(uint64_t a, uint64_t b)
 	return (size_t)hash_bytes(k, sizeof(k), 0);
 }
 
-static struct pair_slot *pair_find(struct pair_slot *slots, size_t n, uint64_t a, uint64_t b)
+/* The slot of (A, B) among N, or the free one where it would go. */
+static size_t pair_find(const struct pair_slot *slots, const uint64_t *used, size_t n, uint64_t a,
+			uint64_t b)
 {
 	size_t s = pair_hash(a, b) & (n - 1);
 
-	while (slots[s].used && !(slots[s].a == a && slots[s].b == b))
+	while (pair_used(used, s) && !(slots[s].a == a && slots[s].b == b))
 		s = (s + 1) & (n - 1);
-	return &slots[s];
+	return s;
 }
 
 int pairmap_get(const struct pairmap *m, uint64_t a, uint64_t b, uint64_t *val)
 {
-	struct pair_slot *s = pair_find(m->slots, m->nslots, a, b);
+	size_t s = pair_find(m->slots, m->used, m->nslots, a, b);
 
-	if (!s->used)
+	if (!pair_used(m->used, s))
 		return 0;
-	*val = s->val;
+	*val = m->slots[s].val;
 	return 1;
 }
 
 static int pair_grow(struct pairmap *m)
 {
-	size_t n = m->nslots * 2, i;
-	struct pair_slot *slots = calloc(n, sizeof(*slots));
+	size_t n = m->nslots * 2, i, s;
+	struct pair_slot *slots;
+	uint64_t *used;
 
-	if (!slots)
+	if (pair_alloc(n, &slots, &used))
 		return -ENOMEM;
 	for (i = 0; i < m->nslots; i++)
-		if (m->slots[i].used)
-			*pair_find(slots, n, m->slots[i].a, m->slots[i].b) = m->slots[i];
+		if (pair_used(m->used, i)) {
+			s = pair_find(slots, used, n, m->slots[i].a, m->slots[i].b);
+			slots[s] = m->slots[i];
+			used[s / 64] |= 1ull << (s % 64);
+		}
 	free(m->slots);
+	free(m->used);
 	m->slots = slots;
+	m->used = used;
 	m->nslots = n;
 	return 0;
 }
 
 uint64_t *pairmap_slot(struct pairmap *m, uint64_t a, uint64_t b, uint64_t init)
 {
-	struct pair_slot *s;
+	size_t s;
 
 	if ((m->count + 1) * 2 > m->nslots && pair_grow(m))
 		return NULL;
-	s = pair_find(m->slots, m->nslots, a, b);
-	if (!s->used) {
-		*s = (struct pair_slot){ a, b, init, 1 };
+	s = pair_find(m->slots, m->used, m->nslots, a, b);
+	if (!pair_used(m->used, s)) {
+		m->slots[s] = (struct pair_slot){ a, b, init };
+		m->used[s / 64] |= 1ull << (s % 64);
 		m->count++;
 	}
-	return &s->val;
+	return &m->slots[s].val;
 }
 
 int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val)
@@ -368,7 +395,7 @@ int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val)
 
 void pairmap_clear(struct pairmap *m)
 {
-	memset(m->slots, 0, m->nslots * sizeof(*m->slots));
+	memset(m->used, 0, m->nslots / 64 * sizeof(*m->used));
 	m->count = 0;
 }
 
@@ -380,9 +407,9 @@ size_t pairmap_count(const struct pairmap *m)
 int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b, uint64_t *val)
 {
 	while (*pos < m->nslots) {
-		const struct pair_slot *s = &m->slots[(*pos)++];
+		const struct pair_slot *s = &m->slots[*pos];
 
-		if (s->used) {
+		if (pair_used(m->used, (*pos)++)) {
 			*a = s->a;
 			*b = s->b;
 			*val = s->val;

@@ -21,6 +21,15 @@
  * $CPROF_CACHE_DIR, else $XDG_CACHE_HOME/cprof, else ~/.cache/cprof; a file
  * lives at DIR/build-id/xx/rest-of-the-hex-id, mode 0600, in directories
  * cprof creates 0700.
+ *
+ * The same directory holds inflated debug files, DIR/inflated/xx/rest: a
+ * debug file found by build-id whose DWARF is zlib-compressed (libc6-dbg's)
+ * is copied there once with its sections inflated (elfinflate.h), and
+ * libdwfl is handed that copy, read in place, instead of inflating the
+ * DWARF into memory at every report. A file of the cache is used only if
+ * it is a regular file (no link followed) of ours, mode 0600, with the
+ * build-id looked for; anything else there, or a cache that cannot be
+ * written, leaves libdwfl to read the debug file as without a cache.
  */
 #ifndef CPROF_BINSOURCE_H
 #define CPROF_BINSOURCE_H
@@ -82,6 +91,10 @@ int binsource_store(const char *name, const unsigned char *id, size_t len);
  * the files it would open is not a regular file (libdwfl opens them without
  * O_NONBLOCK: a FIFO would hang it) and taking only the file name of a
  * debuglink (a crafted "../../dev/zero" stays in the debug directories).
+ * A debug file found by build-id comes from the inflated cache (above).
+ * Without DEBUGINFOD_URLS, a module with no debug file in any of those
+ * places is not looked up by libdwfl at all: its last resort, debuginfod,
+ * would load libdebuginfod and its ~20 libraries only to find nothing.
  */
 int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 			     Dwarf_Addr base, const char *file_name, const char *debuglink,

@@ -5,6 +5,12 @@
  * libdwfl session at bias 0, so addresses are ELF virtual addresses and
  * each (binary, address) is resolved once per symbolizer, whatever the
  * number of processes that mapped it.
+ *
+ * Memory: a binary's function index is built in one pass over its symbol
+ * table, and libdw reads every CU header on the first DWARF lookup; the
+ * pages of the mapped file those passes read are then given back to the
+ * page cache (release_pages in symbolizer.c), so that the RSS holds the
+ * index and the pages of the names and DIEs looked up since.
  */
 #ifndef CPROF_SYMBOLIZER_H
 #define CPROF_SYMBOLIZER_H
