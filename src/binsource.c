@@ -539,7 +539,7 @@ static int cache_get(const char *kind, const unsigned char *id, size_t len)
 		close(fd);
 		return -EPERM;
 	}
-	if ((fd = checked(fd)) < 0)
+	if ((fd = checked(fd, 1)) < 0)
 		return fd;
 	if ((err = has_build_id(fd, id, len))) {
 		close(fd);
@@ -629,7 +629,7 @@ static int open_debug(const char *name)
 {
 	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-	return fd < 0 ? -errno : checked(fd);
+	return fd < 0 ? -errno : checked(fd, 1);
 }
 
 /*
