@@ -307,13 +307,45 @@ static struct uproc *proc_get(struct unwinder *u, pid_t pid)
 	return p;
 }
 
+/* The first of P's JIT images that ends after START. */
+static size_t jit_lower(const struct uproc *p, uint64_t start)
+{
+	size_t lo = 0, hi = p->njits;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->jits[mid]->end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Forget P's JIT images [FIRST, LAST): their code is gone. */
+static void jit_drop(struct uproc *p, size_t first, size_t last)
+{
+	size_t i;
+
+	if (last <= first)
+		return;
+	proc_restart(p); /* libdwfl reads those images until its session ends */
+	for (i = first; i < last; i++) {
+		p->jit_bytes -= p->jits[i]->len;
+		ujit_free(p->jits[i]);
+	}
+	memmove(p->jits + first, p->jits + last, (p->njits - last) * sizeof(*p->jits));
+	p->njits -= last - first;
+}
+
 int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 		 uint64_t pgoff, const char *path)
 {
 	struct as_map m = { .start = start, .end = start + len, .pgoff = pgoff };
 	const struct as_map *maps;
 	struct uproc *p;
-	size_t n, i;
+	size_t n, i, first, last;
 	int err;
 
 	if (path[0] != '/' || !strncmp(path, "//anon", 6))
@@ -330,24 +362,13 @@ int unwinder_map(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
 			break;
 	if (i < n)
 		proc_restart(p);
+	/* JIT code gone where a file is mapped now: its CFI must not unwind the file's */
+	first = jit_lower(p, m.start);
+	for (last = first; last < p->njits && p->jits[last]->start < m.end; last++)
+		;
+	jit_drop(p, first, last);
 	m.ids[ID_SEQ] = ++u->seq;
 	return addrspace_map(u->as, (uint32_t)pid, &m);
-}
-
-/* The first of P's JIT images that ends after START. */
-static size_t jit_lower(const struct uproc *p, uint64_t start)
-{
-	size_t lo = 0, hi = p->njits;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->jits[mid]->end <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len,
@@ -382,15 +403,7 @@ int unwinder_map_jit(struct unwinder *u, pid_t pid, uint64_t start, uint64_t len
 	    p->jits[first]->len == image_len && !memcmp(p->jits[first]->image, image, image_len))
 		goto drop;
 	/* code over older code (freed, then reused): the new one replaces it */
-	if (last > first) {
-		proc_restart(p); /* libdwfl reads those images until its session ends */
-		for (i = first; i < last; i++) {
-			p->jit_bytes -= p->jits[i]->len;
-			ujit_free(p->jits[i]);
-		}
-		memmove(p->jits + first, p->jits + last, (p->njits - last) * sizeof(*p->jits));
-		p->njits -= last - first;
-	}
+	jit_drop(p, first, last);
 	if (p->njits >= JIT_MAX_IMAGES || p->jit_bytes + image_len > JIT_MAX_BYTES) {
 		err = -ENOSPC;
 		goto drop;
