@@ -46,6 +46,7 @@ RUN_UNDER=()
 CMD_TIMEOUT=${CMD_TIMEOUT:-30}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cprof-e2e-$TEST_NAME.XXXXXX") || exit 1
+: >"$T/.started" # when the test began (the cleanup's marker)
 FOLDED=
 BG_PIDS=
 RC=0
@@ -58,6 +59,13 @@ _lib_cleanup()
 
 	for p in $BG_PIDS; do
 		kill -9 "$p" 2>/dev/null
+	done
+	# the perf maps and jitdumps the test's runtimes (python -X perf, node
+	# --perf-basic-prof) left in /tmp, once their processes are gone
+	for f in $(find /tmp -maxdepth 1 -newer "$T/.started" \( -name 'perf-*.map' -o -name 'jit-*.dump' \) \
+		-user "$(id -u)" 2>/dev/null); do
+		p=${f##*-}
+		[ -d "/proc/${p%.*}" ] || rm -f "$f"
 	done
 	if [ "$_lib_passed" = 1 ] && [ "$KEEP_TMP" != 1 ]; then
 		rm -rf "$T"
