@@ -22,8 +22,7 @@
 #include "cprof/binsource.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
-#include "cprof/jitcfi.h"
-#include "cprof/jitdump.h"
+#include "cprof/jitfollow.h"
 #include "cprof/offcpu.h"
 #include "cprof/procfs.h"
 #include "cprof/safefile.h"
@@ -38,22 +37,6 @@
 struct build_id {
 	unsigned char id[DF_BUILD_ID_MAX];
 	uint32_t len;
-};
-
-/*
- * A jitdump file a process mapped, followed as it grows: its code loads
- * name JIT code (perf-map lines for the data file: the dump may be gone
- * when the recording ends) and give the unwinder their CFI before any
- * sample taken after they were written is unwound.
- */
-struct jitsrc {
-	pid_t pid;
-	int ended;                    /* the process exec'd or exited: a new dump is another program's */
-	int fd;                       /* -1: given up, or done */
-	int started;                  /* its header has been read */
-	uint64_t off;                 /* bytes read */
-	struct buf tail;              /* read from the first record not yet used */
-	struct buf names;             /* perf-map lines */
 };
 
 struct recorder {
@@ -82,9 +65,7 @@ struct recorder {
 	int child_done;
 	int vdso_fd;
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
-	struct jitsrc *jits;         /* jitdumps followed, one per process at most */
-	size_t njits, capjits;
-	uint64_t jit_read;           /* bytes read of them all */
+	struct jitfollow *jits;      /* the jitdumps the processes map */
 	uint64_t chain[MAX_FRAMES];
 };
 
@@ -148,188 +129,6 @@ static int note_thread(struct recorder *r, uint32_t pid, uint32_t tid)
 	return 0;
 }
 
-#define JITDUMP_MAX (256u << 20)   /* bytes read of one jitdump, at most */
-/* of all: processes that map one dump again and again must not multiply it */
-#define JITDUMP_TOTAL_MAX (4ull * JITDUMP_MAX)
-#define JITDUMP_TAIL_MAX (16u << 20) /* a record longer than this is a lie */
-#define JITDUMP_CHUNK 65536
-
-/*
- * Whether PATH's last component is a jitdump's name, jit-PID.dump (as
- * perf tells them), the file perhaps deleted since it was mapped.
- */
-static int jitdump_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t digits;
-
-	base = base ? base + 1 : path;
-	if (strncmp(base, "jit-", 4))
-		return 0;
-	digits = strspn(base + 4, "0123456789");
-	return digits && (!strcmp(base + 4 + digits, ".dump") ||
-			  !strcmp(base + 4 + digits, ".dump (deleted)"));
-}
-
-/* The dump PID follows now (not one of a program it ran before an exec). */
-static struct jitsrc *jitsrc_find(struct recorder *r, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < r->njits; i++)
-		if (r->jits[i].pid == pid && !r->jits[i].ended)
-			return &r->jits[i];
-	return NULL;
-}
-
-/* Whether the file open at FD is owned by us, root or the target PID. */
-static int owned_by_target(int fd, pid_t pid)
-{
-	char proc[32];
-	struct stat st, target;
-
-	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
-	return !fstat(fd, &st) && S_ISREG(st.st_mode) &&
-	       (st.st_uid == 0 || st.st_uid == geteuid() ||
-		(!stat(proc, &target) && st.st_uid == target.st_uid));
-}
-
-/* Use the records of S's tail that are whole; the rest waits for more bytes. */
-static int jitsrc_parse(struct recorder *r, struct jitsrc *s)
-{
-	const uint8_t *data = (const uint8_t *)s->tail.data;
-	struct jitdump_load load;
-	size_t pos = 0;
-	int err = 0, got;
-
-	if (!s->started) {
-		got = jitdump_header(data, s->tail.len, &pos);
-		if (got == -EAGAIN)
-			return 0;
-		if (got)
-			return -EPROTO;
-		s->started = 1;
-	}
-	while (!err && jitdump_next_load(data, s->tail.len, &pos, &load) > 0) {
-		uint8_t *image;
-		size_t len;
-
-		err = jitdump_perfmap_line(&load, &s->names);
-		if (err || !load.unwind || !r->unwinder || r->opts->no_jit_unwind ||
-		    jitcfi_image(&load, &image, &len))
-			continue;
-		/* refused (over a binary, too many): that code is unwound as before */
-		err = unwinder_map_jit(r->unwinder, s->pid, load.addr, load.size, image, len);
-		if (err != -ENOMEM)
-			err = 0;
-	}
-	memmove(s->tail.data, s->tail.data + pos, s->tail.len - pos);
-	s->tail.len -= pos;
-	return err;
-}
-
-/* Read what was added to S's file since the last time, and use it. */
-static int jitsrc_read(struct recorder *r, struct jitsrc *s)
-{
-	ssize_t n;
-	int err = 0;
-
-	while (!err && s->fd >= 0) {
-		if (s->off >= JITDUMP_MAX || r->jit_read >= JITDUMP_TOTAL_MAX ||
-		    s->tail.len > JITDUMP_TAIL_MAX) {
-			err = -EFBIG;
-			break;
-		}
-		if ((err = buf_reserve(&s->tail, JITDUMP_CHUNK)))
-			return err;
-		n = pread(s->fd, s->tail.data + s->tail.len, JITDUMP_CHUNK, (off_t)s->off);
-		if (n <= 0)
-			break; /* the runtime has written no more yet */
-		s->tail.len += (size_t)n;
-		s->off += (uint64_t)n;
-		r->jit_read += (uint64_t)n;
-		err = jitsrc_parse(r, s);
-	}
-	if (err && err != -ENOMEM) {
-		/* not a jitdump, or one that lies: keep what it named */
-		close(s->fd);
-		s->fd = -1;
-		buf_release(&s->tail);
-		err = 0;
-	}
-	return err;
-}
-
-/* Every followed jitdump, read up to its present end. */
-static int jitsrc_read_all(struct recorder *r)
-{
-	size_t i;
-	int err = 0;
-
-	for (i = 0; !err && i < r->njits; i++)
-		err = jitsrc_read(r, &r->jits[i]);
-	return err;
-}
-
-/* PID exec'd or exited: its dump has no more code for it; what it named stays. */
-static int jitsrc_end(struct recorder *r, pid_t pid)
-{
-	struct jitsrc *s = jitsrc_find(r, pid);
-	int err;
-
-	if (!s)
-		return 0;
-	err = jitsrc_read(r, s);
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	s->ended = 1;
-	buf_release(&s->tail);
-	return err;
-}
-
-/*
- * PID mapped the jitdump FILE (the name we can read it by): follow it.
- * It is opened by binsource's rules (no link, no FIFO, inside a
- * container's root) and only if owned by us, root or the process.
- */
-static int jitsrc_follow(struct recorder *r, pid_t pid, const char *file)
-{
-	struct jitsrc *s;
-	int fd, err = 0;
-
-	if (jitsrc_find(r, pid))
-		return 0;
-	fd = binsource_open_data(file);
-	if (fd < 0)
-		return 0;
-	if (!owned_by_target(fd, pid) ||
-	    (err = array_reserve(&r->jits, &r->capjits, r->njits + 1, sizeof(*r->jits)))) {
-		close(fd);
-		return err;
-	}
-	s = &r->jits[r->njits++];
-	memset(s, 0, sizeof(*s));
-	s->pid = pid;
-	s->fd = fd;
-	buf_init(&s->tail);
-	buf_init(&s->names);
-	return jitsrc_read(r, s);
-}
-
-static void jitsrc_release_all(struct recorder *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->njits; i++) {
-		if (r->jits[i].fd >= 0)
-			close(r->jits[i].fd);
-		buf_release(&r->jits[i].tail);
-		buf_release(&r->jits[i].names);
-	}
-	free(r->jits);
-}
-
 static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t time,
 		      uint64_t start, uint64_t len, uint64_t pgoff, const char *path,
 		      const unsigned char *bid, uint32_t bid_len)
@@ -385,7 +184,7 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 			return err;
 	}
 	/* a runtime maps its jitdump for the profiler to find, as perf does */
-	if (file[0] == '/' && jitdump_name(path) && (err = jitsrc_follow(r, (pid_t)pid, file)))
+	if (file[0] == '/' && jitfollow_is_dump(path) && (err = jitfollow_add(r->jits, (pid_t)pid, file)))
 		return err;
 	return sink_write(r->out, &rec);
 }
@@ -498,7 +297,7 @@ static int on_event(const struct event *ev, void *arg)
 		rec.comm = (struct df_comm){ .pid = ev->comm.pid, .tid = ev->comm.tid,
 					     .exec = (uint32_t)ev->comm.exec,
 					     .time = ev->comm.time, .comm = ev->comm.comm };
-		if (ev->comm.exec && (err = jitsrc_end(r, (pid_t)ev->comm.pid)))
+		if (ev->comm.exec && (err = jitfollow_end(r->jits, (pid_t)ev->comm.pid)))
 			return err;
 		if (ev->comm.exec && r->unwinder)
 			unwinder_forget(r->unwinder, ev->comm.pid);
@@ -547,7 +346,7 @@ static int on_event(const struct event *ev, void *arg)
 			if (pairmap_get(r->targets, ev->task.pid, 0, &alive))
 				pairmap_put(r->targets, ev->task.pid, 0, 0);
 			/* its dump is done: a process given its pid again has its own */
-			if ((err = jitsrc_end(r, (pid_t)ev->task.pid)))
+			if ((err = jitfollow_end(r->jits, (pid_t)ev->task.pid)))
 				return err;
 			/* its last samples came before it: forget it after the drain */
 			if (r->unwinder && pairmap_put(r->exited, ev->task.pid, 0, 1))
@@ -572,7 +371,7 @@ static int on_event(const struct event *ev, void *arg)
  */
 static int drain(struct recorder *r)
 {
-	int err = jitsrc_read_all(r);
+	int err = jitfollow_read_all(r->jits);
 	size_t pos = 0;
 	uint64_t pid, zero, v;
 
@@ -954,6 +753,14 @@ static int emit_perfmap(struct recorder *r, pid_t pid, struct buf *b, size_t lim
 	return err;
 }
 
+/* A jitfollow_fn: the perf-map lines NAMES of PID into the data file (consumed). */
+static int emit_names(pid_t pid, struct buf *names, void *arg)
+{
+	int err = emit_perfmap(arg, pid, names, 1u << 20);
+
+	return err ? err : emit_perfmap(arg, pid, names, 0);
+}
+
 static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
 {
 	struct buf b;
@@ -972,27 +779,16 @@ static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
 	return err;
 }
 
-/* A jitdump file's code loads, as perf-map lines (jitdump.h). */
+/* A jitdump file's code loads, as perf-map lines (jitfollow.h). */
 static int write_jitdump_file(struct recorder *r, pid_t pid, FILE *f)
 {
-	struct buf dump, text;
-	char chunk[65536];
-	size_t n;
-	int err = 0;
+	struct buf text;
+	int err;
 
-	buf_init(&dump);
 	buf_init(&text);
-	while (!err && dump.len < JITDUMP_MAX && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		err = buf_append(&dump, chunk, n);
-	if (!err && dump.len)
-		err = jitdump_to_perfmap((const uint8_t *)dump.data, dump.len, &text);
-	if (err == -EPROTO)
-		err = 0; /* not a jitdump: nothing to keep */
+	err = jitfollow_file_names(f, &text);
 	if (!err)
-		err = emit_perfmap(r, pid, &text, 1u << 20);
-	if (!err)
-		err = emit_perfmap(r, pid, &text, 0);
-	buf_release(&dump);
+		err = emit_names(pid, &text, r);
 	buf_release(&text);
 	return err;
 }
@@ -1009,7 +805,7 @@ static FILE *open_perfmap(const char *path, pid_t pid)
 
 	if (fd < 0)
 		return NULL;
-	if (!owned_by_target(fd, pid)) {
+	if (!jitfollow_owned(fd, pid)) {
 		close(fd);
 		return NULL;
 	}
@@ -1094,24 +890,6 @@ static FILE *open_jit_file(pid_t pid, const char *kind, const char *ext)
 	return f;
 }
 
-/* What the dumps PID mapped named (the last records read first); *NAMED set if any. */
-static int jitsrc_emit(struct recorder *r, pid_t pid, int *named)
-{
-	size_t i;
-	int err = 0;
-
-	for (i = 0; !err && i < r->njits; i++) {
-		struct jitsrc *s = &r->jits[i];
-
-		if (s->pid != pid)
-			continue;
-		*named = 1;
-		if (!(err = jitsrc_read(r, s)) && !(err = emit_perfmap(r, pid, &s->names, 1u << 20)))
-			err = emit_perfmap(r, pid, &s->names, 0);
-	}
-	return err;
-}
-
 /* JIT symbol files: perf maps, and jitdump files as perf-map lines. */
 static int capture_perfmaps(struct recorder *r)
 {
@@ -1134,7 +912,7 @@ static int capture_perfmaps(struct recorder *r)
 		}
 		/* a dump it mapped was read while recording; else look in /tmp */
 		if (!err)
-			err = jitsrc_emit(r, (pid_t)pid, &followed);
+			err = jitfollow_names(r->jits, (pid_t)pid, emit_names, r, &followed);
 		if (!err && !followed && (f = open_jit_file((pid_t)pid, "jit", "dump"))) {
 			err = write_jitdump_file(r, (pid_t)pid, f);
 			fclose(f);
@@ -1309,6 +1087,8 @@ static int recorder_init(struct recorder *r)
 		r->unwinder = o->unwinder;
 	else if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
 		return err;
+	if ((err = jitfollow_new(o->no_jit_unwind ? NULL : r->unwinder, &r->jits)))
+		return err;
 	r->empty_stack = UINT32_MAX;
 	if (o->offcpu && (err = offcpu_new(&r->offcpu)))
 		return err;
@@ -1347,7 +1127,7 @@ static void recorder_release(struct recorder *r)
 	pairmap_free(r->direct);
 	strtab_free(r->paths);
 	free(r->ids);
-	jitsrc_release_all(r);
+	jitfollow_free(r->jits);
 	if (r->vdso_fd >= 0)
 		close(r->vdso_fd);
 }

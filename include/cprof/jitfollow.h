@@ -1,0 +1,48 @@
+/*
+ * The jitdumps recorded processes map, followed while recording: a
+ * runtime (python -X perf_jit, node --perf-prof) maps its dump for the
+ * profiler to find, as perf does; each is read as it grows, its code loads
+ * kept as perf-map lines (the dump may be gone when the recording ends)
+ * and their unwinding info handed to the unwinder before any sample taken
+ * after it is unwound. The files are the targets': opened by binsource's
+ * rules, only if theirs, ours or root's, and bounded in what is read.
+ */
+#ifndef CPROF_JITFOLLOW_H
+#define CPROF_JITFOLLOW_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cprof/util.h"
+
+struct jitfollow;
+struct unwinder;
+
+/* U gets the dumps' CFI; NULL: their names only. */
+int jitfollow_new(struct unwinder *u, struct jitfollow **out);
+void jitfollow_free(struct jitfollow *f);
+
+/* Whether PATH's last component is a jitdump's name, jit-PID.dump (perhaps deleted). */
+int jitfollow_is_dump(const char *path);
+/* PID mapped the jitdump FILE (the name cprof can read it by): follow it, once per program. */
+int jitfollow_add(struct jitfollow *f, pid_t pid, const char *file);
+/* Read every followed dump up to its present end. */
+int jitfollow_read_all(struct jitfollow *f);
+/* PID exec'd or exited: read its dump to its end and stop; what it named stays. */
+int jitfollow_end(struct jitfollow *f, pid_t pid);
+
+/*
+ * The perf-map lines of every dump PID followed (its programs before an
+ * exec too), each read to its end, handed to FN (which may consume them);
+ * *FOLLOWED set if any.
+ */
+typedef int (*jitfollow_fn)(pid_t pid, struct buf *names, void *arg);
+int jitfollow_names(struct jitfollow *f, pid_t pid, jitfollow_fn fn, void *arg, int *followed);
+
+/* The code loads of the jitdump file F read whole (at most as much as one followed), as perf-map lines. */
+int jitfollow_file_names(FILE *f, struct buf *names);
+
+/* Whether the JIT file open at FD is a regular file owned by us, root or the target PID. */
+int jitfollow_owned(int fd, pid_t pid);
+
+#endif
