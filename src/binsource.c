@@ -624,11 +624,21 @@ static int lookup_harmless(const char *path, const char *file_name, const char *
 	       search_harmless(path, dir, base, bid_hex, found);
 }
 
-/* A debug file libdwfl would open, links followed: an fd of a regular ELF file, or -errno. */
+/*
+ * A debug file libdwfl would open, links followed: an fd of a regular ELF
+ * file, or -errno. What the name leads to is looked at before it is
+ * opened, so that a FIFO or device there is not opened at all.
+ */
 static int open_debug(const char *name)
 {
-	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	int fd;
 
+	if (stat(name, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOEXEC;
+	fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : checked(fd, 1);
 }
 

@@ -4,7 +4,8 @@
 # 0700 directories and a 0600 file, and read from there by the next
 # report, with the same output; what the cache holds is checked, not
 # trusted: a file with another build-id or a symbolic link there is passed
-# over, and a cache that cannot be written costs nothing but the cache.
+# over, and a cache that cannot be written costs nothing but the cache; a
+# FIFO planted as the debug file is not opened.
 # No kernel needed: the recording is gen_golden's, over the fixture.
 . "$(dirname "$0")/../e2e/lib.sh"
 : "${GEN_GOLDEN:?set GEN_GOLDEN to the gen_golden helper}"
@@ -101,4 +102,17 @@ note "ok: a cached file of mode 644 is passed over"
 chmod 600 "$entry"
 report restored
 same restored "the same file, mode 600, is used"
+
+# a FIFO where the debug file is, a writer waiting for a reader: never
+# opened (the writer still waits), and the report still ends
+rm -f "$dbg"
+mkfifo "$dbg"
+( exec 3>"$dbg"; : >"$T/fifo.opened" ) &
+writer=$!
+BG_PIDS="$BG_PIDS $writer"
+report fifo "$T/cache-fifo"
+sleep 0.2
+[ ! -e "$T/fifo.opened" ] || fail "the report opened a FIFO planted as the debug file"
+kill "$writer" 2>/dev/null
+note "ok: a FIFO at the debug file's place is not opened"
 pass
