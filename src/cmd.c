@@ -100,7 +100,7 @@ int parse_double(const char *arg, double min, double max, double *out)
 	return 0;
 }
 
-int view_option(int opt, const char *arg, struct writer_opts *wo)
+int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cmd)
 {
 	uint64_t v;
 
@@ -124,6 +124,7 @@ int view_option(int opt, const char *arg, struct writer_opts *wo)
 					   arg);
 		return 0;
 	default:
-		return -1;
+		fprintf(stderr, "Try 'cprof %s --help' for more information.\n", cmd);
+		return EXIT_USAGE;
 	}
 }

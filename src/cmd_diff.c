@@ -290,12 +290,9 @@ int cmd_diff(int argc, char **argv)
 			diff_usage(stdout);
 			return EXIT_OK;
 		default:
-			if ((err = view_option(c, optarg, &wo)) == 0)
-				break;
-			if (err > 0)
+			if ((err = view_option(c, optarg, &wo, "diff")))
 				return err;
-			fprintf(stderr, "Try 'cprof diff --help' for more information.\n");
-			return EXIT_USAGE;
+			break;
 		}
 	}
 	if (argc - optind != 2)

@@ -253,12 +253,9 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return EXIT_OK;
 		default:
-			if ((err = view_option(c, optarg, &wo)) == 0)
-				break;
-			if (err > 0)
+			if ((err = view_option(c, optarg, &wo, "report")))
 				return err;
-			fprintf(stderr, "Try 'cprof report --help' for more information.\n");
-			return EXIT_USAGE;
+			break;
 		}
 	}
 	if (o.filter.until >= 0 && o.filter.until <= o.filter.since)

@@ -88,10 +88,11 @@ int parse_double(const char *arg, double min, double max, double *out);
 
 struct writer_opts;
 /*
- * Set the view option of getopt code OPT from ARG into WO. Returns 0, -1
- * if OPT is not a view option, or EXIT_USAGE (said on stderr) for a bad ARG.
+ * Set the view option of getopt code OPT from ARG into WO, the last case of
+ * command CMD's option switch. Returns 0, or EXIT_USAGE (said on stderr)
+ * for a bad ARG or an OPT that is no option of CMD's (getopt said which).
  */
-int view_option(int opt, const char *arg, struct writer_opts *wo);
+int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cmd);
 
 /*
  * If ERR is resolver_load()'s error for a data file that is missing,
