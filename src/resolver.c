@@ -308,14 +308,21 @@ static int first_pass(struct resolver *r)
 	return err == -EBADMSG ? 0 : err;
 }
 
+/* A mapping: for the namer, and the JIT runtime it may show (--stats' hint). */
+static int on_mmap(struct resolver *r, const struct df_mmap *m)
+{
+	enum jit_runtime rt = jit_runtime_of_path(m->path);
+
+	if (rt != JIT_NONE && pairmap_put(r->runtimes, m->pid, 0, rt))
+		return -ENOMEM;
+	return namer_mmap(r->namer, m);
+}
+
 static int dispatch(struct resolver *r, const struct df_record *rec)
 {
 	switch (rec->type) {
 	case DF_MMAP:
-		if (jit_runtime_of_path(rec->mmap.path) != JIT_NONE &&
-		    pairmap_put(r->runtimes, rec->mmap.pid, 0, jit_runtime_of_path(rec->mmap.path)))
-			return -ENOMEM;
-		return namer_mmap(r->namer, &rec->mmap);
+		return on_mmap(r, &rec->mmap);
 	case DF_COMM:
 		return on_comm(r, &rec->comm);
 	case DF_FORK:
