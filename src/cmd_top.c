@@ -44,8 +44,9 @@ static void top_usage(FILE *f)
 		"Sample the target like 'cprof record' (same unwinder and symbols) and show\n"
 		"its hottest functions live, redrawn every interval. On a terminal it is a\n"
 		"full-screen table; when standard output is not a terminal (or TERM=dumb)\n"
-		"it prints one plain top table per interval. Stops on q, Ctrl-C, after -d\n"
-		"SECONDS, or when every target has exited (batch mode).\n"
+		"it prints one plain top table per interval. Stops on q, Ctrl-C or after -d\n"
+		"SECONDS; when every target has exited, batch mode stops and the full-screen\n"
+		"table stays, marked \"target exited\", until q.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID[,PID...]   attach to running processes\n"
@@ -130,7 +131,7 @@ static int run_batch(const struct top_opts *o, struct live *live, struct recorde
 			usleep(20000);
 		next += o->interval;
 		if (done)
-			usleep(150000); /* the naming thread takes the last records */
+			live_sync(live, 5000); /* the naming thread takes the last records */
 		if ((err = live_view(live, &vo, &p)))
 			break;
 		err = top->write(p, &wo, stdout);
@@ -150,6 +151,7 @@ enum panel { PANEL_TABLE, PANEL_THREADS, PANEL_TREE };
 struct ui {
 	const struct top_opts *o;
 	struct live *live;
+	struct recorder_thread *rt;
 	struct profile *view;
 	struct functable ft;
 	size_t *shown, nshown, capshown; /* rows of ft that pass the filter */
@@ -324,6 +326,12 @@ static void draw_tree(struct ui *u, const struct func_row *f, int64_t total)
 	free(callees);
 }
 
+/* The recording ended because every target exited (not -d, not an error). */
+static int target_exited(struct recorder_thread *rt)
+{
+	return atomic_load(&rt->done) && !rt->err && rt->res.targets_exited;
+}
+
 static void draw(struct ui *u)
 {
 	int64_t total = u->view ? profile_total(u->view, 0) : 0;
@@ -335,7 +343,7 @@ static void draw(struct ui *u)
 		 "  %s %us%s%s",
 		 u->o->rec.freq, u->rate, u->st.threads, u->st.lost, u->cpu,
 		 u->accumulate ? "accumulated over" : "last", u->accumulate ? (unsigned)u->st.seconds
-		 : u->o->decay, u->paused ? "  PAUSED" : "", u->st.finished ? "  (target exited)" : "");
+		 : u->o->decay, u->paused ? "  PAUSED" : "", target_exited(u->rt) ? "  (target exited)" : "");
 	mvaddnstr(0, 0, line, COLS);
 	snprintf(line, sizeof(line), "sort %s  kernel %s  filter %s  %s",
 		 u->sort_total ? "total" : "self", u->hide_kernel ? "hidden" : "shown",
@@ -437,9 +445,14 @@ static int on_key(struct ui *u, int c)
 	}
 }
 
-static int run_screen(const struct top_opts *o, struct live *live)
+/*
+ * The screen stays while its targets live; once they have all exited it
+ * shows their last counts until q. The end of -d, or a recorder that
+ * failed, ends it.
+ */
+static int run_screen(const struct top_opts *o, struct live *live, struct recorder_thread *rt)
 {
-	struct ui u = { .o = o, .live = live, .accumulate = o->accumulate };
+	struct ui u = { .o = o, .live = live, .rt = rt, .accumulate = o->accumulate };
 	double next = 0;
 	int err = 0;
 
@@ -460,6 +473,8 @@ static int run_screen(const struct top_opts *o, struct live *live)
 	while (!stop_flag && !err) {
 		int c, rebuild = 0;
 
+		if (atomic_load(&rt->done) && !target_exited(rt))
+			break;
 		if (now_s() >= next && !u.paused) {
 			rebuild = 1;
 			next = now_s() + o->interval;
@@ -606,7 +621,7 @@ int cmd_top(int argc, char **argv)
 	if (atomic_load(&rt.done) && rt.err)
 		err = 0;
 	else if (screen)
-		err = run_screen(&o, live);
+		err = run_screen(&o, live, &rt);
 	else
 		err = run_batch(&o, live, &rt);
 	stop_flag = 1;

@@ -128,6 +128,9 @@ static int live_write(struct sink *s, const struct df_record *rec)
 	case DF_LOST:
 		return enqueue(l, rec->type, &rec->lost, sizeof(rec->lost), NULL, 0, NULL);
 	case DF_META: /* a new recording: only its rate matters here */
+		pthread_mutex_lock(&l->qmu);
+		l->closed = 0;
+		pthread_mutex_unlock(&l->qmu);
 		return enqueue(l, rec->type, &rec->meta.freq, sizeof(rec->meta.freq), NULL, 0, NULL);
 	default:
 		return 0; /* FINISH: close() says it; KSYM: read live */
@@ -249,6 +252,7 @@ static int new_session(struct live *l, uint32_t freq)
 	if (freq)
 		l->cfg.freq = freq;
 	l->session++;
+	namer_new_recording(l->namer);
 	return 0;
 }
 
@@ -398,14 +402,20 @@ static void *naming_thread(void *arg)
 		struct buf t;
 		size_t pos = 0;
 
+		/*
+		 * Wake for records, or every 100 ms to move the decay window on;
+		 * a closed sink (between `cprof serve`'s recordings, or after
+		 * top's) gets nothing to count, so once a second is enough.
+		 */
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100000000;
+		pthread_mutex_lock(&l->qmu);
+		until.tv_nsec += l->closed ? 0 : 100000000;
+		until.tv_sec += l->closed ? 1 : 0;
 		if (until.tv_nsec >= 1000000000) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000;
 		}
-		pthread_mutex_lock(&l->qmu);
-		if (!l->pending.len && !l->closed && !l->stop)
+		if (!l->pending.len && !l->stop)
 			pthread_cond_timedwait(&l->qcond, &l->qmu, &until);
 		t = l->pending; /* swap: the recorder goes on into our old buffer */
 		l->pending = work;

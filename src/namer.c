@@ -39,7 +39,9 @@ struct namer {
 	struct strtab *labels;   /* "[libc.so.6]", "[anon]"... */
 	struct pairmap *jit_idx; /* pid -> index in jits */
 	struct addrsyms **jits;  /* from the processes' perf maps */
-	size_t njits, capjits;
+	uint64_t *jit_rec;       /* the recording each of jits was sent in */
+	size_t njits, capjits, capjit_rec;
+	uint64_t recording;      /* namer_new_recording() calls */
 	struct pairmap *locs;    /* location key -> location id */
 	struct pairmap *warned;  /* mod -> 1 */
 	struct addrsyms *ksyms;
@@ -265,16 +267,32 @@ int namer_perfmap(struct namer *r, const struct df_perfmap *pm)
 	int err = 0;
 
 	if (!pairmap_get(r->jit_idx, pm->pid, 0, &idx)) {
-		if (array_reserve(&r->jits, &r->capjits, r->njits + 1, sizeof(*r->jits)))
+		if (array_reserve(&r->jits, &r->capjits, r->njits + 1, sizeof(*r->jits)) ||
+		    array_reserve(&r->jit_rec, &r->capjit_rec, r->njits + 1, sizeof(*r->jit_rec)))
 			return -ENOMEM;
 		idx = r->njits;
 		if ((err = addrsyms_new(&r->jits[idx])))
 			return err;
+		r->jit_rec[idx] = r->recording;
 		r->njits++;
 		if (pairmap_put(r->jit_idx, pm->pid, 0, idx))
 			return -ENOMEM;
 	}
+	if (r->jit_rec[idx] != r->recording) {
+		struct addrsyms *fresh;
+
+		if ((err = addrsyms_new(&fresh)))
+			return err;
+		addrsyms_free(r->jits[idx]);
+		r->jits[idx] = fresh;
+		r->jit_rec[idx] = r->recording;
+	}
 	return addrsyms_add_perfmap(r->jits[idx], pm->text, pm->len);
+}
+
+void namer_new_recording(struct namer *r)
+{
+	r->recording++;
 }
 
 int namer_fork(struct namer *r, uint32_t ppid, uint32_t pid)
@@ -387,6 +405,7 @@ void namer_free(struct namer *r)
 	for (i = 0; i < r->njits; i++)
 		addrsyms_free(r->jits[i]);
 	free(r->jits);
+	free(r->jit_rec);
 	pairmap_free(r->locs);
 	pairmap_free(r->warned);
 	addrsyms_free(r->ksyms);

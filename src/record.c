@@ -1032,8 +1032,10 @@ static int record_loop(struct recorder *r)
 			err = sink_flush(r->out);
 		if (err)
 			break;
-		if (!targets_alive(r))
+		if (!targets_alive(r)) {
+			r->res->targets_exited = 1;
 			break;
+		}
 	}
 	return err;
 }

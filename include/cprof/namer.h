@@ -43,8 +43,18 @@ int namer_mmap(struct namer *n, const struct df_mmap *mm);
 int namer_fork(struct namer *n, uint32_t ppid, uint32_t pid);
 /* PID exec'd: it has no mappings. */
 int namer_exec(struct namer *n, uint32_t pid);
-/* A chunk of PM->pid's perf map (JIT symbols). */
+/*
+ * A chunk of PM->pid's perf map (JIT symbols). The chunks of one recording
+ * add up; the first chunk of a process in a later recording (see
+ * namer_new_recording) replaces what the earlier ones sent.
+ */
 int namer_perfmap(struct namer *n, const struct df_perfmap *pm);
+/*
+ * Another recording of the same processes follows (`cprof serve`'s next
+ * request): each recording sends a process's whole perf map again, so the
+ * perf map it sends replaces the last one instead of adding to it.
+ */
+void namer_new_recording(struct namer *n);
 /* A kernel function at [START, START + SIZE) (SIZE 0: up to the next one); NAME copied. */
 int namer_ksym(struct namer *n, uint64_t start, uint64_t size, const char *name);
 

@@ -70,6 +70,7 @@ struct record_result {
 	int switch_err;
 	uint64_t blocked, preempted, blocked_ns, runq_ns, no_stack, unpaired;
 	int child_status;        /* launched command: wait status, -1 if unknown */
+	int targets_exited;      /* it ended because every target had exited */
 	unsigned leftovers;      /* processes it left running, stopped at the end */
 	enum record_stage stage; /* where it failed, on error */
 	pid_t failed_pid;

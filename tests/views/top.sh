@@ -36,14 +36,24 @@ for f in split_a_leaf split_b_leaf split_c_leaf main; do
 done
 note "self shares: $(grep '_leaf' "$T/joined" | cut -f1,4 | tr '\n\t' '  ')"
 
-# sorted by self, then by total with --sort total (main and its callers at 100 %)
+# sorted by self, then by total with --sort total: main and its callers
+# first, at >= 99 % (a launched program spends a few samples in the loader
+# before main and in the C runtime's start and exit code around it; every
+# stack without main is under the loader or _start)
 awk 'NR > 2 { v = $1; sub(/%/, "", v); if (NR > 3 && v + 0 > prev + 0) { print "unsorted at " NR; exit 1 } prev = v }' \
 	"$T/top" || fail "top table not sorted by self"
 report_ok "$T/data" "$T/top-total" -f top --sort total --limit 5
-first=$(awk 'NR == 3 { print $2 }' "$T/top-total")
-assert_eq "first total share with --sort total" "$first" "100.00%"
+awk 'NR == 3 { v = $2; sub(/%/, "", v); exit !(v + 0 >= 99) }' "$T/top-total" ||
+	fail "first total share with --sort total below 99 %" "$(sed -n 3p "$T/top-total")"
+awk 'NR > 2 && $4 == "main" { v = $2; sub(/%/, "", v); found = v + 0 >= 99 } END { exit !found }' \
+	"$T/top-total" || fail "main not in the first rows with --sort total at >= 99 %" "$(cat "$T/top-total")"
+# (a sample taken as the program is exec'd may name nothing: at most 0.5 %)
+stray=$(grep -v -E ';main(;| )' "$T/folded" | grep -v -e ';\[ld-linux' -e ';_dl_' -e '^[^;]*;_start;' || true)
+[ -z "$stray" ] || note "stacks neither under main nor under the loader or _start:" $stray
+assert_between "% of samples neither under main nor under the loader or _start" \
+	"$(printf '%s\n' "$stray" | awk -v t="$(total "$T/folded")" 'NF { n += $NF } END { printf "%.2f", 100 * n / t }')" 0 0.5
 assert_eq "rows with --limit 5" "$(awk 'NR > 2' "$T/top-total" | wc -l)" 5
-grep -q '^# [0-9]* samples in [0-9.]* s at 999 Hz, 1 thread, 0 lost' "$T/top" ||
+grep -q '^# [0-9]* samples in [0-9.]* s at 999 Hz, 1 thread, [0-9]* lost' "$T/top" ||
 	fail "header line: $(head -1 "$T/top")"
 
 # recursion counted once: the recursive function's total share <= 100 %
