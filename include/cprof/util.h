@@ -58,6 +58,7 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
 int buf_reserve(struct buf *b, size_t extra);
+/* Append LEN bytes of DATA (NULL if LEN is 0) and keep data NUL-terminated. 0 or -ENOMEM. */
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 
