@@ -97,11 +97,15 @@ int namer_mmap(struct namer *r, const struct df_mmap *mm)
 
 static void warn_module(struct namer *r, uint32_t mod, enum module_status st)
 {
+	char *path;
+
 	if (st != MODULE_BUILD_ID_MISMATCH || !r->warn || pairmap_get(r->warned, mod, 0, &(uint64_t){ 0 }))
 		return;
 	pairmap_put(r->warned, mod, 0, 1);
+	path = printable_dup(symbolizer_module_path(r->sym, mod)); /* the target named it */
 	fprintf(r->warn, "cprof: warning: %s changed since the recording (build-id differs); "
-		"its frames are shown as [module+0xoffset]\n", symbolizer_module_path(r->sym, mod));
+		"its frames are shown as [module+0xoffset]\n", path ? path : "?");
+	free(path);
 }
 
 /* The location id of KEY (a LOC_* tag | id, ADDRESS). */
@@ -326,6 +330,7 @@ void namer_write_modules(const struct namer *r, FILE *f)
 	for (mod = 0; mod < symbolizer_module_count(r->sym); mod++) {
 		struct module_info mi;
 		const char *what = NULL;
+		char *path;
 
 		symbolizer_module_info(r->sym, mod, &mi);
 		if (!mi.used || !strcmp(mi.path, r->vdso_path))
@@ -340,9 +345,12 @@ void namer_write_modules(const struct namer *r, FILE *f)
 			what = "no symbols";
 		else if (!mi.has_debuginfo)
 			what = "no debug info (no inline frames or lines)";
-		if (what)
-			fprintf(f, "# %s: %s%s%s\n", what, mi.path, mi.build_id[0] ? " build-id " : "",
-				mi.build_id);
+		if (!what)
+			continue;
+		path = printable_dup(mi.path); /* the target named it */
+		fprintf(f, "# %s: %s%s%s\n", what, path ? path : "?", mi.build_id[0] ? " build-id " : "",
+			mi.build_id);
+		free(path);
 	}
 }
 
