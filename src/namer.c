@@ -41,7 +41,8 @@ struct namer {
 	struct addrsyms **jits;  /* from the processes' perf maps */
 	size_t njits, capjits;
 	struct pairmap *locs;    /* location key -> location id */
-	struct pairmap *warned;  /* mod -> 1 */
+	struct pairmap *warned;  /* (mod, 0) -> 1; (hash of a build-id, 1): its cache copy refused */
+	uint64_t cache_refused;  /* build-ids whose copy in the build-id cache was not used */
 	struct addrsyms *ksyms;
 	uint32_t kernel_mod;     /* profile module of kernel frames */
 	uint8_t *kernel;         /* scratch: which frames of a chain are the kernel's */
@@ -51,6 +52,24 @@ struct namer {
 	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
 	char vdso_path[64];
 };
+
+/* MM's copy in the build-id cache was not used (binsource.h says why): count it, say it once. */
+static void cache_refused(struct namer *r, const struct df_mmap *mm)
+{
+	uint64_t key = hash_bytes(mm->build_id, mm->build_id_size, 0);
+	char path[4400], *shown;
+
+	if (pairmap_get(r->warned, key, 1, &(uint64_t){ 0 }) || pairmap_put(r->warned, key, 1, 1))
+		return;
+	if (r->cache_refused++ || !r->warn ||
+	    binsource_cache_path(mm->build_id, mm->build_id_size, path, sizeof(path)))
+		return;
+	shown = printable_dup(path);
+	fprintf(r->warn, "cprof: warning: not using %s: it or a directory of the build-id cache is "
+		"not owned by root or you, or others can write to it ('--stats' counts them)\n",
+		shown ? shown : "?");
+	free(shown);
+}
 
 int namer_mmap(struct namer *r, const struct df_mmap *mm)
 {
@@ -74,9 +93,13 @@ int namer_mmap(struct namer *r, const struct df_mmap *mm)
 	} else if (mm->path[0] == '/') {
 		/* which file may be read for it: binsource's rules (docs/security.md) */
 		char file[4400];
+		int refused = 0;
 
-		if (!binsource_for_report(mm->path, mm->host_path, mm->build_id,
-					  mm->build_id_size, file, sizeof(file)) &&
+		err = binsource_for_report(mm->path, mm->host_path, mm->build_id,
+					   mm->build_id_size, file, sizeof(file), &refused);
+		if (refused)
+			cache_refused(r, mm);
+		if (!err &&
 		    (err = symbolizer_module(r->sym, file, mm->build_id, mm->build_id_size,
 					     &m.ids[ID_SYM])))
 			return err;
@@ -321,6 +344,11 @@ enum root_kind namer_root_at(struct namer *r, uint32_t pid, uint64_t addr, int i
 const char *namer_label(const struct namer *r, uint32_t id)
 {
 	return id == UINT32_MAX ? "[unknown]" : strtab_str(r->labels, id);
+}
+
+uint64_t namer_cache_refused(const struct namer *r)
+{
+	return r->cache_refused;
 }
 
 void namer_write_modules(const struct namer *r, FILE *f)

@@ -387,6 +387,9 @@ static void write_stats(struct resolver *r, FILE *f)
 		free(label);
 	}
 	namer_write_modules(r->namer, f);
+	if (namer_cache_refused(r->namer))
+		fprintf(f, "# build-id cache copies not used (not owned by root or you, or writable "
+			"by others): %" PRIu64 "\n", namer_cache_refused(r->namer));
 	/* a runtime that could have named its JIT code and did not: how to make it */
 	pos = 0;
 	while (pairmap_next(r->runtimes, &pos, &a, &b, &v)) {
