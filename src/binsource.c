@@ -353,25 +353,6 @@ static int copy_out(char *out, size_t size, const char *name)
 	return 0;
 }
 
-int binsource_for_report(const char *path, const char *host_path, const unsigned char *id,
-			 size_t len, char *out, size_t size)
-{
-	struct stat st;
-	char dir[64];
-
-	/* a file of another root or a deleted one: only by its build-id */
-	if (host_path[0] && len) {
-		if (!binsource_cache_path(id, len, out, size) && !lstat(out, &st) &&
-		    S_ISREG(st.st_mode))
-			return 0;
-		if (proc_name(host_path, "root", dir, sizeof(dir)) && same_root(dir) == 0)
-			return copy_out(out, size, host_path);
-	}
-	if (!host_path_ok(path))
-		return -EPERM;
-	return copy_out(out, size, path);
-}
-
 /* mkdir -p PATH, creating what is missing 0700. */
 static int make_dirs(char *path)
 {
@@ -404,8 +385,30 @@ static int subdir(int parent, const char *name, int create)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The cache's directory KIND/xx for the build-id HEX, made 0700 when CREATE: an O_PATH fd or -errno. */
-static int cache_subdir(const char *kind, const char *hex, int create)
+/*
+ * Whether ST (of the cache's directory or a file in it) is owned by root or
+ * by us and writable by no one else: another user who could write there
+ * could plant an ELF file with the build-id looked for and its own symbols.
+ */
+static int cache_trusted(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 022);
+}
+
+/* Whether the directory FD is one cache_trusted() accepts (0 if fstat fails). */
+static int dir_trusted(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && cache_trusted(&st);
+}
+
+/*
+ * The cache's directory KIND/xx for the build-id HEX, made 0700 when CREATE:
+ * an O_PATH fd or -errno. *TRUSTED is 1 if the cache's directory, KIND and
+ * xx all pass cache_trusted(), else 0 (what is in them may not be used).
+ */
+static int cache_subdir(const char *kind, const char *hex, int create, int *trusted)
 {
 	char dir[4096], two[3] = { hex[0], hex[1], '\0' };
 	int top, sub, err;
@@ -415,14 +418,66 @@ static int cache_subdir(const char *kind, const char *hex, int create)
 	top = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
 		return -errno;
+	*trusted = dir_trusted(top);
 	sub = subdir(top, kind, create);
 	close(top);
 	if (sub < 0)
 		return sub;
+	*trusted = *trusted && dir_trusted(sub);
 	top = sub;
 	sub = subdir(top, two, create);
 	close(top);
+	if (sub >= 0)
+		*trusted = *trusted && dir_trusted(sub);
 	return sub;
+}
+
+/*
+ * The build-id cache's copy of ID into OUT: 0, -ENOENT if there is none,
+ * -EPERM if there is one that may not be used (a link, another file than a
+ * regular one, or it or a directory above it in the cache not accepted by
+ * cache_trusted()).
+ */
+static int cache_copy(const unsigned char *id, size_t len, char *out, size_t size)
+{
+	char hex[129];
+	struct stat st;
+	int sub, err, trusted;
+
+	if (!len || len > 64)
+		return -ENOENT;
+	build_id_hex(id, len, hex);
+	if ((sub = cache_subdir("build-id", hex, 0, &trusted)) < 0)
+		return sub;
+	if (fstatat(sub, hex + 2, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = -errno;
+	else if (!trusted || !S_ISREG(st.st_mode) || !cache_trusted(&st))
+		err = -EPERM;
+	else
+		err = binsource_cache_path(id, len, out, size);
+	close(sub);
+	return err;
+}
+
+int binsource_for_report(const char *path, const char *host_path, const unsigned char *id,
+			 size_t len, char *out, size_t size, int *cache_refused)
+{
+	char dir[64];
+	int err;
+
+	/* a file of another root or a deleted one: only by its build-id */
+	if (host_path[0] && len) {
+		err = cache_copy(id, len, out, size);
+		if (!err)
+			return 0;
+		if (err == -EPERM && cache_refused)
+			*cache_refused = 1;
+		if (proc_name(host_path, "root", dir, sizeof(dir)) && same_root(dir) == 0)
+			return copy_out(out, size, host_path);
+	}
+	if (!host_path_ok(path))
+		return -EPERM;
+	return copy_out(out, size, path);
 }
 
 static int copy_fd(int in, int out)
@@ -471,14 +526,18 @@ static int cache_put(const char *kind, const unsigned char *id, size_t len, cons
 		     int (*open_in)(const char *), int (*fill)(int in, int out))
 {
 	char hex[129], tmp[160];
-	int sub, in = -1, out = -1, err = 0;
+	int sub, in = -1, out = -1, err = 0, trusted;
 	struct stat st;
 
 	if (!len || len > 64)
 		return -ENOENT;
 	build_id_hex(id, len, hex);
-	if ((sub = cache_subdir(kind, hex, 1)) < 0)
+	if ((sub = cache_subdir(kind, hex, 1, &trusted)) < 0)
 		return sub;
+	if (!trusted) {
+		err = -EPERM; /* another user could swap what we write */
+		goto out;
+	}
 	if (!fstatat(sub, hex + 2, &st, AT_SYMLINK_NOFOLLOW))
 		goto out; /* kept already */
 	if ((in = open_in(name)) < 0) {
@@ -516,24 +575,29 @@ int binsource_store(const char *name, const unsigned char *id, size_t len)
 
 /*
  * The cache's KIND/xx/rest for build-id ID, if it is what cprof put there:
- * a regular file (no link followed) of ours, 0600 or stricter, an ELF file
- * with build-id ID. An fd, or -errno (-ESTALE: another build-id).
+ * a regular file (no link followed) of ours, 0600 or stricter, in
+ * directories cache_trusted() accepts, an ELF file with build-id ID. An fd,
+ * or -errno (-ESTALE: another build-id, -EPERM: not to be trusted).
  */
 static int cache_get(const char *kind, const unsigned char *id, size_t len)
 {
 	char hex[129];
 	struct stat st;
-	int sub, fd, err;
+	int sub, fd, err, trusted;
 
 	if (!len || len > 64)
 		return -ENOENT;
 	build_id_hex(id, len, hex);
-	if ((sub = cache_subdir(kind, hex, 0)) < 0)
+	if ((sub = cache_subdir(kind, hex, 0, &trusted)) < 0)
 		return sub;
 	fd = openat(sub, hex + 2, READ_FLAGS);
 	close(sub);
 	if (fd < 0)
 		return -errno;
+	if (!trusted) {
+		close(fd);
+		return -EPERM;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077)) {
 		close(fd);

@@ -192,12 +192,15 @@ static size_t gate(const struct profile *d, double pp, const regex_t *re, FILE *
 	}
 	for (i = 0; i < n; i++) {
 		const struct diff_change *c = &f[i].self_change;
+		char *name;
 
 		if (c->delta <= pp || !c->significant || (re && regexec(re, f[i].name, 0, NULL, 0)))
 			continue;
+		name = printable_dup(f[i].name); /* the profiled process named it */
 		fprintf(out, "cprof: regression: %s: self share %.2f%% -> %.2f%% (%+.2f pp, noise "
-			     "+-%.2f), more than --fail-above %g\n", f[i].name, c->before, c->after,
-			c->delta, c->margin, pp);
+			     "+-%.2f), more than --fail-above %g\n", name ? name : "?", c->before,
+			c->after, c->delta, c->margin, pp);
+		free(name);
 		failed++;
 	}
 	free(f);

@@ -104,21 +104,22 @@ int folder_write(const struct folder *f, FILE *out)
 
 int fold_clean_name(const char *name, struct buf *out)
 {
-	const char *p;
+	const char *p = name;
+	size_t n;
 	int err = 0;
 
-	for (p = name; *p && !err; p++) {
-		char c = *p;
-
-		if (c == '"' || c == '\'')
-			continue;
-		if (c == ';')
-			c = ':';
-		else if (c == '\n' || c == '\r')
-			c = ' ';
-		else if ((unsigned char)c < 0x20 || c == 0x7f)
-			c = '?'; /* names come from the target: no escapes reach a terminal */
-		err = buf_append(out, &c, 1);
+	while (*p && !err) {
+		/* the runs between the characters folding treats apart: as a terminal may show them */
+		n = strcspn(p, "\"';\n\r");
+		err = buf_put_printable(out, p, n);
+		p += n;
+		if (err || !*p)
+			break;
+		if (*p == ';')
+			err = buf_append(out, ":", 1);
+		else if (*p == '\n' || *p == '\r')
+			err = buf_append(out, " ", 1);
+		p++;
 	}
 	return err;
 }

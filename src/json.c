@@ -26,9 +26,14 @@ void json_put_mem(FILE *out, const char *s, size_t len)
 	while (p < end) {
 		if (*p < 0x80 && escapes[*p]) {
 			fputs(escapes[*p], out);
-		} else if (*p < 0x20) {
+		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(out, "\\u%04x", *p);
-		} else if ((n = utf8_seq_len(p, (size_t)(end - p)))) {
+		} else if ((n = utf8_seq_len(p, (size_t)(end - p))) == 2 && p[0] == 0xc2 &&
+			   p[1] < 0xa0) {
+			/* a C1 control (U+0080..U+009F): escaped, so no raw one reaches a terminal */
+			fprintf(out, "\\u%04x", p[1]);
+			p++;
+		} else if (n) {
 			fwrite(p, 1, (size_t)n, out);
 			p += n - 1;
 		} else {

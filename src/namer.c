@@ -43,7 +43,8 @@ struct namer {
 	size_t njits, capjits, capjit_rec;
 	uint64_t recording;      /* namer_new_recording() calls */
 	struct pairmap *locs;    /* location key -> location id */
-	struct pairmap *warned;  /* mod -> 1 */
+	struct pairmap *warned;  /* (mod, 0) -> 1; (hash of a build-id, 1): its cache copy refused */
+	uint64_t cache_refused;  /* build-ids whose copy in the build-id cache was not used */
 	struct addrsyms *ksyms;
 	uint32_t kernel_mod;     /* profile module of kernel frames */
 	uint8_t *kernel;         /* scratch: which frames of a chain are the kernel's */
@@ -53,6 +54,24 @@ struct namer {
 	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
 	char vdso_path[64];
 };
+
+/* MM's copy in the build-id cache was not used (binsource.h says why): count it, say it once. */
+static void cache_refused(struct namer *r, const struct df_mmap *mm)
+{
+	uint64_t key = hash_bytes(mm->build_id, mm->build_id_size, 0);
+	char path[4400], *shown;
+
+	if (pairmap_get(r->warned, key, 1, &(uint64_t){ 0 }) || pairmap_put(r->warned, key, 1, 1))
+		return;
+	if (r->cache_refused++ || !r->warn ||
+	    binsource_cache_path(mm->build_id, mm->build_id_size, path, sizeof(path)))
+		return;
+	shown = printable_dup(path);
+	fprintf(r->warn, "cprof: warning: not using %s: it or a directory of the build-id cache is "
+		"not owned by root or you, or others can write to it ('--stats' counts them)\n",
+		shown ? shown : "?");
+	free(shown);
+}
 
 int namer_mmap(struct namer *r, const struct df_mmap *mm)
 {
@@ -76,9 +95,13 @@ int namer_mmap(struct namer *r, const struct df_mmap *mm)
 	} else if (mm->path[0] == '/') {
 		/* which file may be read for it: binsource's rules (docs/security.md) */
 		char file[4400];
+		int refused = 0;
 
-		if (!binsource_for_report(mm->path, mm->host_path, mm->build_id,
-					  mm->build_id_size, file, sizeof(file)) &&
+		err = binsource_for_report(mm->path, mm->host_path, mm->build_id,
+					   mm->build_id_size, file, sizeof(file), &refused);
+		if (refused)
+			cache_refused(r, mm);
+		if (!err &&
 		    (err = symbolizer_module(r->sym, file, mm->build_id, mm->build_id_size,
 					     &m.ids[ID_SYM])))
 			return err;
@@ -99,11 +122,15 @@ int namer_mmap(struct namer *r, const struct df_mmap *mm)
 
 static void warn_module(struct namer *r, uint32_t mod, enum module_status st)
 {
+	char *path;
+
 	if (st != MODULE_BUILD_ID_MISMATCH || !r->warn || pairmap_get(r->warned, mod, 0, &(uint64_t){ 0 }))
 		return;
 	pairmap_put(r->warned, mod, 0, 1);
+	path = printable_dup(symbolizer_module_path(r->sym, mod)); /* the target named it */
 	fprintf(r->warn, "cprof: warning: %s changed since the recording (build-id differs); "
-		"its frames are shown as [module+0xoffset]\n", symbolizer_module_path(r->sym, mod));
+		"its frames are shown as [module+0xoffset]\n", path ? path : "?");
+	free(path);
 }
 
 /* The location id of KEY (a LOC_* tag | id, ADDRESS). */
@@ -337,6 +364,11 @@ const char *namer_label(const struct namer *r, uint32_t id)
 	return id == UINT32_MAX ? "[unknown]" : strtab_str(r->labels, id);
 }
 
+uint64_t namer_cache_refused(const struct namer *r)
+{
+	return r->cache_refused;
+}
+
 void namer_write_modules(const struct namer *r, FILE *f)
 {
 	uint32_t mod;
@@ -344,6 +376,7 @@ void namer_write_modules(const struct namer *r, FILE *f)
 	for (mod = 0; mod < symbolizer_module_count(r->sym); mod++) {
 		struct module_info mi;
 		const char *what = NULL;
+		char *path;
 
 		symbolizer_module_info(r->sym, mod, &mi);
 		if (!mi.used || !strcmp(mi.path, r->vdso_path))
@@ -358,9 +391,12 @@ void namer_write_modules(const struct namer *r, FILE *f)
 			what = "no symbols";
 		else if (!mi.has_debuginfo)
 			what = "no debug info (no inline frames or lines)";
-		if (what)
-			fprintf(f, "# %s: %s%s%s\n", what, mi.path, mi.build_id[0] ? " build-id " : "",
-				mi.build_id);
+		if (!what)
+			continue;
+		path = printable_dup(mi.path); /* the target named it */
+		fprintf(f, "# %s: %s%s%s\n", what, path ? path : "?", mi.build_id[0] ? " build-id " : "",
+			mi.build_id);
+		free(path);
 	}
 }
 

@@ -379,10 +379,17 @@ static void write_stats(struct resolver *r, FILE *f)
 			100.0 * st->recorder_cpu_ns / st->duration_ns);
 	fprintf(f, "# truncated stacks: %" PRIu64 " of %" PRIu64 " samples (%.1f%%)\n", bad,
 		st->samples, st->samples ? 100.0 * bad / st->samples : 0.0);
-	while (pairmap_next(r->trunc_by_mod, &pos, &a, &b, &v))
+	while (pairmap_next(r->trunc_by_mod, &pos, &a, &b, &v)) {
+		char *label = printable_dup(namer_label(r->namer, (uint32_t)b)); /* a file name */
+
 		fprintf(f, "#   %8" PRIu64 "  %s, in %s\n", v, trunc_reason((int)a),
-			namer_label(r->namer, (uint32_t)b));
+			label ? label : "?");
+		free(label);
+	}
 	namer_write_modules(r->namer, f);
+	if (namer_cache_refused(r->namer))
+		fprintf(f, "# build-id cache copies not used (not owned by root or you, or writable "
+			"by others): %" PRIu64 "\n", namer_cache_refused(r->namer));
 	/* a runtime that could have named its JIT code and did not: how to make it */
 	pos = 0;
 	while (pairmap_next(r->runtimes, &pos, &a, &b, &v)) {

@@ -117,7 +117,8 @@ int buf_append(struct buf *b, const void *data, size_t len)
 
 	if (err)
 		return err;
-	memcpy(b->data + b->len, data, len);
+	if (len) /* DATA may be NULL when LEN is 0, and memcpy() must not see a NULL */
+		memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
 	return 0;
@@ -126,6 +127,54 @@ int buf_append(struct buf *b, const void *data, size_t len)
 int buf_puts(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
+}
+
+/*
+ * Each control character (C0, DEL, C1) and each byte that does not start a
+ * valid UTF-8 sequence becomes one '?': the result is never longer.
+ */
+size_t str_printable(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i = 0, o = 0;
+	int n;
+
+	while (i < len) {
+		n = utf8_seq_len(p + i, len - i);
+		if (!n || p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			p[o++] = '?';
+			i += n ? (size_t)n : 1;
+		} else {
+			memmove(p + o, p + i, (size_t)n);
+			o += (size_t)n;
+			i += (size_t)n;
+		}
+	}
+	return o;
+}
+
+int buf_put_printable(struct buf *b, const char *s, size_t len)
+{
+	size_t start = b->len;
+	int err = buf_append(b, s, len);
+
+	if (err)
+		return err;
+	b->len = start + str_printable(b->data + start, len);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+char *printable_dup(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = malloc(len + 1);
+
+	if (!out)
+		return NULL;
+	memcpy(out, s, len);
+	out[str_printable(out, len)] = '\0';
+	return out;
 }
 
 /*

@@ -54,8 +54,7 @@ static void thread_frame(const struct profile_thread *t, enum report_group group
 	for (c = comm; *c; c++)
 		if (*c == ' ' || *c == ';' || *c == '\n' || *c == '\r' || *c == '\t')
 			*c = '_';
-		else if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	comm[str_printable(comm, strlen(comm))] = '\0'; /* the target names its threads */
 	if (group == GROUP_TID)
 		snprintf(buf, 128, "%s-%u/%u", comm, t->pid, t->tid);
 	else if (group == GROUP_PID)

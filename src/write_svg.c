@@ -308,7 +308,7 @@ static size_t utf8_char(const unsigned char *s)
 
 /*
  * Write at most MAXCHARS characters of S as XML character data: markup
- * escaped, bytes that are not UTF-8 and controls XML forbids as '?'.
+ * escaped, bytes that are not UTF-8, controls XML forbids and DEL or C1 ones as '?'.
  */
 static void put_text(FILE *out, const char *str, size_t maxchars)
 {
@@ -325,8 +325,9 @@ static void put_text(FILE *out, const char *str, size_t maxchars)
 			fputs("&gt;", out);
 		else if (*s == '"')
 			fputs("&quot;", out);
-		else if (!n || (*s < 0x20 && *s != '\t'))
-			putc('?', out);
+		else if (!n || (*s < 0x20 && *s != '\t') || *s == 0x7f ||
+			 (n == 2 && *s == 0xc2 && s[1] < 0xa0))
+			putc('?', out); /* DEL and C1 controls too: none reaches a terminal */
 		else
 			fwrite(s, 1, n, out);
 	}

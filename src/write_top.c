@@ -27,40 +27,10 @@ static size_t columns_of(const char *s)
 	return n;
 }
 
-/*
- * S as the table may show it: a name comes from the profiled process (its
- * thread names, perf map, mapped file names) and the table goes to a
- * terminal, so control characters (C0, DEL, C1: escape sequences, line
- * breaks) and bytes that are not UTF-8 become '?'. NULL on ENOMEM.
- */
-static char *printable(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0;
-	char *out = malloc(len + 1);
-	int n;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		n = utf8_seq_len(p, len - (size_t)(p - (const unsigned char *)s));
-		if (!n || *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0)) {
-			out[i++] = '?';
-			p += n ? n : 1;
-		} else {
-			memcpy(out + i, p, (size_t)n);
-			i += (size_t)n;
-			p += n;
-		}
-	}
-	out[i] = '\0';
-	return out;
-}
-
 /* Print S in WIDTH display columns: cut with an ellipsis if CUT, padded if PAD. */
 static void put_cell(FILE *out, const char *str, size_t width, int cut, int pad)
 {
-	char *s = printable(str);
+	char *s = printable_dup(str); /* names come from the profiled process */
 	size_t cols, n = 0;
 	const char *p;
 

@@ -30,6 +30,12 @@
  * it is a regular file (no link followed) of ours, mode 0600, with the
  * build-id looked for; anything else there, or a cache that cannot be
  * written, leaves libdwfl to read the debug file as without a cache.
+ *
+ * Neither part of the cache is used, read or written, unless the cache's
+ * directory and the directories and file below it are owned by root or the
+ * user running cprof and writable by no one else: another user who can
+ * write there could plant an ELF file with the build-id looked for and
+ * names of their choosing (a world-writable CPROF_CACHE_DIR).
  */
 #ifndef CPROF_BINSOURCE_H
 #define CPROF_BINSOURCE_H
@@ -70,9 +76,11 @@ int binsource_open_in_root(int rootfd, const char *path);
  * file of another root or a deleted file, else that root while its process
  * lives, else PATH. The name is one binsource_open accepts. Returns 0, or
  * -EPERM when PATH may not be read and nothing else is available.
+ * *CACHE_REFUSED (if CACHE_REFUSED is not NULL) is set to 1 when the cache
+ * held a copy it may not use (see the ownership rule above), else left as is.
  */
 int binsource_for_report(const char *path, const char *host_path, const unsigned char *id,
-			 size_t len, char *out, size_t size);
+			 size_t len, char *out, size_t size, int *cache_refused);
 
 /* Path in the cache for build-id ID into OUT. Returns 0 or -ENAMETOOLONG/-ENOENT (no home). */
 int binsource_cache_path(const unsigned char *id, size_t len, char *out, size_t size);

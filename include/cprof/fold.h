@@ -30,9 +30,10 @@ int folder_write(const struct folder *f, FILE *out);
 /*
  * Append NAME to OUT made safe for a folded line: ';' (the frame
  * separator) becomes ':', newlines become spaces, quotes are dropped as
- * stackcollapse-perf.pl drops them, other control characters become '?'
- * (names come from the profiled process: no escape sequence reaches a
- * terminal). Spaces are kept, and so are
+ * stackcollapse-perf.pl drops them, and the rest is cleaned as
+ * buf_put_printable() does (names come from the profiled process: other
+ * control characters, C1 ones included, and bytes that are not UTF-8 become
+ * '?', so no escape sequence reaches a terminal). Spaces are kept, and so are
  * parentheses: cprof demangles without argument lists, so a '(' belongs to
  * the name ("(anonymous namespace)", "lang_start::<()>", "operator()").
  */

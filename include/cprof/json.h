@@ -10,7 +10,8 @@
 
 /*
  * Write S to OUT as a quoted JSON string: quotes, backslashes and control
- * characters escaped, valid UTF-8 kept, every byte that is not part of a
+ * characters (C0, DEL and C1: no escape sequence reaches a terminal that shows
+ * the JSON) escaped, valid UTF-8 kept, every byte that is not part of a
  * valid UTF-8 sequence replaced by U+FFFD. Errors show in ferror(OUT).
  */
 void json_put_string(FILE *out, const char *s);

@@ -76,6 +76,8 @@ uint32_t namer_label_at(const struct namer *n, uint32_t pid, uint64_t addr);
 enum root_kind namer_root_at(struct namer *n, uint32_t pid, uint64_t addr, int is_return);
 /* The label of ID (borrowed until namer_free); "[unknown]" for UINT32_MAX. */
 const char *namer_label(const struct namer *n, uint32_t id);
+/* How many build-ids had a copy in the build-id cache that was not used (binsource.h). */
+uint64_t namer_cache_refused(const struct namer *n);
 /* "# WHAT: PATH" for each binary used whose symbols are missing or poor. */
 void namer_write_modules(const struct namer *n, FILE *f);
 

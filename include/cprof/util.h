@@ -58,8 +58,24 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
 int buf_reserve(struct buf *b, size_t extra);
+/* Append LEN bytes of DATA (NULL if LEN is 0) and keep data NUL-terminated. 0 or -ENOMEM. */
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
+
+/*
+ * The one sanitiser of what cprof prints from the profiled process (mapping
+ * paths, thread names, JIT and symbol names, file names in warnings): such
+ * text may reach a terminal, so every control character (C0, DEL, C1: escape
+ * sequences, line breaks) and every byte that is not valid UTF-8 becomes '?'.
+ *
+ * str_printable() does it in place on the LEN bytes at S and returns the new
+ * length (never more than LEN; S is not NUL-terminated by it).
+ * buf_put_printable() appends LEN bytes of S so cleaned to B (0 or -ENOMEM).
+ * printable_dup() returns a cleaned copy of S the caller frees (NULL on ENOMEM).
+ */
+size_t str_printable(char *s, size_t len);
+int buf_put_printable(struct buf *b, const char *s, size_t len);
+char *printable_dup(const char *s);
 
 /*
  * A hash map from a pair of u64 keys to a u64 value; for the caches and

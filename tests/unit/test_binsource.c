@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cprof/binsource.h"
+#include "cprof/elffile.h"
 
 static char *dir;
 static int root;
@@ -170,15 +171,76 @@ static void test_for_report(void **state)
 
 	(void)state;
 	setenv("CPROF_CACHE_DIR", dir, 1);
-	assert_int_equal(binsource_for_report("/usr/lib/libc.so.6", "", id, 4, out, sizeof(out)), 0);
+	assert_int_equal(binsource_for_report("/usr/lib/libc.so.6", "", id, 4, out, sizeof(out),
+					      NULL), 0);
 	assert_string_equal(out, "/usr/lib/libc.so.6");
-	assert_int_equal(binsource_for_report("/proc/self/mem", "", id, 4, out, sizeof(out)), -EPERM);
+	assert_int_equal(binsource_for_report("/proc/self/mem", "", id, 4, out, sizeof(out), NULL),
+			 -EPERM);
 	/* a "container" whose root is ours is ignored, and so is map_files */
 	snprintf(name, sizeof(name), "/proc/%d/root/etc/shadow", (int)getpid());
-	assert_int_equal(binsource_for_report("/lib/x.so", name, id, 4, out, sizeof(out)), 0);
+	assert_int_equal(binsource_for_report("/lib/x.so", name, id, 4, out, sizeof(out), NULL), 0);
 	assert_string_equal(out, "/lib/x.so");
 	assert_int_equal(binsource_for_report("/proc/1/root/x", "/proc/1/map_files/1-2", id, 4, out,
-					      sizeof(out)), -EPERM);
+					      sizeof(out), NULL), -EPERM);
+}
+
+/*
+ * The build-id cache is used, read or written, only while its directories
+ * and files are owned by root or us and writable by no one else.
+ */
+static void test_cache_ownership(void **state)
+{
+	char *self = realpath("/proc/self/exe", NULL), *cache = unit_path(dir, "cache");
+	const unsigned char *bid;
+	unsigned char id[64];
+	struct elffile *ef;
+	char out[4400], want[4400];
+	struct stat st;
+	size_t len;
+	int refused = 0;
+
+	(void)state;
+	assert_non_null(self);
+	assert_int_equal(elffile_open(self, &ef), 0);
+	len = elffile_build_id(ef, &bid);
+	if (!len || len > sizeof(id))
+		skip(); /* the test binary has no build-id */
+	memcpy(id, bid, len);
+	elffile_free(ef);
+	setenv("CPROF_CACHE_DIR", cache, 1);
+	assert_int_equal(binsource_cache_path(id, len, want, sizeof(want)), 0);
+
+	/* a world-writable cache directory is not written to */
+	assert_int_equal(mkdir(cache, 0700), 0);
+	assert_int_equal(chmod(cache, 0777), 0);
+	assert_int_equal(binsource_store(self, id, len), -EPERM);
+	assert_int_equal(lstat(want, &st), -1);
+
+	/* ours, 0700: the copy is made and used */
+	assert_int_equal(chmod(cache, 0700), 0);
+	assert_int_equal(binsource_store(self, id, len), 0);
+	assert_int_equal(binsource_for_report("/lib/gone.so", "/proc/1/map_files/1-2", id, len, out,
+					      sizeof(out), &refused), 0);
+	assert_string_equal(out, want);
+	assert_int_equal(refused, 0);
+
+	/* others may write to it now: the copy is passed over, and said to be */
+	assert_int_equal(chmod(cache, 0777), 0);
+	assert_int_equal(binsource_for_report("/lib/gone.so", "/proc/1/map_files/1-2", id, len, out,
+					      sizeof(out), &refused), 0);
+	assert_string_equal(out, "/lib/gone.so");
+	assert_int_equal(refused, 1);
+	assert_int_equal(chmod(cache, 0700), 0);
+
+	/* and so is a copy others may write */
+	refused = 0;
+	assert_int_equal(chmod(want, 0666), 0);
+	assert_int_equal(binsource_for_report("/lib/gone.so", "/proc/1/map_files/1-2", id, len, out,
+					      sizeof(out), &refused), 0);
+	assert_string_equal(out, "/lib/gone.so");
+	assert_int_equal(refused, 1);
+	free(cache);
+	free(self);
 }
 
 int main(void)
@@ -189,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_does_not_block),
 		cmocka_unit_test(test_refused_names),
 		cmocka_unit_test(test_for_report),
+		cmocka_unit_test(test_cache_ownership),
 		cmocka_unit_test(test_data_file),
 	};
 

@@ -43,6 +43,9 @@ static void test_clean_name(void **state)
 	clean_is("std::rt::lang_start::<()>::{closure#0}", "std::rt::lang_start::<()>::{closure#0}");
 	clean_is("net/http.(*Client).Do", "net/http.(*Client).Do");
 	clean_is("foo(int, char)", "foo(int, char)");
+	/* other controls, C1 ones too, and bytes that are not UTF-8 show as '?' */
+	clean_is("a\x1b]0;x\x07" "b", "a?]0:x?b");
+	clean_is("csi\xc2\x9b" "31m\x7f\xff;caf\xc3\xa9", "csi?31m??:caf\xc3\xa9");
 	/* all rules at once */
 	clean_is("a;\"b\" c(x;y)\n", "a:b c(x:y) ");
 }

@@ -25,7 +25,10 @@ static void test_escapes(void **state)
 	string_is("say \"hi\"", "\"say \\\"hi\\\"\"");
 	string_is("C:\\dir", "\"C:\\\\dir\"");
 	string_is("a\nb\tc\rd", "\"a\\nb\\tc\\rd\"");
-	string_is("\x01\x1f\x7f", "\"\\u0001\\u001f\x7f\"");
+	string_is("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	/* C1 controls (U+009B is a CSI) are escaped too; U+00A0 is text */
+	string_is("\x1b[2J\xc2\x9b" "31m\xc2\x80\xc2\x9f\xc2\xa0",
+		  "\"\\u001b[2J\\u009b31m\\u0080\\u009f\xc2\xa0\"");
 	string_is("/", "\"/\"");
 }
 

@@ -239,6 +239,66 @@ static void test_buf_growth(void **state)
 	buf_release(&b);
 }
 
+/*
+ * Appending nothing from NULL (a record without a string, as the live
+ * queue does) is a no-op: memcpy(p, NULL, 0) is undefined behaviour that
+ * the sanitizer build reports, so buf_append() must not make that call.
+ */
+static void test_buf_append_null_empty(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(buf_append(&b, NULL, 0), 0);
+	assert_int_equal(b.len, 0);
+	assert_non_null(b.data);
+	assert_string_equal(b.data, "");
+	assert_int_equal(buf_puts(&b, "ab"), 0);
+	assert_int_equal(buf_append(&b, NULL, 0), 0);
+	assert_int_equal(b.len, 2);
+	assert_string_equal(b.data, "ab");
+	buf_release(&b);
+}
+
+/* ---- the terminal sanitiser ---- */
+
+static void printable_is(const char *s, const char *want)
+{
+	char *got = printable_dup(s);
+
+	assert_non_null(got);
+	if (strcmp(got, want))
+		fail_msg("printable_dup(\"%s\") = \"%s\", want \"%s\"", s, got, want);
+	free(got);
+}
+
+static void test_printable(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	printable_is("", "");
+	printable_is("/usr/lib/libc.so.6", "/usr/lib/libc.so.6");
+	/* C0 (ESC, BEL, line breaks, tab), DEL and C1 (U+009B is a CSI) */
+	printable_is("a\x1b]0;owned\x07\\b\nc\td", "a?]0;owned?\\b?c?d");
+	printable_is("\x7f\xc2\x9b" "31m\xc2\x80\xc2\x9f", "??31m??");
+	/* valid UTF-8 stays (U+00A0 is the first character after C1) */
+	printable_is("caf\xc3\xa9 \xc2\xa0\xe2\x82\xac\xf0\x9f\x94\xa5",
+		     "caf\xc3\xa9 \xc2\xa0\xe2\x82\xac\xf0\x9f\x94\xa5");
+	/* a byte that does not start a valid sequence is one '?' */
+	printable_is("a\xffz\x80\xc3", "a?z??");
+	printable_is("\xe2\x82z\xc0\xaf\xed\xa0\x80", "??z?????");
+
+	/* appended to a buffer: LEN bytes, NULs among them, the rest untouched */
+	buf_init(&b);
+	assert_int_equal(buf_puts(&b, "x\x1b"), 0);
+	assert_int_equal(buf_put_printable(&b, "a\0\x1b[2Jb", 7), 0);
+	assert_int_equal(b.len, 9);
+	assert_string_equal(b.data, "x\x1b" "a??[2Jb");
+	buf_release(&b);
+}
+
 /* ---- array_reserve ---- */
 
 struct triple {
@@ -603,6 +663,8 @@ int main(void)
 		cmocka_unit_test(test_buf_basics),
 		cmocka_unit_test(test_buf_reserve),
 		cmocka_unit_test(test_buf_growth),
+		cmocka_unit_test(test_buf_append_null_empty),
+		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_array_reserve),
 		cmocka_unit_test(test_strtab_intern_same_id),
 		cmocka_unit_test(test_strtab_lengths),
