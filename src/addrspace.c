@@ -6,9 +6,19 @@
 
 #include "cprof/util.h"
 
-struct as_proc {
-	struct as_map *maps;     /* sorted by start, disjoint */
+/*
+ * A process's mappings. A fork shares its parent's table (one more
+ * reference) and the first change to either side copies it: 2000 forks
+ * of a process with 20k mappings cost 2000 references, not 40M copies.
+ */
+struct as_table {
+	unsigned long refs;
 	size_t n, cap;
+	struct as_map *maps;     /* sorted by start, disjoint */
+};
+
+struct as_proc {
+	struct as_table *t;      /* NULL: no mappings */
 	uint32_t gen;
 };
 
@@ -31,6 +41,14 @@ int addrspace_new(struct addrspace **out)
 	return 0;
 }
 
+static void table_put(struct as_table *t)
+{
+	if (t && !--t->refs) {
+		free(t->maps);
+		free(t);
+	}
+}
+
 void addrspace_free(struct addrspace *as)
 {
 	size_t i;
@@ -38,7 +56,7 @@ void addrspace_free(struct addrspace *as)
 	if (!as)
 		return;
 	for (i = 0; i < as->nprocs; i++)
-		free(as->procs[i].maps);
+		table_put(as->procs[i].t);
 	free(as->procs);
 	pairmap_free(as->by_pid);
 	free(as);
@@ -60,8 +78,32 @@ static struct as_proc *proc_get(struct addrspace *as, uint32_t pid)
 		    pairmap_put(as->by_pid, pid, 0, as->nprocs))
 			return NULL;
 		idx = as->nprocs++;
+		as->procs[idx] = (struct as_proc){ 0 };
 	}
 	return &as->procs[idx];
+}
+
+/* P's own table with room for N more mappings: copied first if it is shared. */
+static struct as_table *table_own(struct as_proc *p, size_t more)
+{
+	struct as_table *t = p->t, *c;
+
+	if (t && t->refs == 1)
+		return array_reserve(&t->maps, &t->cap, t->n + more, sizeof(*t->maps)) ? NULL : t;
+	if (!(c = calloc(1, sizeof(*c))))
+		return NULL;
+	c->refs = 1;
+	if (array_reserve(&c->maps, &c->cap, (t ? t->n : 0) + more, sizeof(*c->maps))) {
+		free(c);
+		return NULL;
+	}
+	if (t && t->n) {
+		memcpy(c->maps, t->maps, t->n * sizeof(*c->maps));
+		c->n = t->n;
+	}
+	table_put(t);
+	p->t = c;
+	return c;
 }
 
 static void changed(struct addrspace *as, struct as_proc *p)
@@ -74,44 +116,38 @@ static void changed(struct addrspace *as, struct as_proc *p)
 int addrspace_map(struct addrspace *as, uint32_t pid, const struct as_map *m)
 {
 	struct as_proc *p = proc_get(as, pid);
-	struct as_map tail;
-	size_t i, k = 0;
-	int have_tail = 0;
+	struct as_map piece[3];
+	struct as_table *t;
+	size_t lo = 0, hi, mid, k = 0;
 
-	if (!p || array_reserve(&p->maps, &p->cap, p->n + 2, sizeof(*p->maps)))
+	if (m->end <= m->start)
+		return 0; /* maps nothing (a damaged length that wraps): kept out of the sorted table */
+	if (!p || !(t = table_own(p, 2)))
 		return -ENOMEM;
-	for (i = 0; i < p->n; i++) {
-		struct as_map x = p->maps[i];
-
-		if (x.end <= m->start || x.start >= m->end) {
-			p->maps[k++] = x;
-			continue;
-		}
-		if (x.start < m->start) {
-			struct as_map left = x;
-
-			left.end = m->start;
-			p->maps[k++] = left;
-		}
-		if (x.end > m->end) {
-			tail = x;
-			tail.pgoff += m->end - x.start;
-			tail.start = m->end;
-			have_tail = 1;
-		}
+	/* the mappings M overlaps are [lo, hi): sorted and disjoint, so ends are sorted too */
+	hi = t->n;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (t->maps[mid].end <= m->start)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	p->n = k;
-	for (i = 0; i < p->n && p->maps[i].start < m->start; i++)
+	for (hi = lo; hi < t->n && t->maps[hi].start < m->end; hi++)
 		;
-	memmove(p->maps + i + 1, p->maps + i, (p->n - i) * sizeof(*m));
-	p->maps[i] = *m;
-	p->n++;
-	if (have_tail) {
-		i++;
-		memmove(p->maps + i + 1, p->maps + i, (p->n - i) * sizeof(*m));
-		p->maps[i] = tail;
-		p->n++;
+	if (lo < hi && t->maps[lo].start < m->start) {
+		piece[k] = t->maps[lo];
+		piece[k++].end = m->start;
 	}
+	piece[k++] = *m;
+	if (lo < hi && t->maps[hi - 1].end > m->end) {
+		piece[k] = t->maps[hi - 1];
+		piece[k].pgoff += m->end - piece[k].start;
+		piece[k++].start = m->end;
+	}
+	memmove(t->maps + lo + k, t->maps + hi, (t->n - hi) * sizeof(*m));
+	memcpy(t->maps + lo, piece, k * sizeof(*m));
+	t->n = t->n - (hi - lo) + k;
 	changed(as, p);
 	return 0;
 }
@@ -127,11 +163,10 @@ int addrspace_fork(struct addrspace *as, uint32_t ppid, uint32_t pid)
 		return -ENOMEM;
 	pairmap_get(as->by_pid, ppid, 0, &pidx); /* proc_get may have moved the array */
 	parent = &as->procs[pidx];
-	if (array_reserve(&child->maps, &child->cap, parent->n, sizeof(*child->maps)))
-		return -ENOMEM;
-	if (parent->n)
-		memcpy(child->maps, parent->maps, parent->n * sizeof(*child->maps));
-	child->n = parent->n;
+	if (parent->t)
+		parent->t->refs++;
+	table_put(child->t);
+	child->t = parent->t;
 	changed(as, child);
 	return 0;
 }
@@ -142,7 +177,8 @@ int addrspace_exec(struct addrspace *as, uint32_t pid)
 
 	if (!p)
 		return -ENOMEM;
-	p->n = 0;
+	table_put(p->t);
+	p->t = NULL;
 	changed(as, p);
 	return 0;
 }
@@ -150,17 +186,18 @@ int addrspace_exec(struct addrspace *as, uint32_t pid)
 const struct as_map *addrspace_find(const struct addrspace *as, uint32_t pid, uint64_t addr)
 {
 	const struct as_proc *p = proc_find(as, pid);
-	size_t lo = 0, hi = p ? p->n : 0;
+	const struct as_table *t = p ? p->t : NULL;
+	size_t lo = 0, hi = t ? t->n : 0;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (addr < p->maps[mid].start)
+		if (addr < t->maps[mid].start)
 			hi = mid;
-		else if (addr >= p->maps[mid].end)
+		else if (addr >= t->maps[mid].end)
 			lo = mid + 1;
 		else
-			return &p->maps[mid];
+			return &t->maps[mid];
 	}
 	return NULL;
 }
@@ -168,9 +205,10 @@ const struct as_map *addrspace_find(const struct addrspace *as, uint32_t pid, ui
 size_t addrspace_maps(const struct addrspace *as, uint32_t pid, const struct as_map **maps)
 {
 	const struct as_proc *p = proc_find(as, pid);
+	const struct as_table *t = p ? p->t : NULL;
 
-	*maps = p ? p->maps : NULL;
-	return p ? p->n : 0;
+	*maps = t ? t->maps : NULL;
+	return t ? t->n : 0;
 }
 
 uint32_t addrspace_gen(const struct addrspace *as, uint32_t pid)

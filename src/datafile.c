@@ -315,21 +315,33 @@ int df_writer_free(struct df_writer *w)
 /* ---- reader ---- */
 
 /*
- * The payload is read 4 bytes into an 8-aligned buffer, so that a STACK's
+ * The payload is copied 4 bytes into an 8-aligned buffer, so that a STACK's
  * ips (payload offset 12) are 8-aligned and can be handed out in place;
  * the buffer also exists for an empty payload.
  */
 #define PAYLOAD_SKEW 4
+/* The least the window holds; it grows to twice the largest span asked for. */
+#define WIN_MIN (64u << 10)
 
+/*
+ * The reader sees the file through a window: bytes [woff, woff + wlen),
+ * read once and looked at in place. A record is checked there (decoded,
+ * the header after it looked at) before anything is copied, so a damaged
+ * record costs the bytes its decoding touches, not its size: a
+ * resynchronisation that tries a candidate at every offset of a crafted
+ * file stays linear in the file's size (see df_reader_work()).
+ */
 struct df_reader {
-	FILE *f;
-	int fd;                  /* f's, for the look-ups of a resynchronisation */
-	uint64_t pos;            /* offset of the next byte f hands out */
+	int fd;
+	uint64_t size;           /* of the file, as last seen */
+	uint64_t pos;            /* offset of the next record */
 	uint64_t skipped;        /* records that did not decode, damaged spans */
 	uint64_t skipped_bytes;  /* in damaged spans */
-	uint32_t next[2];        /* the header after the last record, read ahead */
-	int have_next;
-	int cut;                 /* the file ends inside the header after it */
+	uint64_t work;           /* bytes read and examined: df_reader_work() */
+	int cut;                 /* the file ends inside the header after the last record */
+	unsigned char *win;
+	uint64_t woff;
+	size_t wlen, wcap;
 	unsigned char *rec;
 	size_t cap;
 };
@@ -339,31 +351,105 @@ struct df_reader {
 /* Record types a newer cprof may add and a reader skips (see df_read). */
 #define TYPE_MAX_FUTURE UINT32_MAX
 
+/* Look again at the file's size (a file still being written grows). */
+static int refresh_size(struct df_reader *r)
+{
+	struct stat st;
+
+	if (fstat(r->fd, &st))
+		return -errno;
+	r->size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
+/*
+ * Point *P at bytes [AT, AT + N) of the file, which the caller knows are
+ * within r->size; the window is moved (forward: readers only go forward)
+ * and grown as needed. 0, -EIO if the file shrank, -ENOMEM or -errno.
+ */
+static int view(struct df_reader *r, uint64_t at, size_t n, const unsigned char **p)
+{
+	size_t keep = 0, cap = r->wcap;
+	ssize_t got;
+
+	if (at >= r->woff && at - r->woff <= r->wlen && n <= r->wlen - (at - r->woff)) {
+		*p = r->win + (at - r->woff);
+		return 0;
+	}
+	if (n > cap / 2) {
+		/* twice what is asked: the next move is half a window on at least */
+		cap = n > SIZE_MAX / 4 ? n : 2 * n;
+		if (cap < WIN_MIN)
+			cap = WIN_MIN;
+		if (cap > r->size - at && r->size - at >= n)
+			cap = (size_t)(r->size - at); /* never more than the rest of the file */
+	}
+	if (cap != r->wcap) {
+		unsigned char *w = malloc(cap ? cap : 1);
+
+		if (!w)
+			return -ENOMEM;
+		if (at >= r->woff && at - r->woff < r->wlen) {
+			keep = r->wlen - (size_t)(at - r->woff);
+			keep = keep < cap ? keep : cap;
+			memcpy(w, r->win + (at - r->woff), keep);
+		}
+		free(r->win);
+		r->win = w;
+		r->wcap = cap;
+	} else if (at >= r->woff && at - r->woff < r->wlen) {
+		keep = r->wlen - (size_t)(at - r->woff);
+		memmove(r->win, r->win + (at - r->woff), keep);
+	}
+	r->woff = at;
+	r->wlen = keep;
+	while (r->wlen < r->wcap && at + r->wlen < r->size) {
+		size_t want = r->wcap - r->wlen;
+
+		if (want > r->size - (at + r->wlen))
+			want = (size_t)(r->size - (at + r->wlen));
+		got = pread(r->fd, r->win + r->wlen, want, (off_t)(at + r->wlen));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			break;
+		r->wlen += (size_t)got;
+		r->work += (uint64_t)got;
+	}
+	if (n > r->wlen)
+		return -EIO;
+	*p = r->win;
+	return 0;
+}
+
 int df_reader_new(const char *path, struct df_reader **out)
 {
 	struct df_reader *r;
 	unsigned char hdr[HEADER_SIZE];
 	uint32_t version, hs;
-	struct stat st;
-	int fd, err;
+	ssize_t got;
+	int err;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	fd = safefile_open_input(path);
-	if (fd < 0) {
-		free(r);
-		return fd;
-	}
-	r->f = fdopen(fd, "r");
-	if (!r->f) {
-		err = -errno;
-		close(fd);
+	r->fd = safefile_open_input(path);
+	if (r->fd < 0) {
+		err = r->fd;
 		free(r);
 		return err;
 	}
-	if (fread(hdr, 1, sizeof(hdr), r->f) != sizeof(hdr) || memcmp(hdr, DATAFILE_MAGIC, 8)) {
-		err = ferror(r->f) ? -EIO : -EPROTO;
+	do
+		got = pread(r->fd, hdr, sizeof(hdr), 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		err = -EIO;
+		goto fail;
+	}
+	if (got != sizeof(hdr) || memcmp(hdr, DATAFILE_MAGIC, 8)) {
+		err = -EPROTO;
 		goto fail;
 	}
 	memcpy(&version, hdr + 8, 4);
@@ -372,15 +458,10 @@ int df_reader_new(const char *path, struct df_reader **out)
 		err = version ? -EPROTONOSUPPORT : -EILSEQ;
 		goto fail;
 	}
-	if (hs < HEADER_SIZE || hs > HEADER_MAX || fstat(fd, &st) || hs > (uint64_t)st.st_size) {
+	if (hs < HEADER_SIZE || hs > HEADER_MAX || refresh_size(r) || hs > r->size) {
 		err = -EOVERFLOW;
 		goto fail;
 	}
-	if (fseeko(r->f, hs, SEEK_SET) < 0) {
-		err = -errno;
-		goto fail;
-	}
-	r->fd = fd;
 	r->pos = hs;
 	*out = r;
 	return 0;
@@ -492,6 +573,83 @@ static int plausible(const uint32_t hdr[2], uint32_t max_type)
 	return hdr[0] >= 1 && hdr[0] <= max_type && hdr[1] >= REC_HEADER && hdr[1] <= REC_MAX;
 }
 
+/*
+ * The record whose header HDR is at AT, looked at in the window without a
+ * copy: *ERR is what decoding it returns (0, -EBADMSG, -ENOENT for an
+ * unknown type), *EXACT whether it used every byte, *NEXT whether the
+ * file ends within a header's length after it (*NEXT 1) or a header of a
+ * type up to MAX_TYPE follows (1; else 0). Returns 1, 0 if the record runs
+ * past the end of the file, or -errno. Decoding touches the fixed fields
+ * and the strings up to their NULs, never the rest of a payload.
+ */
+static int look_at(struct df_reader *r, uint64_t at, const uint32_t hdr[2], uint32_t max_type,
+		   int *err, int *exact, int *next)
+{
+	const unsigned char *p;
+	struct df_record rec;
+	struct dec d;
+	uint64_t after;
+	uint32_t nh[2];
+	size_t tail;
+	int e;
+
+	if (hdr[1] > r->size - at)
+		return 0;
+	after = r->size - at - hdr[1];
+	tail = after < sizeof(nh) ? (size_t)after : sizeof(nh);
+	if ((e = view(r, at, hdr[1] + tail, &p)))
+		return e;
+	d = (struct dec){ p + REC_HEADER, p + hdr[1], 0 };
+	rec.type = hdr[0];
+	*err = decode(&d, &rec);
+	*exact = d.p == d.end;
+	r->work += (uint64_t)(d.p - (p + REC_HEADER)) + REC_HEADER;
+	if (tail < sizeof(nh)) {
+		*next = 1;
+	} else {
+		memcpy(nh, p + hdr[1], sizeof(nh));
+		*next = plausible(nh, max_type);
+	}
+	return 1;
+}
+
+/*
+ * The record that began at FROM - 1 is damaged: find the next record of a
+ * known type that decodes exactly and is followed by the end of the file
+ * or another plausible header, and go on from there. 1 (positioned on
+ * it), 0 if none follows, -errno. Each offset costs what look_at() reads
+ * of it: the scan is linear in the bytes passed over.
+ */
+static int resync(struct df_reader *r, uint64_t from)
+{
+	const unsigned char *p;
+	uint64_t off;
+	uint32_t hdr[2];
+	int err, ok, exact, next;
+
+	if ((err = refresh_size(r)))
+		return err;
+	for (off = from; off < r->size && r->size - off >= sizeof(hdr); off++) {
+		if ((err = view(r, off, sizeof(hdr), &p)))
+			return err;
+		memcpy(hdr, p, sizeof(hdr));
+		r->work++;
+		if (!plausible(hdr, DF_WSAMPLE))
+			continue;
+		/* a known type after it too: two records in a row do not happen by chance */
+		ok = look_at(r, off, hdr, DF_WSAMPLE, &err, &exact, &next);
+		if (ok < 0)
+			return ok;
+		if (!ok || err || !exact || !next)
+			continue;
+		r->skipped_bytes += off - (from - 1);
+		r->pos = off;
+		r->cut = 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* Room for a payload of N bytes in r->rec (see PAYLOAD_SKEW). */
 static int payload_room(struct df_reader *r, size_t n)
 {
@@ -509,153 +667,61 @@ static int payload_room(struct df_reader *r, size_t n)
 	return 0;
 }
 
-/* Decode the payload in r->rec; *EXACT: it used every byte (none trailing). */
-static int decode_payload(struct df_reader *r, uint32_t type, size_t n, struct df_record *rec,
-			  int *exact)
-{
-	struct dec d = { r->rec + PAYLOAD_SKEW, r->rec + PAYLOAD_SKEW + n, 0 };
-	int err;
-
-	rec->type = type;
-	err = decode(&d, rec);
-	*exact = d.p == d.end;
-	return err;
-}
-
 /*
- * Whether a record of a known type starts at AT: it decodes, and what
- * follows is the end of the file or another plausible header. 1, 0 or -errno.
- */
-static int record_at(struct df_reader *r, uint64_t at, const uint32_t hdr[2])
-{
-	size_t n = hdr[1] - REC_HEADER;
-	uint32_t next[2];
-	struct df_record rec;
-	ssize_t got;
-	int err, exact;
-
-	if ((err = payload_room(r, n)))
-		return err;
-	got = pread(r->fd, r->rec + PAYLOAD_SKEW, n, (off_t)(at + REC_HEADER));
-	if (got < 0)
-		return -errno;
-	if ((size_t)got != n || decode_payload(r, hdr[0], n, &rec, &exact) || !exact)
-		return 0;
-	got = pread(r->fd, next, sizeof(next), (off_t)(at + hdr[1]));
-	if (got < 0)
-		return -errno;
-	/* a known type after it too: two records in a row do not happen by chance */
-	return got < (ssize_t)sizeof(next) || plausible(next, DF_WSAMPLE);
-}
-
-/*
- * The record that began at FROM - 1 is damaged: find the next valid one
- * and go on from there. 1 (positioned on it), 0 if none follows, -errno.
- */
-static int resync(struct df_reader *r, uint64_t from)
-{
-	unsigned char win[65536];
-	uint64_t off = from;
-	uint32_t hdr[2];
-	ssize_t got;
-	size_t i;
-	int ok;
-
-	for (;;) {
-		got = pread(r->fd, win, sizeof(win), (off_t)off);
-		if (got < 0)
-			return -errno;
-		if (got < (ssize_t)sizeof(hdr))
-			return 0;
-		for (i = 0; i + sizeof(hdr) <= (size_t)got; i++) {
-			memcpy(hdr, win + i, sizeof(hdr));
-			if (!plausible(hdr, DF_WSAMPLE))
-				continue;
-			ok = record_at(r, off + i, hdr);
-			if (ok < 0)
-				return ok;
-			if (!ok)
-				continue;
-			if (fseeko(r->f, (off_t)(off + i), SEEK_SET) < 0)
-				return -errno;
-			r->skipped_bytes += off + i - (from - 1);
-			r->pos = off + i;
-			r->have_next = 0;
-			r->cut = 0;
-			return 1;
-		}
-		off += (uint64_t)got - (sizeof(hdr) - 1);
-	}
-}
-
-/* Read the header after a record into r->next; 0 or -EIO. */
-static int read_ahead(struct df_reader *r)
-{
-	size_t n = fread(r->next, 1, sizeof(r->next), r->f);
-
-	r->pos += n;
-	r->have_next = n == sizeof(r->next);
-	r->cut = n && !r->have_next;
-	return ferror(r->f) ? -EIO : 0;
-}
-
-/*
- * Records are read one header ahead: a record whose size points at no
- * plausible header (a size damaged mid-file) is not trusted, nor one that
- * runs past the end of the file; the reader then resynchronises on the
- * next valid record, and only when none follows is it a cut-short file.
+ * A record is trusted when a plausible header follows it, or when it used
+ * every byte of its size (the header after it is then passed over); one
+ * with no plausible header after it and bytes to spare was given a size
+ * too large, one that runs past the end of the file is damaged too: the
+ * reader then resynchronises on the next valid record, and only when none
+ * follows is it a cut-short file. Only a trusted record is copied out.
  */
 int df_read(struct df_reader *r, struct df_record *rec)
 {
+	const unsigned char *p;
 	uint32_t hdr[2];
 	uint64_t start;
+	struct dec d;
 	size_t n;
-	int err, exact;
+	int err, ok, exact, next;
 
 	for (;;) {
 		if (r->cut)
 			return -EBADMSG;
-		if (r->have_next) {
-			memcpy(hdr, r->next, sizeof(hdr));
-			r->have_next = 0;
-			start = r->pos - sizeof(hdr);
-		} else {
-			start = r->pos;
-			n = fread(hdr, 1, sizeof(hdr), r->f);
-			r->pos += n;
-			if (n == 0)
-				return ferror(r->f) ? -EIO : 0;
-			if (n < sizeof(hdr))
-				return ferror(r->f) ? -EIO : -EBADMSG;
-		}
+		start = r->pos;
+		if (r->size - start < sizeof(hdr) && (err = refresh_size(r)))
+			return err;
+		if (r->size <= start)
+			return 0;
+		if (r->size - start < sizeof(hdr))
+			return -EBADMSG;
+		if ((err = view(r, start, sizeof(hdr), &p)))
+			return err;
+		memcpy(hdr, p, sizeof(hdr));
 		if (!plausible(hdr, TYPE_MAX_FUTURE))
 			goto damaged;
-		n = hdr[1] - REC_HEADER;
-		if ((err = payload_room(r, n)))
+		if (hdr[1] > r->size - start && (err = refresh_size(r)))
 			return err;
-		if (fread(r->rec + PAYLOAD_SKEW, 1, n, r->f) != n) {
-			if (ferror(r->f))
-				return -EIO;
+		ok = look_at(r, start, hdr, TYPE_MAX_FUTURE, &err, &exact, &next);
+		if (ok < 0)
+			return ok;
+		if (!ok || (!next && (err || !exact)))
 			goto damaged;
-		}
-		r->pos += n;
-		if ((err = read_ahead(r)))
-			return err;
-		err = decode_payload(r, hdr[0], n, rec, &exact);
-		/*
-		 * No plausible header after it: either this size or the next
-		 * header is damaged. A record that used every byte is trusted
-		 * (the next one is then passed over); one with bytes to spare
-		 * was given a size too large.
-		 */
-		if (r->have_next && !plausible(r->next, TYPE_MAX_FUTURE) && (err || !exact))
-			goto damaged;
+		r->pos = start + hdr[1];
+		r->cut = r->size - r->pos > 0 && r->size - r->pos < sizeof(hdr);
 		if (err == -ENOENT)
 			continue; /* a record type from a newer cprof: skip it */
 		if (err == -EBADMSG) {
 			r->skipped++; /* whole but malformed: its size lets us go on */
 			continue;
 		}
+		n = hdr[1] - REC_HEADER;
+		if ((err = payload_room(r, n)) || (err = view(r, start, hdr[1], &p)))
+			return err;
+		memcpy(r->rec + PAYLOAD_SKEW, p + REC_HEADER, n);
+		r->work += n;
+		d = (struct dec){ r->rec + PAYLOAD_SKEW, r->rec + PAYLOAD_SKEW + n, 0 };
+		rec->type = hdr[0];
+		err = decode(&d, rec);
 		return err ? err : 1;
 damaged:
 		err = resync(r, start + 1);
@@ -675,12 +741,18 @@ uint64_t df_reader_skipped_bytes(const struct df_reader *r)
 	return r->skipped_bytes;
 }
 
+uint64_t df_reader_work(const struct df_reader *r)
+{
+	return r->work;
+}
+
 void df_reader_free(struct df_reader *r)
 {
 	if (!r)
 		return;
-	if (r->f)
-		fclose(r->f);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->win);
 	free(r->rec);
 	free(r);
 }

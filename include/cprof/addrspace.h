@@ -4,7 +4,8 @@
  *
  * The rules are mmap(2)'s: a new mapping replaces whatever it overlaps,
  * and the parts of an old mapping on either side of it stay (the tail
- * with its file offset moved along); fork copies the parent's mappings;
+ * with its file offset moved along); fork copies the parent's mappings
+ * (the copy is shared until either process changes: a fork costs O(1));
  * exec empties the process. Each process has a generation number that
  * changes whenever its mappings do, so callers can cache by it.
  */
@@ -27,7 +28,10 @@ struct addrspace;
 int addrspace_new(struct addrspace **out);
 void addrspace_free(struct addrspace *as);
 
-/* PID mapped M (copied), replacing what it overlaps. Returns 0 or -ENOMEM. */
+/*
+ * PID mapped M (copied), replacing what it overlaps; an M of no bytes
+ * (end <= start) changes nothing. Returns 0 or -ENOMEM.
+ */
 int addrspace_map(struct addrspace *as, uint32_t pid, const struct as_map *m);
 /* Process PID was forked from PPID: it starts with a copy of PPID's mappings. */
 int addrspace_fork(struct addrspace *as, uint32_t ppid, uint32_t pid);

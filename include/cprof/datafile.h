@@ -185,6 +185,12 @@ int df_read(struct df_reader *r, struct df_record *rec);
 uint64_t df_reader_skipped(const struct df_reader *r);
 /* Bytes of the damaged spans df_read() resynchronised past. */
 uint64_t df_reader_skipped_bytes(const struct df_reader *r);
+/*
+ * Bytes the reader has read from the file and examined so far (each
+ * offset a resynchronisation tried, what decoding touched, what was
+ * copied out): linear in the file's size whatever it holds. For tests.
+ */
+uint64_t df_reader_work(const struct df_reader *r);
 void df_reader_free(struct df_reader *r);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cprof/datafile.h"
+#include "crafted.h"
 
 static const uint64_t chain_ips[] = {
 	PERF_CONTEXT_KERNEL, 0xffffffff81234567ULL, PERF_CONTEXT_USER, 0x401234, 0x7f00deadbeefULL,
@@ -718,6 +719,88 @@ static void test_resync_after_bad_size(void **state)
 	unit_rmdir(dir);
 }
 
+/* Bytes this process has read by read(2) and pread(2) so far (/proc/self/io's rchar). */
+static uint64_t bytes_read(void)
+{
+	unsigned long long v = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/io", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+struct read_cost {
+	uint64_t work, io;
+};
+
+/* Read the crafted file of KIND and SIZE bytes to its end; what it cost. */
+static struct read_cost read_crafted(const char *path, enum crafted_resync kind, size_t size)
+{
+	unsigned char *data = crafted_resync(kind, size);
+	struct read_cost c;
+	struct df_reader *r;
+	struct df_record rec;
+	uint64_t io0, records = 0;
+	int got;
+
+	assert_non_null(data);
+	unit_write_file(path, data, size);
+	free(data);
+	io0 = bytes_read();
+	assert_int_equal(df_reader_new(path, &r), 0);
+	while ((got = df_read(r, &rec)) > 0)
+		assert_true(++records <= size / 8);
+	assert_true(got == 0 || got == -EBADMSG);
+	c.io = bytes_read() - io0;
+	c.work = df_reader_work(r);
+	df_reader_free(r);
+	return c;
+}
+
+/*
+ * Issue 23: a resynchronisation that tries a plausible header at every
+ * offset read each one's whole claimed size (a 1 MiB file took 5 s, 4 MiB
+ * over 100 s). Now the reading of every crafted worst case is linear in
+ * the file's size: the bytes read from the file (the kernel's count) stay
+ * within twice the file, the bytes examined within a fixed multiple, and
+ * four times the file costs under 8 times the work (quadratic is 16).
+ */
+static void test_resync_linear(void **state)
+{
+	enum { SMALL = 64 << 10, LARGE = 4 * SMALL, WORK_PER_BYTE = 16 };
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "crafted.cprof");
+	enum crafted_resync kind;
+
+	(void)state;
+	for (kind = CRAFTED_PAST_END; crafted_resync_name(kind); kind++) {
+		struct read_cost small = read_crafted(path, kind, SMALL);
+		struct read_cost large = read_crafted(path, kind, LARGE);
+
+		print_message("%s: %zu bytes: work %llu, read %llu; %zu bytes: work %llu, read %llu\n",
+			      crafted_resync_name(kind), (size_t)SMALL,
+			      (unsigned long long)small.work, (unsigned long long)small.io,
+			      (size_t)LARGE, (unsigned long long)large.work,
+			      (unsigned long long)large.io);
+		if (large.io > 2 * (uint64_t)LARGE)
+			fail_msg("%s: %llu bytes read of a %d-byte file", crafted_resync_name(kind),
+				 (unsigned long long)large.io, LARGE);
+		if (large.work > (uint64_t)WORK_PER_BYTE * LARGE)
+			fail_msg("%s: work %llu for a %d-byte file", crafted_resync_name(kind),
+				 (unsigned long long)large.work, LARGE);
+		if (large.work >= 8 * small.work)
+			fail_msg("%s: 4x the file, %.1fx the work", crafted_resync_name(kind),
+				 (double)large.work / (double)small.work);
+	}
+	free(path);
+	unit_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_bad_record_sizes),
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_resync_after_bad_size),
+		cmocka_unit_test(test_resync_linear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
