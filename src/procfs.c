@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int procfs_parse_maps_line(char *line, struct proc_map *m)
 {
@@ -102,19 +105,76 @@ int procfs_same_root(pid_t pid)
 	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
 }
 
-int procfs_alive(pid_t pid)
+/*
+ * The state letter and start time (clock ticks after boot, field 22) of
+ * PID from /proc/PID/stat. Returns 0 or -ESRCH.
+ */
+static int read_stat(pid_t pid, char *state, uint64_t *start)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[1024], *p;
+	unsigned long long t;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
+		return -ESRCH;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* comm may contain spaces and parens */
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	if (!p || p[1] != ' ' || !p[2])
+		return -ESRCH;
+	*state = p[2];
+	/* fields 3 (the state) to 21, then the start time */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &t) != 1)
+		return -ESRCH;
+	*start = t;
+	return 0;
+}
+
+int procfs_alive(pid_t pid)
+{
+	uint64_t start;
+	char state;
+
+	return !read_stat(pid, &state, &start) && state != 'Z' && state != 'X';
+}
+
+int procfs_proc_open(pid_t pid, struct procfs_proc *p)
+{
+	char state;
+
+	p->pid = pid;
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p->pidfd < 0 && errno != ENOSYS)
+		return errno == ESRCH ? -ESRCH : -errno;
+	/* read after the pidfd: had the pid been reused meanwhile, the pidfd tells */
+	if (read_stat(pid, &state, &p->start) || state == 'Z' || state == 'X') {
+		procfs_proc_release(p);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+int procfs_proc_alive(const struct procfs_proc *p)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	uint64_t start;
+	char state;
+
+	/* a pidfd is readable once its process has exited, whoever has the pid now */
+	if (p->pidfd >= 0 && poll(&pfd, 1, 0) != 0)
+		return 0;
+	return !read_stat(p->pid, &state, &start) && start == p->start && state != 'Z' &&
+	       state != 'X';
+}
+
+void procfs_proc_release(struct procfs_proc *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
 }

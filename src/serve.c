@@ -26,6 +26,8 @@
 struct serve {
 	struct record_opts tmpl; /* how to sample; pids point into PIDS */
 	pid_t *pids, *alive;     /* the targets; the live ones of this session */
+	struct procfs_proc *procs; /* the targets as they were at the start: a pid reused
+				      by another process is not theirs */
 	unsigned max_requests;
 	struct live *live;
 	struct unwinder *unwinder;
@@ -73,7 +75,7 @@ static int start_session(struct serve *s, unsigned freq, char *why, size_t whyle
 	int err;
 
 	for (i = 0; i < s->tmpl.npids; i++)
-		if (procfs_alive(s->pids[i]))
+		if (procfs_proc_alive(&s->procs[i]))
 			s->alive[n++] = s->pids[i];
 	if (!n) {
 		snprintf(why, whylen, "every target process has exited");
@@ -101,14 +103,15 @@ static int start_session(struct serve *s, unsigned freq, char *why, size_t whyle
 	return 0;
 }
 
-static int is_target(const struct serve *s, uint32_t pid)
+/* The index of target PID, or -1. */
+static ssize_t target_index(const struct serve *s, uint32_t pid)
 {
 	size_t i;
 
 	for (i = 0; i < s->tmpl.npids; i++)
 		if ((uint32_t)s->pids[i] == pid)
-			return 1;
-	return 0;
+			return (ssize_t)i;
+	return -1;
 }
 
 /* With MU held: join the running session or start one. */
@@ -116,6 +119,7 @@ static int join_session(struct serve *s, const struct serve_request *rq, char *w
 			size_t whylen)
 {
 	unsigned freq = rq->freq ? rq->freq : s->tmpl.freq;
+	ssize_t t = rq->pid ? target_index(s, rq->pid) : -1;
 
 	while (s->joining && !s->shutdown)
 		pthread_cond_wait(&s->cond, &s->mu);
@@ -123,12 +127,15 @@ static int join_session(struct serve *s, const struct serve_request *rq, char *w
 		snprintf(why, whylen, "the server is shutting down");
 		return -ECANCELED;
 	}
-	if (rq->pid && !is_target(s, rq->pid)) {
+	if (rq->pid && t < 0) {
 		snprintf(why, whylen, "pid=%u is not a target of this server", rq->pid);
 		return -ENOENT;
 	}
-	if (rq->pid && !procfs_alive((pid_t)rq->pid)) {
-		snprintf(why, whylen, "process %u has exited", rq->pid);
+	if (rq->pid && !procfs_proc_alive(&s->procs[t])) {
+		snprintf(why, whylen, "process %u has exited%s", rq->pid,
+			 procfs_alive((pid_t)rq->pid) ? " (pid reused: another process has it now, "
+							"and it is not a target)"
+						      : "");
 		return -ESRCH;
 	}
 	if (s->running && s->done && !s->inflight)
@@ -255,14 +262,14 @@ size_t serve_ntargets(const struct serve *s)
 
 uint32_t serve_target(const struct serve *s, size_t i, int *alive)
 {
-	*alive = procfs_alive(s->pids[i]);
+	*alive = procfs_proc_alive(&s->procs[i]);
 	return (uint32_t)s->pids[i];
 }
 
 int serve_new(const struct serve_config *cfg, struct serve **out)
 {
 	struct serve *s = calloc(1, sizeof(*s));
-	size_t n = cfg->rec->npids;
+	size_t n = cfg->rec->npids, i;
 	int err;
 
 	*out = NULL;
@@ -274,12 +281,18 @@ int serve_new(const struct serve_config *cfg, struct serve **out)
 	s->max_requests = cfg->max_requests ? cfg->max_requests : 1;
 	s->pids = calloc(n + 1, sizeof(*s->pids));
 	s->alive = calloc(n + 1, sizeof(*s->alive));
-	if (!s->pids || !s->alive) {
+	s->procs = calloc(n + 1, sizeof(*s->procs));
+	if (!s->pids || !s->alive || !s->procs) {
 		err = -ENOMEM;
 		goto fail;
 	}
 	memcpy(s->pids, cfg->rec->pids, n * sizeof(*s->pids));
 	s->tmpl.pids = s->pids;
+	for (i = 0; i < n; i++)
+		s->procs[i].pidfd = -1;
+	for (i = 0; i < n; i++)
+		if ((err = procfs_proc_open(s->pids[i], &s->procs[i])))
+			goto fail;
 	struct live_config lc = { .freq = s->tmpl.freq, .kernel = s->tmpl.kernel, .decay = 1,
 				  .accumulate = 1, .names = { .inlines = 1, .demangle = 1 } };
 	if ((err = live_new(&lc, &s->live)))
@@ -295,6 +308,8 @@ fail:
 
 void serve_free(struct serve *s)
 {
+	size_t i;
+
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
@@ -303,6 +318,9 @@ void serve_free(struct serve *s)
 	pthread_mutex_unlock(&s->mu);
 	live_free(s->live);
 	unwinder_free(s->unwinder);
+	for (i = 0; s->procs && i < s->tmpl.npids; i++)
+		procfs_proc_release(&s->procs[i]);
+	free(s->procs);
 	free(s->pids);
 	free(s->alive);
 	pthread_cond_destroy(&s->cond);

@@ -41,4 +41,24 @@ int procfs_same_root(pid_t pid);
 /* Whether PID exists and is not a zombie. */
 int procfs_alive(pid_t pid);
 
+/*
+ * A process held by what it is, not by its number: once a process has
+ * exited and been reaped its pid goes to the next process started, so a
+ * number alone may name a newcomer. The process is held by a pidfd
+ * (pidfd_open(2), Linux 5.3) and its start time, so that a newcomer with
+ * the same pid is never taken for it.
+ */
+struct procfs_proc {
+	pid_t pid;
+	int pidfd;               /* -1 on kernels without pidfd_open */
+	uint64_t start;          /* clock ticks after boot (/proc/PID/stat field 22) */
+};
+
+/* Hold PID as it is now into P. Returns 0, -ESRCH (gone, or a zombie) or -errno. */
+int procfs_proc_open(pid_t pid, struct procfs_proc *p);
+/* Whether the process P holds still runs (a zombie does not); 0 once its pid names another. */
+int procfs_proc_alive(const struct procfs_proc *p);
+/* Let go of P (its pidfd). Safe to call twice. */
+void procfs_proc_release(struct procfs_proc *p);
+
 #endif

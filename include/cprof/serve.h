@@ -9,6 +9,9 @@
  * since its mark; requests in flight at once thus share one session. The
  * last request out stops it. A session started after a new mapping or
  * thread sees it as record does; a target that has exited is refused.
+ * Targets are held from serve_new() on by what they are (procfs_proc), not
+ * by their numbers: once a target has exited, a newcomer given its pid is
+ * neither sampled nor listed as running.
  *
  * Thread-safe: any number of threads may call serve_profile() at once.
  */
@@ -32,6 +35,7 @@ struct serve_config {
 
 struct serve;
 
+/* Returns 0, -ESRCH when a target is not (or no longer) running, or -errno. */
 int serve_new(const struct serve_config *cfg, struct serve **out);
 /* Stop sampling and free everything; no serve_profile() may be running. Accepts NULL. */
 void serve_free(struct serve *s);
@@ -55,7 +59,10 @@ struct serve_request {
 int serve_profile(struct serve *s, const struct serve_request *rq, struct profile **out,
 		  char *why, size_t whylen);
 
-/* The number of targets, and target I: its pid; *ALIVE whether it still runs. */
+/*
+ * The number of targets, and target I: its pid; *ALIVE whether that very
+ * process still runs (0 once it has exited, whoever has its pid now).
+ */
 size_t serve_ntargets(const struct serve *s);
 uint32_t serve_target(const struct serve *s, size_t i, int *alive);
 
