@@ -490,6 +490,52 @@ wait_for()
 	return 0
 }
 
+# cpu_ticks PID: user + system clock ticks PID has used.
+cpu_ticks()
+{
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# threads_running PID: how many of PID's threads are running or runnable.
+threads_running()
+{
+	cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ sub(/.*\) /, ""); if ($1 == "R") n++ } END { print n + 0 }'
+}
+
+# _quiet PID: no thread of PID runnable in 3 polls in a row.
+_quiet()
+{
+	local i
+
+	for i in 1 2 3; do
+		[ "$(threads_running "$1")" = 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_quiet PID SECONDS: wait until no thread of PID has been runnable
+# for 3 polls in a row (work handed to it has been done); 1 on time-out.
+wait_quiet()
+{
+	wait_for "$2" _quiet "$1"
+}
+
+# busy_share PID SECONDS: over the next SECONDS (polled every 50 ms), the
+# % of polls in which a thread of PID was running or runnable. A thread
+# that spins is runnable at every poll however busy the machine is, where
+# its share of the CPU would shrink with the machine's load.
+busy_share()
+{
+	local n i busy=0
+
+	n=$(awk -v s="$2" 'BEGIN { print int(s * 20) }')
+	for ((i = 0; i < n; i++)); do
+		[ "$(threads_running "$1")" = 0 ] || busy=$((busy + 1))
+		sleep 0.05
+	done
+	awk -v b="$busy" -v n="$n" 'BEGIN { printf "%.1f", 100 * b / n }'
+}
+
 # require_workload NAME...: the workload programs exist in $WORKDIR.
 require_workload()
 {

@@ -40,12 +40,6 @@ code()
 	curl -s -m 30 -o "$T/$name" -w '%{http_code}' "$@" "$url"
 }
 
-# cpu_ticks PID: user + system clock ticks PID has used.
-cpu_ticks()
-{
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
 # rss PID: resident set in KiB.
 rss()
 {
