@@ -7,12 +7,15 @@
  *
  * One call tree for the whole recording: under "(root)" a node per thread,
  * named "comm-PID/TID" as in speedscope and folded --per-tid, then the
- * thread's frames root first. Samples are the leaf nodes in time order; times are
- * microseconds since the start of the recording. When no recorded thread
- * was sampled for more than 1.5 sampling periods, an "(idle)" sample under
- * the root fills the gap, as in Chrome's own profiles, so that tools which
- * weigh a sample by the time to the next one do not charge the wait to the
- * code that ran before it. The samples are those of the column shown
+ * thread's frames root first. Samples are the leaf nodes; times are
+ * microseconds. The format has one timeline and its readers weigh a sample
+ * by the time to the next one, so the threads are laid out one after the
+ * other (in the order they first ran), each sample lasting exactly what it
+ * stands for: a function's time there is its samples times the period,
+ * whatever the number of threads. Within a thread the samples keep their
+ * times: where the thread was not sampled for more than half a period
+ * beyond its last sample's end, an "(idle)" sample under the root fills the
+ * gap, as in Chrome's own profiles. The samples are those of the column shown
  * (report --value): CPU samples by default; with --value off-cpu, runq or
  * wall of a recording made with --off-cpu, an interval a thread was off
  * the CPU is a sample lasting its length (and the CPU samples are left
@@ -200,55 +203,133 @@ static int put_nodes(const struct profile *p, const struct tree *t, FILE *out)
 	return err;
 }
 
-/*
- * The samples: event I's leaf in LEAF[I], "(idle)" ones between, in *SAMPLES
- * (node indexes) and *DELTAS (microseconds), *N of them; *END_US the end.
- */
-static int timeline(const struct profile *p, uint32_t col, struct tree *t, uint32_t **samples,
-		    int64_t **deltas, size_t *n, uint64_t *end_us)
+/* Where the next sample of a timeline goes, and what was written of it. */
+struct cursor {
+	uint32_t *samples;           /* node indexes */
+	int64_t *deltas;             /* microseconds from the sample before */
+	size_t n, cap_samples, cap_deltas;
+	uint64_t prev_us;            /* where the last sample was put, rounded */
+};
+
+/* Add a sample of node ID at AT nanoseconds (never before the last one). */
+static int put_sample(struct cursor *c, struct tree *t, uint32_t id, uint64_t at)
 {
-	uint32_t *leaf = malloc((p->nsamples ? p->nsamples : 1) * sizeof(*leaf));
-	size_t i, cap_samples = 0, cap_deltas = 0;
-	uint64_t prev = 0, busy_until = 0; /* ns */
+	uint64_t us = (at + 500) / 1000;
+
+	if (array_reserve(&c->samples, &c->cap_samples, c->n + 1, sizeof(*c->samples)) ||
+	    array_reserve(&c->deltas, &c->cap_deltas, c->n + 1, sizeof(*c->deltas)))
+		return -ENOMEM;
+	c->samples[c->n] = id;
+	c->deltas[c->n] = (int64_t)(us - c->prev_us);
+	c->prev_us = us;
+	t->nodes[id].hits++;
+	c->n++;
+	return 0;
+}
+
+/*
+ * The events of column COL in the order of the timeline: thread after
+ * thread, in the order they first ran, each thread's in time order. Into
+ * *ORDER (event indexes, caller frees), *N of them.
+ */
+static int thread_order(const struct profile *p, uint32_t col, uint32_t **order, size_t *n)
+{
+	size_t nthreads = p->nthreads ? p->nthreads : 1, i, nranks = 0;
+	uint32_t *rank = malloc(nthreads * sizeof(*rank));
+	size_t *start = calloc(nthreads + 1, sizeof(*start));
 	int err = 0;
 
+	*order = malloc((p->nevents ? p->nevents : 1) * sizeof(**order));
 	*n = 0;
-	if (!leaf)
-		return -ENOMEM;
-	memset(leaf, 0xff, (p->nsamples ? p->nsamples : 1) * sizeof(*leaf));
-	for (i = 0; i < p->nevents && !err; i++) {
-		const struct profile_event *e = &p->events[i];
-		uint64_t time = e->time > prev ? e->time : prev; /* never backwards */
-		uint32_t id[2];
-		int k, nid = 0;
+	if (!rank || !start || !*order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(rank, 0xff, nthreads * sizeof(*rank));
+	for (i = 0; i < p->nevents; i++) {
+		uint32_t th = p->samples[p->events[i].sample].thread;
 
-		if (profile_event_value(p, e, col) <= 0)
+		if (profile_event_value(p, &p->events[i], col) <= 0)
 			continue; /* not of the column shown */
+		if (rank[th] == UINT32_MAX)
+			rank[th] = (uint32_t)nranks++;
+		start[rank[th] + 1]++;
+	}
+	for (i = 1; i <= nranks; i++)
+		start[i] += start[i - 1];
+	for (i = 0; i < p->nevents; i++)
+		if (profile_event_value(p, &p->events[i], col) > 0)
+			(*order)[start[rank[p->samples[p->events[i].sample].thread]]++] = (uint32_t)i;
+	*n = nranks ? start[nranks - 1] : 0;
+out:
+	if (err) {
+		free(*order);
+		*order = NULL;
+	}
+	free(start);
+	free(rank);
+	return err;
+}
+
+/*
+ * The samples (node indexes) and their time deltas (microseconds) into C,
+ * *END_US where the last one ends. A cpuprofile has one timeline and the
+ * tools that read it (Chrome DevTools, VS Code, speedscope) charge a sample
+ * with the time to the next one: so that a function's time there is its
+ * samples times their period, threads included, the threads are laid out
+ * one after the other (thread_order()) and each sample lasts exactly what it
+ * stands for (the period; an off-CPU interval's length). Within a thread
+ * the samples keep their times: a gap of more than half a period (no
+ * sample of that thread: it waited, or ran less than its share) is an
+ * "(idle)" sample under the root, as in Chrome's own profiles; a shorter
+ * one, or samples closer than a period, moves the samples after it, by
+ * less than half a period. The last sample is an "(idle)" one at the end.
+ */
+static int timeline(const struct profile *p, uint32_t col, struct tree *t, struct cursor *c,
+		    uint64_t *end_us)
+{
+	uint32_t *leaf = malloc((p->nsamples ? p->nsamples : 1) * sizeof(*leaf)), *order = NULL;
+	uint32_t thread = UINT32_MAX, idle;
+	uint64_t pos = 0, origin = 0, first = 0; /* ns */
+	size_t i, n = 0;
+	int err = leaf ? thread_order(p, col, &order, &n) : -ENOMEM;
+
+	if (!err)
+		memset(leaf, 0xff, (p->nsamples ? p->nsamples : 1) * sizeof(*leaf));
+	for (i = 0; i < n && !err; i++) {
+		const struct profile_event *e = &p->events[order[i]];
+		uint64_t v = (uint64_t)profile_event_value(p, e, col), at, slack;
+
 		if (leaf[e->sample] == UINT32_MAX &&
 		    (err = tree_leaf(t, p, e->sample, &leaf[e->sample])))
 			break;
-		if (*n && time > busy_until + e->weight / 2 &&
-		    (err = tree_child(t, 0, NODE_IDLE, PROFILE_NONE, PROFILE_NONE, &id[nid++])))
-			break;
-		id[nid++] = leaf[e->sample];
-		if (array_reserve(samples, &cap_samples, *n + 2, sizeof(**samples)) ||
-		    array_reserve(deltas, &cap_deltas, *n + 2, sizeof(**deltas))) {
-			err = -ENOMEM;
-			break;
+		if (p->samples[e->sample].thread != thread) {
+			/* the next thread starts where the one before ended */
+			thread = p->samples[e->sample].thread;
+			origin = pos;
+			first = e->time;
 		}
-		for (k = 0; k < nid; k++) {
-			uint64_t at = k + 1 < nid ? busy_until : time;
-
-			(*samples)[*n] = id[k];
-			(*deltas)[*n] = (int64_t)((at + 500) / 1000) - (int64_t)((prev + 500) / 1000);
-			t->nodes[id[k]].hits++;
-			prev = at;
-			++*n;
+		at = origin + (e->time - first); /* a thread's events are in time order */
+		slack = (p->meta.period_ns ? p->meta.period_ns : v) / 2;
+		if (at > pos + slack) {
+			if ((err = tree_child(t, 0, NODE_IDLE, PROFILE_NONE, PROFILE_NONE, &idle)) ||
+			    (err = put_sample(c, t, idle, pos)))
+				break;
+		} else {
+			at = pos;
 		}
-		if (time + e->weight > busy_until)
-			busy_until = time + e->weight;
+		err = put_sample(c, t, leaf[e->sample], at);
+		pos = at + v;
 	}
-	*end_us = (busy_until + 500) / 1000;
+	/*
+	 * and an "(idle)" one where the last ends: the readers guess how long
+	 * the last sample lasts (Chrome: the average interval), this one's
+	 * guess is nobody's time
+	 */
+	if (!err && n && !(err = tree_child(t, 0, NODE_IDLE, PROFILE_NONE, PROFILE_NONE, &idle)))
+		err = put_sample(c, t, idle, pos);
+	*end_us = (pos + 500) / 1000;
+	free(order);
 	free(leaf);
 	return err;
 }
@@ -256,10 +337,9 @@ static int timeline(const struct profile *p, uint32_t col, struct tree *t, uint3
 static int write_cpuprofile(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
 	struct tree t = { 0 };
-	uint32_t *samples = NULL;
-	int64_t *deltas = NULL;
+	struct cursor c = { 0 };
 	uint64_t end_us = 0;
-	size_t i, n = 0;
+	size_t i;
 	int err;
 
 	if ((err = pairmap_new(&t.children)))
@@ -269,24 +349,23 @@ static int write_cpuprofile(const struct profile *p, const struct writer_opts *o
 		goto out;
 	}
 	t.nodes[t.n++] = (struct node){ .frame = PROFILE_NONE, .thread = PROFILE_NONE };
-	if ((err = timeline(p, profile_time_column(p, o->column), &t, &samples, &deltas, &n,
-			    &end_us)))
+	if ((err = timeline(p, profile_time_column(p, o->column), &t, &c, &end_us)))
 		goto out;
 	putc('{', out);
 	if ((err = put_nodes(p, &t, out)))
 		goto out;
 	fprintf(out, ",\"startTime\":0,\"endTime\":%" PRIu64 ",\"samples\":[", end_us);
-	for (i = 0; i < n; i++)
-		fprintf(out, i ? ",%" PRIu32 : "%" PRIu32, samples[i] + 1);
+	for (i = 0; i < c.n; i++)
+		fprintf(out, i ? ",%" PRIu32 : "%" PRIu32, c.samples[i] + 1);
 	fputs("],\"timeDeltas\":[", out);
-	for (i = 0; i < n; i++)
-		fprintf(out, i ? ",%" PRId64 : "%" PRId64, deltas[i]);
+	for (i = 0; i < c.n; i++)
+		fprintf(out, i ? ",%" PRId64 : "%" PRId64, c.deltas[i]);
 	fputs("]}\n", out);
 	if (ferror(out))
 		err = -EIO;
 out:
-	free(deltas);
-	free(samples);
+	free(c.deltas);
+	free(c.samples);
 	free(t.nodes);
 	pairmap_free(t.children);
 	return err;
