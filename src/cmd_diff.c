@@ -146,7 +146,8 @@ static int load(const char *path, struct profile **out, uint32_t *col)
 		err = read_pprof(data, len, out);
 		if (err == -EBADMSG || err == -EFBIG) {
 			fprintf(stderr, "cprof: '%s' is not a valid pprof profile (%s)\n", path,
-				err == -EFBIG ? "over 512 MiB inflated" : "truncated or damaged");
+				err == -EFBIG ? "too large once inflated or decoded: a gzip bomb? "
+						"See docs/security.md" : "truncated or damaged");
 			rc = EXIT_DATA;
 		}
 	} else {

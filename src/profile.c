@@ -17,7 +17,8 @@ struct profile_index {
 	uint32_t **blocks;       /* frame ids of the stacks, in blocks that never move */
 	size_t nblocks, capblocks, used; /* ids used in the last block */
 	uint32_t nlocations;
-	size_t cap[NCAPS];
+	int64_t (*sums)[2];      /* of each column: what was added above 0, below 0 */
+	size_t cap[NCAPS], capsums;
 };
 
 enum key_kind { KEY_MODULE, KEY_FRAME, KEY_STACK, KEY_THREAD };
@@ -52,6 +53,7 @@ void profile_free(struct profile *p)
 		for (size_t i = 0; i < p->ix->nblocks; i++)
 			free(p->ix->blocks[i]);
 		free(p->ix->blocks);
+		free(p->ix->sums);
 		free(p->ix);
 	}
 	free(p->columns);
@@ -97,7 +99,8 @@ int profile_add_column(struct profile *p, const char *name, const char *unit, ui
 	if (p->nsamples)
 		return -EINVAL;
 	if (!n || !u || array_reserve(&p->columns, &p->ix->cap[CAP_COLUMNS], p->ncolumns + 1,
-				      sizeof(*p->columns)))
+				      sizeof(*p->columns)) ||
+	    array_reserve(&p->ix->sums, &p->ix->capsums, p->ncolumns + 1, sizeof(*p->ix->sums)))
 		return -ENOMEM;
 	p->columns[p->ncolumns] = (struct profile_column){ n, u };
 	*col = (uint32_t)p->ncolumns++;
@@ -280,8 +283,21 @@ int profile_add(struct profile *p, uint32_t stack, uint32_t thread, const int64_
 		p->samples[p->nsamples] = (struct profile_sample){ stack, thread };
 		*slot = p->nsamples++;
 	}
-	for (c = 0; c < p->ncolumns; c++)
-		p->values[*slot * p->ncolumns + c] += values[c];
+	/*
+	 * What is added above 0 and below 0 in a column stops at
+	 * PROFILE_MAX_TOTAL: then no row, no total and no sum of rows a
+	 * writer makes overflows, whatever a damaged input says.
+	 */
+	for (c = 0; c < p->ncolumns; c++) {
+		int64_t v = values[c], *sum = &ix->sums[c][v < 0];
+
+		if (v > 0 && v > PROFILE_MAX_TOTAL - *sum)
+			v = PROFILE_MAX_TOTAL - *sum;
+		else if (v < 0 && v < -PROFILE_MAX_TOTAL - *sum)
+			v = -PROFILE_MAX_TOTAL - *sum;
+		*sum += v;
+		p->values[*slot * p->ncolumns + c] += v;
+	}
 	if (row)
 		*row = (uint32_t)*slot;
 	return 0;

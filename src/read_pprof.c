@@ -9,8 +9,9 @@
 #include "cprof/util.h"
 #include "profile.pb-c.h"
 
-/* Inflate the gzip stream DATA into *OUT (caller frees), *OUT_LEN bytes. */
-static int gunzip(const void *data, size_t len, unsigned char **out, size_t *out_len)
+/* Inflate the gzip stream DATA into *OUT (caller frees), *OUT_LEN bytes, at most LIMIT. */
+static int gunzip(const void *data, size_t len, size_t limit, unsigned char **out,
+		  size_t *out_len)
 {
 	z_stream z = { 0 };
 	unsigned char *b = NULL, *nb;
@@ -23,11 +24,12 @@ static int gunzip(const void *data, size_t len, unsigned char **out, size_t *out
 	z.avail_in = (unsigned)len;
 	while (zerr != Z_STREAM_END) {
 		if (n == cap) {
-			if (cap >= READ_PPROF_MAX_BYTES) {
+			if (cap >= limit) {
 				err = -EFBIG;
 				break;
 			}
 			cap = cap ? 2 * cap : 65536;
+			cap = cap < limit ? cap : limit;
 			if (!(nb = realloc(b, cap))) {
 				err = -ENOMEM;
 				break;
@@ -52,6 +54,42 @@ static int gunzip(const void *data, size_t len, unsigned char **out, size_t *out
 	*out = b;
 	*out_len = n;
 	return 0;
+}
+
+/*
+ * protobuf-c's allocations for one profile, cut at a budget: the decoded
+ * message of a few bytes a sample (an empty Sample is 2 bytes, its struct
+ * 88) may not take more than READ_PPROF_UNPACK_RATIO times the protobuf.
+ */
+struct budget {
+	size_t left;
+	int over;
+};
+
+static void *budget_alloc(void *data, size_t n)
+{
+	struct budget *b = data;
+	void *p;
+
+	if (n > b->left) {
+		b->over = 1;
+		return NULL;
+	}
+	if ((p = malloc(n)))
+		b->left -= n;
+	return p;
+}
+
+static void budget_free(void *data, void *p)
+{
+	(void)data;
+	free(p);
+}
+
+/* READ_PPROF_SLACK + RATIO * N, at most MAX. */
+static size_t bound(size_t n, size_t ratio, size_t max)
+{
+	return n > (max - READ_PPROF_SLACK) / ratio ? max : READ_PPROF_SLACK + ratio * n;
 }
 
 struct reader {
@@ -231,6 +269,8 @@ static int add_sample(struct reader *r, const Pprof__Sample *s)
 int read_pprof(const void *data, size_t len, struct profile **out)
 {
 	struct reader r = { 0 };
+	struct budget budget = { 0 };
+	ProtobufCAllocator alloc = { budget_alloc, budget_free, &budget };
 	unsigned char *raw = NULL;
 	const unsigned char *bytes = data;
 	Pprof__Profile *pb = NULL;
@@ -239,12 +279,14 @@ int read_pprof(const void *data, size_t len, struct profile **out)
 	int err = 0;
 
 	if (len >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
-		if ((err = gunzip(data, len, &raw, &n)))
+		if ((err = gunzip(data, len, bound(len, READ_PPROF_INFLATE_RATIO, READ_PPROF_MAX_BYTES),
+				  &raw, &n)))
 			goto out;
 		bytes = raw;
 	}
-	if (!(pb = pprof__profile__unpack(NULL, n, bytes))) {
-		err = -EBADMSG;
+	budget.left = bound(n, READ_PPROF_UNPACK_RATIO, SIZE_MAX);
+	if (!(pb = pprof__profile__unpack(&alloc, n, bytes))) {
+		err = budget.over ? -EFBIG : -EBADMSG;
 		goto out;
 	}
 	r.pb = pb;
@@ -268,7 +310,7 @@ int read_pprof(const void *data, size_t len, struct profile **out)
 	}
 out:
 	if (pb)
-		pprof__profile__free_unpacked(pb, NULL);
+		pprof__profile__free_unpacked(pb, &alloc);
 	free(raw);
 	free(r.frames);
 	free(r.totals);

@@ -33,6 +33,11 @@ struct resolver {
 	uint64_t unknown_stacks; /* samples whose stack record is missing */
 };
 
+static uint64_t add_sat_u64(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static int intern(struct resolver *r, const char *s, uint32_t *id)
 {
 	return strtab_intern(r->names, s, strlen(s), id);
@@ -334,8 +339,9 @@ static int dispatch(struct resolver *r, const struct df_record *rec)
 	case DF_WSAMPLE:
 		return on_wsample(r, &rec->wsample);
 	case DF_LOST:
-		r->stats->lost += rec->lost.count;
-		r->prof->meta.lost += rec->lost.count;
+		/* a damaged count must not wrap the sum: it stops at UINT64_MAX */
+		r->stats->lost = add_sat_u64(r->stats->lost, rec->lost.count);
+		r->prof->meta.lost = add_sat_u64(r->prof->meta.lost, rec->lost.count);
 		return 0;
 	case DF_FINISH:
 		r->stats->finished = 1;

@@ -16,7 +16,7 @@
 
 #define PROFILE_NONE UINT32_MAX
 
-/* The most a reader of untrusted input lets a column total, so that no sum overflows. */
+/* The most a column totals (profile_add() saturates there), so that no sum overflows. */
 #define PROFILE_MAX_TOTAL (INT64_C(1) << 62)
 
 enum frame_kind {
@@ -127,7 +127,9 @@ int profile_thread(struct profile *p, uint32_t pid, uint32_t tid, const char *co
 		   const char *process, uint32_t *id);
 /*
  * Add VALUES (one per column) to the row (STACK, THREAD); *ROW, if not
- * NULL, is the row's index.
+ * NULL, is the row's index. What a column gets above 0 (and below 0) in
+ * all stops at PROFILE_MAX_TOTAL: a value past it is cut, so that no sum
+ * of a column's rows overflows.
  */
 int profile_add(struct profile *p, uint32_t stack, uint32_t thread, const int64_t *values,
 		uint32_t *row);

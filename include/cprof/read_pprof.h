@@ -12,13 +12,22 @@
 
 #include "cprof/profile.h"
 
-/* At most this many bytes once inflated (a gzip bomb is refused). */
+/*
+ * What a profile may cost (a gzip bomb, a protobuf of empty messages is
+ * refused): inflated, at most READ_PPROF_INFLATE_RATIO times the gzip'd
+ * file plus READ_PPROF_SLACK, and never past READ_PPROF_MAX_BYTES (a real
+ * profile inflates 5 to 10 times); decoded, at most READ_PPROF_UNPACK_RATIO
+ * times the protobuf plus READ_PPROF_SLACK (a real one takes 7 to 9).
+ */
 #define READ_PPROF_MAX_BYTES (512u << 20)
+#define READ_PPROF_INFLATE_RATIO 64
+#define READ_PPROF_UNPACK_RATIO 16
+#define READ_PPROF_SLACK (1u << 20)
 
 /*
  * Parse DATA (LEN bytes, gzip'd or plain protobuf) into a new profile *OUT
- * (caller frees). Returns 0, -ENOMEM, -EFBIG (larger than
- * READ_PPROF_MAX_BYTES inflated) or -EBADMSG (not a valid gzip stream or
+ * (caller frees). Returns 0, -ENOMEM, -EFBIG (larger than the bounds above
+ * once inflated or decoded) or -EBADMSG (not a valid gzip stream or
  * profile: a truncated file, an unknown id, a string index out of range,
  * a negative value or a column total past PROFILE_MAX_TOTAL).
  */

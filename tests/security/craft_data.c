@@ -19,10 +19,15 @@
  *       craft_data --overflow OUT NINTERVALS
  *   OUT is a --wall recording of NINTERVALS off-CPU intervals of 2^50 - 1
  *   ns and one of 2^63 ns on one stack, and LOST records counting 2^63 each.
+ *
+ *       craft_data --pprof-bomb OUT BYTES [plain]
+ *   OUT is a pprof profile of empty Sample messages (2 bytes each, 88 once
+ *   decoded), BYTES of them, gzip'd at level 9 (about 1000:1) unless plain.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "cprof/datafile.h"
 #include "crafted.h"
@@ -168,6 +173,48 @@ static int craft_overflow(const char *out, unsigned long n)
 	return finish(w, err);
 }
 
+static int craft_pprof_bomb(const char *out, unsigned long long bytes, int plain)
+{
+	static unsigned char in[65536], buf[65536];
+	FILE *f = fopen(out, "wbx");
+	z_stream z = { 0 };
+	int zerr = Z_OK, ok = f != NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(in); i += 2) {
+		in[i] = 0x12; /* field 2 (sample), length-delimited */
+		in[i + 1] = 0;
+	}
+	if (ok && !plain)
+		ok = deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK;
+	while (ok && zerr != Z_STREAM_END) {
+		size_t n = bytes < sizeof(in) ? (size_t)bytes : sizeof(in);
+
+		bytes -= n;
+		if (plain) {
+			ok = fwrite(in, 1, n, f) == n;
+			zerr = bytes ? Z_OK : Z_STREAM_END;
+			continue;
+		}
+		z.next_in = in;
+		z.avail_in = (unsigned)n;
+		do {
+			z.next_out = buf;
+			z.avail_out = sizeof(buf);
+			zerr = deflate(&z, bytes ? Z_NO_FLUSH : Z_FINISH);
+			ok = zerr != Z_STREAM_ERROR &&
+			     fwrite(buf, 1, sizeof(buf) - z.avail_out, f) == sizeof(buf) - z.avail_out;
+		} while (ok && z.avail_out == 0);
+	}
+	if (!plain)
+		deflateEnd(&z);
+	if (f && fclose(f))
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "craft_data: %s: cannot write\n", out);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t ips[MAX_SPECS + 1];
@@ -179,6 +226,9 @@ int main(int argc, char **argv)
 		return craft_resync(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "--forks"))
 		return craft_forks(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--pprof-bomb"))
+		return craft_pprof_bomb(argv[2], strtoull(argv[3], NULL, 0),
+					argc == 5 && !strcmp(argv[4], "plain"));
 	if (argc == 4 && !strcmp(argv[1], "--overflow"))
 		return craft_overflow(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc < 3 || argc - 2 > MAX_SPECS) {

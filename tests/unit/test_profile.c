@@ -106,11 +106,44 @@ static void test_many_stacks(void **state)
 	profile_free(p);
 }
 
+/*
+ * Issue 23: values past what a column can total (a damaged interval
+ * length, summed thousands of times) stop at PROFILE_MAX_TOTAL, above and
+ * below 0: no row, total or sum of rows overflows (a report printed
+ * "wall: -7187745005 s").
+ */
+static void test_add_saturates(void **state)
+{
+	struct profile *p;
+	uint32_t col, s, t1, t2;
+	int64_t big[1] = { (INT64_C(1) << 50) - 1 }, huge[1] = { INT64_MAX }, low[1] = { INT64_MIN };
+	int i;
+
+	(void)state;
+	assert_int_equal(profile_new(&p), 0);
+	assert_int_equal(profile_add_column(p, "wall", "nanoseconds", &col), 0);
+	assert_int_equal(profile_stack(p, NULL, 0, &s), 0);
+	assert_int_equal(profile_thread(p, 1, 1, "a", "a", &t1), 0);
+	assert_int_equal(profile_thread(p, 1, 2, "b", "b", &t2), 0);
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(profile_add(p, s, i % 2 ? t1 : t2, big, NULL), 0);
+	assert_int_equal(profile_total(p, col), PROFILE_MAX_TOTAL);
+	assert_int_equal(profile_add(p, s, t1, huge, NULL), 0);
+	assert_int_equal(profile_total(p, col), PROFILE_MAX_TOTAL);
+	assert_true(profile_value(p, 0, col) > 0 && profile_value(p, 1, col) > 0);
+	/* below 0 the same, and what was added above stays */
+	assert_int_equal(profile_add(p, s, t1, low, NULL), 0);
+	assert_int_equal(profile_add(p, s, t2, low, NULL), 0);
+	assert_int_equal(profile_total(p, col), 0);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_many_stacks),
+		cmocka_unit_test(test_add_saturates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
