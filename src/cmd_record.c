@@ -179,14 +179,15 @@ int record_option(int c, const char *arg, struct record_opts *o)
 	}
 }
 
-/* For each target whose runtime named none of its JIT code: how to make it. */
+/* For each target whose runtime named none (or maybe not all) of its JIT code: how to make it. */
 static void jit_hints(const struct record_result *res)
 {
 	unsigned i;
 
 	for (i = 0; i < res->nhints; i++)
 		fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
-			jit_hint(res->hints[i].runtime));
+			res->hints[i].dump ? jit_dump_hint(res->hints[i].runtime)
+					   : jit_hint(res->hints[i].runtime));
 }
 
 /* The off-CPU part of the summary, and why it is missing if it is. */

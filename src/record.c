@@ -1001,7 +1001,7 @@ static int capture_perfmaps(struct recorder *r)
 
 	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
 		enum jit_runtime runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE;
-		int named = 0;
+		int named = 0, has_map = 0;
 		int followed = 0;
 		int fd;
 
@@ -1010,7 +1010,7 @@ static int capture_perfmaps(struct recorder *r)
 		if ((fd = open_jit_file((pid_t)pid, "perf", "map")) >= 0) {
 			err = write_perfmap_file(r, (pid_t)pid, fd);
 			close(fd);
-			named = 1;
+			named = has_map = 1;
 		}
 		/* a dump it mapped was read while recording; else look in /tmp */
 		if (!err)
@@ -1024,6 +1024,12 @@ static int capture_perfmaps(struct recorder *r)
 		/* a runtime that could have named its code: say how */
 		if (!named && runtime != JIT_NONE && r->res->nhints < RECORD_HINTS) {
 			r->res->hints[r->res->nhints].pid = (pid_t)pid;
+			r->res->hints[r->res->nhints++].runtime = runtime;
+		}
+		/* one that lives on with its newest records in its own buffer (runtime: alive) */
+		if (followed && !has_map && jit_dump_hint(runtime) && r->res->nhints < RECORD_HINTS) {
+			r->res->hints[r->res->nhints].pid = (pid_t)pid;
+			r->res->hints[r->res->nhints].dump = 1;
 			r->res->hints[r->res->nhints++].runtime = runtime;
 		}
 	}

@@ -93,8 +93,12 @@ struct record_result {
 	 */
 	unsigned jit_cut;
 	pid_t jit_cut_pid;
-	/* target processes whose runtime wrote no JIT names (at most RECORD_HINTS) */
-	struct { pid_t pid; enum jit_runtime runtime; } hints[RECORD_HINTS];
+	/*
+	 * target processes whose runtime wrote no JIT names, or (dump set)
+	 * named them by a jitdump alone and still ran (jit_dump_hint); at most
+	 * RECORD_HINTS
+	 */
+	struct { pid_t pid; enum jit_runtime runtime; int dump; } hints[RECORD_HINTS];
 	unsigned nhints;
 };
 

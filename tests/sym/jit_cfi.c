@@ -4,8 +4,9 @@
  * PROT_READ|PROT_EXEC for the profiler to find, an unwinding-info record
  * (jit_eh.h: the function keeps no frame pointer and sets rbp to garbage)
  * and the code load that names it jit_hot_function. main -> driver ->
- * jit_hot_function -> jit_leaf, where the time goes, for SECONDS. The
- * dump is removed as the program ends.
+ * jit_hot_function -> jit_leaf, where the time goes, for SECONDS; it
+ * prints "ready" once the dump is written. The dump is removed as the
+ * program ends.
  *
  *	jit_cfi SECONDS [MODE]
  *
@@ -329,6 +330,9 @@ static inline __attribute__((always_inline)) int run(double seconds, const char 
 		fanout_dump(fd, (uint64_t)(uintptr_t)code);
 		fanout(path, page);
 	}
+	/* the dump names and describes the code now: a profiler may attach */
+	printf("ready\n");
+	fflush(stdout);
 	if (!strcmp(mode, "flood")) {
 		uint8_t cfi[48] = { 0 };
 		uint64_t over[3] = { sizeof(cfi), 24, 0 };
