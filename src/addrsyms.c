@@ -113,7 +113,7 @@ int addrsyms_add(struct addrsyms *t, uint64_t start, uint64_t size, const char *
 int addrsyms_add_perfmap(struct addrsyms *t, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
-	char line[4096];
+	char line[PERFMAP_LINE_MAX];
 	int err = 0;
 
 	while (p < end && !err) {

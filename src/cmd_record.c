@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cprof/cmd.h"
+#include "cprof/jitfollow.h"
 #include "cprof/record.h"
 #include "cprof/safefile.h"
 #include "cprof/sampler.h"
@@ -178,14 +179,15 @@ int record_option(int c, const char *arg, struct record_opts *o)
 	}
 }
 
-/* For each target whose runtime named none of its JIT code: how to make it. */
+/* For each target whose runtime named none (or maybe not all) of its JIT code: how to make it. */
 static void jit_hints(const struct record_result *res)
 {
 	unsigned i;
 
 	for (i = 0; i < res->nhints; i++)
 		fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
-			jit_hint(res->hints[i].runtime));
+			res->hints[i].dump ? jit_dump_hint(res->hints[i].runtime)
+					   : jit_hint(res->hints[i].runtime));
 }
 
 /* The off-CPU part of the summary, and why it is missing if it is. */
@@ -316,6 +318,13 @@ int cmd_record(int argc, char **argv)
 	if (res.leftovers)
 		fprintf(stderr, "cprof: note: stopped %u process%s the command left running\n",
 			res.leftovers, res.leftovers == 1 ? "" : "es");
+	if (res.jit_cut)
+		fprintf(stderr, "cprof: warning: the JIT names of PID %d%s were cut at cprof's caps "
+			"(a perf map %u MiB or %u lines, %u MiB of them all; a jitdump %u MiB, "
+			"%llu MiB of them all): code named past the cut shows as [unknown]\n",
+			(int)res.jit_cut_pid, res.jit_cut > 1 ? " (and of other files)" : "",
+			RECORD_PERFMAP_MAX >> 20, RECORD_NAMES_LINES, RECORD_PERFMAP_TOTAL >> 20,
+			JITFOLLOW_DUMP_MAX >> 20, (unsigned long long)(JITFOLLOW_TOTAL_MAX >> 20));
 	jit_hints(&res);
 	free(cmdline);
 	free(pids);

@@ -37,3 +37,15 @@ const char *jit_hint(enum jit_runtime runtime)
 	}
 	return NULL;
 }
+
+const char *jit_dump_hint(enum jit_runtime runtime)
+{
+	/* V8 writes its jitdump through a 4 KiB stdio buffer, flushed when full or at exit */
+	if (runtime == JIT_NODE)
+		return "is node named by its jitdump alone, which it writes in 4 KiB blocks: "
+		       "the code it compiled last (often the hottest, optimized last) is in "
+		       "the file only once more code is compiled or node exits, and is "
+		       "[unknown] until then: run it with --perf-basic-prof as well (its perf "
+		       "map is written line by line)";
+	return NULL;
+}

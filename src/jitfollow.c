@@ -1,6 +1,7 @@
 #include "cprof/jitfollow.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,9 +12,8 @@
 #include "cprof/jitdump.h"
 #include "cprof/unwind.h"
 
-#define JITDUMP_MAX (256u << 20)   /* bytes read of one jitdump, at most */
-/* of all: processes that map one dump again and again must not multiply it */
-#define JITDUMP_TOTAL_MAX (4ull * JITDUMP_MAX)
+#define JITDUMP_MAX JITFOLLOW_DUMP_MAX
+#define JITDUMP_TOTAL_MAX JITFOLLOW_TOTAL_MAX
 #define JITDUMP_TAIL_MAX (16u << 20) /* a record longer than this is a lie */
 #define JITDUMP_CHUNK 65536
 
@@ -28,6 +28,7 @@ struct jitsrc {
 	int ended;                    /* the process exec'd or exited: a new dump is another program's */
 	int fd;                       /* -1: given up, or done */
 	int started;                  /* its header has been read */
+	int cut;                      /* given up at a cap: its later code is unnamed */
 	uint64_t off;                 /* bytes read */
 	struct buf tail;              /* read from the first record not yet used */
 	struct buf names;             /* perf-map lines */
@@ -124,6 +125,14 @@ static int jitsrc_parse(struct jitfollow *f, struct jitsrc *s)
 	return err;
 }
 
+/* Whether S's file holds more than was read of it. */
+static int jitsrc_more(const struct jitsrc *s)
+{
+	struct stat st;
+
+	return !fstat(s->fd, &st) && (uint64_t)st.st_size > s->off;
+}
+
 /* Read what was added to S's file since the last time, and use it. */
 static int jitsrc_read(struct jitfollow *f, struct jitsrc *s)
 {
@@ -133,6 +142,8 @@ static int jitsrc_read(struct jitfollow *f, struct jitsrc *s)
 	while (!err && s->fd >= 0) {
 		if (s->off >= JITDUMP_MAX || f->read >= JITDUMP_TOTAL_MAX ||
 		    s->tail.len > JITDUMP_TAIL_MAX) {
+			/* a record that long lies; a dump at a cap is cut if it has more */
+			s->cut = s->tail.len > JITDUMP_TAIL_MAX || jitsrc_more(s);
 			err = -EFBIG;
 			break;
 		}
@@ -242,21 +253,33 @@ int jitfollow_names(struct jitfollow *f, pid_t pid, jitfollow_fn fn, void *arg, 
 			continue;
 		*followed = 1;
 		if (!(err = jitsrc_read(f, s)))
-			err = fn(pid, &s->names, arg);
+			err = fn(pid, &s->names, s->cut, arg);
 	}
 	return err;
 }
 
-int jitfollow_file_names(FILE *f, struct buf *names)
+int jitfollow_file_names(struct jitfollow *f, int fd, struct buf *names, int *cut)
 {
+	uint64_t room = JITDUMP_TOTAL_MAX - f->read;
 	struct buf dump;
-	char chunk[65536];
-	size_t n;
+	struct stat st;
+	ssize_t n;
 	int err = 0;
 
+	*cut = 0;
+	if (room > JITDUMP_MAX)
+		room = JITDUMP_MAX;
 	buf_init(&dump);
-	while (!err && dump.len < JITDUMP_MAX && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		err = buf_append(&dump, chunk, n);
+	while (!err && dump.len < room && !(err = buf_reserve(&dump, JITDUMP_CHUNK))) {
+		size_t want = room - dump.len < JITDUMP_CHUNK ? (size_t)(room - dump.len) : JITDUMP_CHUNK;
+
+		n = pread(fd, dump.data + dump.len, want, (off_t)dump.len);
+		if (n <= 0)
+			break;
+		dump.len += (size_t)n;
+		f->read += (uint64_t)n;
+	}
+	*cut = !err && dump.len >= room && !fstat(fd, &st) && (uint64_t)st.st_size > dump.len;
 	if (!err && dump.len)
 		err = jitdump_to_perfmap((const uint8_t *)dump.data, dump.len, names);
 	if (err == -EPROTO)

@@ -66,6 +66,7 @@ struct recorder {
 	int vdso_fd;
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
 	struct jitfollow *jits;      /* the jitdumps the processes map */
+	uint64_t perfmap_read;       /* bytes of perf maps read, of RECORD_PERFMAP_TOTAL */
 	uint64_t chain[MAX_FRAMES];
 };
 
@@ -733,62 +734,169 @@ static pid_t ns_pid(pid_t pid)
 	return ns;
 }
 
-/* PERFMAP records of B's whole lines, LIMIT bytes at least each; the rest stays in B. */
-static int emit_perfmap(struct recorder *r, pid_t pid, struct buf *b, size_t limit)
+/*
+ * The JIT names of one file (a perf map, a jitdump's code loads as
+ * perf-map lines) on their way into PERFMAP records, fed in pieces: only
+ * whole lines the report can use are kept (a sparse or binary file names
+ * nothing), at most RECORD_NAMES_LINES of them, in records of at most
+ * RECORD_NAMES_RECORD bytes cut at line ends (a record holds 16 MiB).
+ */
+struct names_out {
+	struct recorder *r;
+	pid_t pid;
+	struct buf rec;               /* whole lines for the next record */
+	struct buf part;              /* a line not ended yet, shorter than PERFMAP_LINE_MAX */
+	size_t lines;                 /* kept */
+	int skip;                     /* inside a line too long to keep */
+	int cut;                      /* the line cap was reached: the rest is left out */
+};
+
+static void names_init(struct names_out *o, struct recorder *r, pid_t pid)
+{
+	memset(o, 0, sizeof(*o));
+	o->r = r;
+	o->pid = pid;
+	buf_init(&o->rec);
+	buf_init(&o->part);
+}
+
+static int names_flush(struct names_out *o)
 {
 	struct df_record rec = { .type = DF_PERFMAP };
-	size_t cut;
+	int err;
+
+	if (!o->rec.len)
+		return 0;
+	rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)o->pid, .len = (uint32_t)o->rec.len,
+					   .text = o->rec.data };
+	err = sink_write(o->r->out, &rec);
+	o->rec.len = 0;
+	return err;
+}
+
+/* The line gathered in O->part is whole: keep it if it names code. */
+static int names_line(struct names_out *o)
+{
+	char line[PERFMAP_LINE_MAX];
+	uint64_t start, size;
+	const char *name;
+	int err;
+
+	if (!o->part.len)
+		return 0;
+	memcpy(line, o->part.data, o->part.len);
+	line[o->part.len] = '\0';
+	if (perfmap_parse_line(line, &start, &size, &name))
+		return 0;
+	if (o->lines >= RECORD_NAMES_LINES) {
+		o->cut = 1;
+		return 0;
+	}
+	o->lines++;
+	if ((err = buf_append(&o->rec, o->part.data, o->part.len)) ||
+	    (err = buf_append(&o->rec, "\n", 1)))
+		return err;
+	return o->rec.len > RECORD_NAMES_RECORD - PERFMAP_LINE_MAX ? names_flush(o) : 0;
+}
+
+static int names_feed(struct names_out *o, const char *p, size_t n)
+{
 	int err = 0;
 
-	while (!err && b->len && b->len >= limit) {
-		char *nl = memrchr(b->data, '\n', b->len);
+	while (!err && n && !o->cut) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
 
-		cut = nl && limit ? (size_t)(nl - b->data) + 1 : b->len;
-		rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)pid, .len = (uint32_t)cut,
-						   .text = b->data };
-		err = sink_write(r->out, &rec);
-		memmove(b->data, b->data + cut, b->len - cut);
-		b->len -= cut;
+		if (!o->skip && o->part.len + take >= PERFMAP_LINE_MAX)
+			o->skip = 1; /* the reader would skip it: so do we */
+		if (!o->skip)
+			err = buf_append(&o->part, p, take);
+		if (!nl)
+			break;
+		if (!err && !o->skip)
+			err = names_line(o);
+		o->skip = 0;
+		o->part.len = 0;
+		p = nl + 1;
+		n -= take + 1;
 	}
 	return err;
 }
 
-/* A jitfollow_fn: the perf-map lines NAMES of PID into the data file (consumed). */
-static int emit_names(pid_t pid, struct buf *names, void *arg)
+/*
+ * After ERR (0, or what went wrong feeding O): the last line, unended, and
+ * the last record; O is released. Returns 0 or -errno, *CUT set if cut.
+ */
+static int names_end(struct names_out *o, int err, int *cut)
 {
-	int err = emit_perfmap(arg, pid, names, 1u << 20);
-
-	return err ? err : emit_perfmap(arg, pid, names, 0);
+	if (!err && o->part.len && !o->skip && !o->cut)
+		err = names_line(o);
+	if (!err)
+		err = names_flush(o);
+	*cut = o->cut;
+	buf_release(&o->rec);
+	buf_release(&o->part);
+	return err;
 }
 
-static int write_perfmap_file(struct recorder *r, pid_t pid, FILE *f)
+/* The JIT names of PID's file were cut: the command says so. */
+static void note_cut(struct recorder *r, pid_t pid)
 {
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	int err = 0;
+	if (!r->res->jit_cut++)
+		r->res->jit_cut_pid = pid;
+}
 
-	buf_init(&b);
-	/* flush whole lines once a megabyte has gathered */
-	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (!(err = buf_append(&b, chunk, n)))
-			err = emit_perfmap(r, pid, &b, 1u << 20);
-	if (!err)
-		err = emit_perfmap(r, pid, &b, 0);
-	buf_release(&b);
+/* A jitfollow_fn: the perf-map lines NAMES of PID into the data file (consumed). */
+static int emit_names(pid_t pid, struct buf *names, int cut, void *arg)
+{
+	struct names_out o;
+	int err, capped;
+
+	names_init(&o, arg, pid);
+	err = names_end(&o, names_feed(&o, names->data, names->len), &capped);
+	if (!err && (cut || capped))
+		note_cut(arg, pid);
+	names->len = 0;
+	return err;
+}
+
+/* PID's perf map open at FD, read within the caps (record.h). */
+static int write_perfmap_file(struct recorder *r, pid_t pid, int fd)
+{
+	uint64_t room = RECORD_PERFMAP_TOTAL - r->perfmap_read, done = 0;
+	struct names_out o;
+	struct stat st;
+	char chunk[65536];
+	ssize_t n;
+	int err = 0, cut;
+
+	if (room > RECORD_PERFMAP_MAX)
+		room = RECORD_PERFMAP_MAX;
+	names_init(&o, r, pid);
+	while (!err && !o.cut && done < room) {
+		n = read(fd, chunk, room - done < sizeof(chunk) ? (size_t)(room - done) : sizeof(chunk));
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+		r->perfmap_read += (uint64_t)n;
+		err = names_feed(&o, chunk, (size_t)n);
+	}
+	err = names_end(&o, err, &cut);
+	if (!err && (cut || (done >= room && !fstat(fd, &st) && (uint64_t)st.st_size > done)))
+		note_cut(r, pid);
 	return err;
 }
 
 /* A jitdump file's code loads, as perf-map lines (jitfollow.h). */
-static int write_jitdump_file(struct recorder *r, pid_t pid, FILE *f)
+static int write_jitdump_file(struct recorder *r, pid_t pid, int fd)
 {
 	struct buf text;
-	int err;
+	int err, cut;
 
 	buf_init(&text);
-	err = jitfollow_file_names(f, &text);
+	err = jitfollow_file_names(r->jits, fd, &text, &cut);
 	if (!err)
-		err = emit_names(pid, &text, r);
+		err = emit_names(pid, &text, cut, r);
 	buf_release(&text);
 	return err;
 }
@@ -798,21 +906,15 @@ static int write_jitdump_file(struct recorder *r, pid_t pid, FILE *f)
  * root or the target: /tmp is anyone's, and a FIFO or a link to a secret
  * must neither hang the recording nor end up in the data file.
  */
-static FILE *open_perfmap(const char *path, pid_t pid)
+static int open_perfmap(const char *path, pid_t pid)
 {
 	int fd = safefile_open_regular(path);
-	FILE *f;
 
-	if (fd < 0)
-		return NULL;
-	if (!jitfollow_owned(fd, pid)) {
+	if (fd >= 0 && !jitfollow_owned(fd, pid)) {
 		close(fd);
-		return NULL;
+		fd = -1;
 	}
-	f = fdopen(fd, "r");
-	if (!f)
-		close(fd);
-	return f;
+	return fd;
 }
 
 /* The JIT runtime PID runs, from what it maps (jitenv.h); JIT_NONE if none. */
@@ -875,19 +977,19 @@ static void jvm_perfmap(pid_t pid)
  * /tmp/KIND-PID.EXT of PID: through the process's root (containers, with
  * the pid it has there) while it lives, else ours.
  */
-static FILE *open_jit_file(pid_t pid, const char *kind, const char *ext)
+static int open_jit_file(pid_t pid, const char *kind, const char *ext)
 {
 	char path[128];
-	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/root/tmp/%s-%d.%s", (int)pid, kind,
 		 (int)ns_pid(pid), ext);
-	f = open_perfmap(path, pid);
-	if (!f) {
+	fd = open_perfmap(path, pid);
+	if (fd < 0) {
 		snprintf(path, sizeof(path), "/tmp/%s-%d.%s", kind, (int)pid, ext);
-		f = open_perfmap(path, pid);
+		fd = open_perfmap(path, pid);
 	}
-	return f;
+	return fd;
 }
 
 /* JIT symbol files: perf maps, and jitdump files as perf-map lines. */
@@ -899,29 +1001,35 @@ static int capture_perfmaps(struct recorder *r)
 
 	while (!err && pairmap_next(r->pids, &pos, &pid, &zero, &v)) {
 		enum jit_runtime runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE;
-		int named = 0;
+		int named = 0, has_map = 0;
 		int followed = 0;
-		FILE *f;
+		int fd;
 
 		if (r->opts->jit_support && runtime == JIT_JVM)
 			jvm_perfmap((pid_t)pid);
-		if ((f = open_jit_file((pid_t)pid, "perf", "map"))) {
-			err = write_perfmap_file(r, (pid_t)pid, f);
-			fclose(f);
-			named = 1;
+		if ((fd = open_jit_file((pid_t)pid, "perf", "map")) >= 0) {
+			err = write_perfmap_file(r, (pid_t)pid, fd);
+			close(fd);
+			named = has_map = 1;
 		}
 		/* a dump it mapped was read while recording; else look in /tmp */
 		if (!err)
 			err = jitfollow_names(r->jits, (pid_t)pid, emit_names, r, &followed);
-		if (!err && !followed && (f = open_jit_file((pid_t)pid, "jit", "dump"))) {
-			err = write_jitdump_file(r, (pid_t)pid, f);
-			fclose(f);
+		if (!err && !followed && (fd = open_jit_file((pid_t)pid, "jit", "dump")) >= 0) {
+			err = write_jitdump_file(r, (pid_t)pid, fd);
+			close(fd);
 			named = 1;
 		}
 		named |= followed;
 		/* a runtime that could have named its code: say how */
 		if (!named && runtime != JIT_NONE && r->res->nhints < RECORD_HINTS) {
 			r->res->hints[r->res->nhints].pid = (pid_t)pid;
+			r->res->hints[r->res->nhints++].runtime = runtime;
+		}
+		/* one that lives on with its newest records in its own buffer (runtime: alive) */
+		if (followed && !has_map && jit_dump_hint(runtime) && r->res->nhints < RECORD_HINTS) {
+			r->res->hints[r->res->nhints].pid = (pid_t)pid;
+			r->res->hints[r->res->nhints].dump = 1;
 			r->res->hints[r->res->nhints++].runtime = runtime;
 		}
 	}

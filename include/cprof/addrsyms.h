@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A perf-map line this long or longer (its newline left out) names nothing: the reader skips it. */
+#define PERFMAP_LINE_MAX 4096
+
 /*
  * Parse one perf map line, "START SIZE NAME" (hex numbers, with or
  * without 0x; NAME may hold spaces). The newline, if any, is dropped. NAME
@@ -35,7 +38,7 @@ void addrsyms_free(struct addrsyms *t);
  * added last wins, as JIT code is rewritten in place.
  */
 int addrsyms_add(struct addrsyms *t, uint64_t start, uint64_t size, const char *name);
-/* Add every valid line of a perf map TEXT (LEN bytes). */
+/* Add every valid line of a perf map TEXT (LEN bytes), each shorter than PERFMAP_LINE_MAX. */
 int addrsyms_add_perfmap(struct addrsyms *t, const char *text, size_t len);
 
 /*

@@ -18,5 +18,11 @@ enum jit_runtime jit_runtime_of_path(const char *path);
 
 /* How to make RUNTIME name its JIT code: a sentence with no capital or stop, or NULL. */
 const char *jit_hint(enum jit_runtime runtime);
+/*
+ * For RUNTIME still running as the recording ends, named by its jitdump
+ * alone: why its newest code may be unnamed, and what names it (same form),
+ * or NULL if the dump holds every load written.
+ */
+const char *jit_dump_hint(enum jit_runtime runtime);
 
 #endif

@@ -10,10 +10,17 @@
 #ifndef CPROF_JITFOLLOW_H
 #define CPROF_JITFOLLOW_H
 
-#include <stdio.h>
 #include <sys/types.h>
 
 #include "cprof/util.h"
+
+/*
+ * Bytes read of one jitdump, and of all the dumps of a recording (processes
+ * that map one dump again and again must not multiply it), at most; a dump
+ * at a cap, or with a record over 16 MiB, is read no further: it is cut.
+ */
+#define JITFOLLOW_DUMP_MAX (256u << 20)
+#define JITFOLLOW_TOTAL_MAX (4ull * JITFOLLOW_DUMP_MAX)
 
 struct jitfollow;
 struct unwinder;
@@ -33,14 +40,18 @@ int jitfollow_end(struct jitfollow *f, pid_t pid);
 
 /*
  * The perf-map lines of every dump PID followed (its programs before an
- * exec too), each read to its end, handed to FN (which may consume them);
- * *FOLLOWED set if any.
+ * exec too), each read to its end, handed to FN (which may consume them)
+ * with CUT set if that dump was cut; *FOLLOWED set if any.
  */
-typedef int (*jitfollow_fn)(pid_t pid, struct buf *names, void *arg);
+typedef int (*jitfollow_fn)(pid_t pid, struct buf *names, int cut, void *arg);
 int jitfollow_names(struct jitfollow *f, pid_t pid, jitfollow_fn fn, void *arg, int *followed);
 
-/* The code loads of the jitdump file F read whole (at most as much as one followed), as perf-map lines. */
-int jitfollow_file_names(FILE *f, struct buf *names);
+/*
+ * The code loads of the jitdump open at FD (not followed: found in /tmp),
+ * as perf-map lines appended to NAMES; read within the caps of the dumps
+ * followed (counted with them), *CUT set if the file holds more.
+ */
+int jitfollow_file_names(struct jitfollow *f, int fd, struct buf *names, int *cut);
 
 /* Whether the JIT file open at FD is a regular file owned by us, root or the target PID. */
 int jitfollow_owned(int fd, pid_t pid);

@@ -49,6 +49,19 @@ enum record_stage {
 
 #define RECORD_HINTS 8
 
+/*
+ * A target's perf map (/tmp/perf-PID.map, anyone may write it huge or
+ * sparse) is read at most RECORD_PERFMAP_MAX bytes, RECORD_PERFMAP_TOTAL of
+ * all the maps of a recording, and keeps at most RECORD_NAMES_LINES lines
+ * (a jitdump's names too); a longer one is cut there. Only whole perf-map
+ * lines the report can use are kept (PERFMAP_LINE_MAX), in records of at
+ * most RECORD_NAMES_RECORD bytes.
+ */
+#define RECORD_PERFMAP_MAX (64u << 20)
+#define RECORD_PERFMAP_TOTAL (256u << 20)
+#define RECORD_NAMES_LINES (1u << 20)
+#define RECORD_NAMES_RECORD (1u << 20)
+
 struct record_result {
 	/*
 	 * duration_ns: wall time of the whole run, attach and the final
@@ -74,8 +87,19 @@ struct record_result {
 	unsigned leftovers;      /* processes it left running, stopped at the end */
 	enum record_stage stage; /* where it failed, on error */
 	pid_t failed_pid;
-	/* target processes whose runtime wrote no JIT names (at most RECORD_HINTS) */
-	struct { pid_t pid; enum jit_runtime runtime; } hints[RECORD_HINTS];
+	/*
+	 * JIT symbol files (perf maps, jitdumps) cut at a cap (RECORD_PERFMAP_MAX,
+	 * JITFOLLOW_DUMP_MAX...): code named past the cut is unnamed; the
+	 * process of the first one
+	 */
+	unsigned jit_cut;
+	pid_t jit_cut_pid;
+	/*
+	 * target processes whose runtime wrote no JIT names, or (dump set)
+	 * named them by a jitdump alone and still ran (jit_dump_hint); at most
+	 * RECORD_HINTS
+	 */
+	struct { pid_t pid; enum jit_runtime runtime; int dump; } hints[RECORD_HINTS];
 	unsigned nhints;
 };
 

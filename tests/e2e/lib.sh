@@ -420,6 +420,16 @@ assert_text_contains()
 	fail "$3: '$2' not found in $1" "it has: $(head -c 1000 "$1")"
 }
 
+# assert_text_lacks FILE FIXED_STRING WHAT: FILE does not have it.
+assert_text_lacks()
+{
+	if ! grep -qF -- "$2" "$1"; then
+		note "ok: $3"
+		return 0
+	fi
+	fail "$3: '$2' found in $1" "it has: $(head -c 1000 "$1")"
+}
+
 # assert_folded_shape FOLDED: what flamegraph.pl and stackcollapse-perf.pl's
 # users rely on: every line `frames COUNT` with frames free of spaces (true
 # for our C workloads) and a positive count, one line per distinct stack, the

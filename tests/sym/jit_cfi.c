@@ -4,8 +4,9 @@
  * PROT_READ|PROT_EXEC for the profiler to find, an unwinding-info record
  * (jit_eh.h: the function keeps no frame pointer and sets rbp to garbage)
  * and the code load that names it jit_hot_function. main -> driver ->
- * jit_hot_function -> jit_leaf, where the time goes, for SECONDS. The
- * dump is removed as the program ends.
+ * jit_hot_function -> jit_leaf, where the time goes, for SECONDS; it
+ * prints "ready" once the dump is written. The dump is removed as the
+ * program ends.
  *
  *	jit_cfi SECONDS [MODE]
  *
@@ -20,6 +21,10 @@
  *	whose code is a hole, then a load named fanout_marker; FANOUT
  *	children each map the dump too, for the profiler to read it again
  *	for each of them.
+ * MODE names: after the true records, NAMES_FILL bytes of names in code
+ *	loads of 3000-byte names (more than a data-file record holds), one
+ *	of 5000 bytes (longer than a perf-map line the report reads), then a
+ *	load named names_marker.
  * MODE reuse: a child runs for SECONDS and exits, then another child
  *	that has its pid (ns_last_pid, as root) runs for SECONDS with a
  *	dump of its own, and prints "pid PID again"; exits 77 if that pid
@@ -189,6 +194,25 @@ static void fanout_dump(int fd, uint64_t addr)
 	code_load(fd, addr + 0x200000, 16, "fanout_marker", "", 0);
 }
 
+#define NAMES_FILL (24u << 20)
+
+/* The loads of MODE names: their names fill more than a data-file record, at FLOOD_BASE. */
+static void names_dump(int fd)
+{
+	static char name[5001];
+	uint64_t i;
+
+	memset(name, 'n', sizeof(name) - 1);
+	code_load(fd, FLOOD_BASE, 16, name, "", 0); /* too long a line: left out */
+	name[3000] = '\0';
+	for (i = 0; i * 3000 < NAMES_FILL; i++) {
+		snprintf(name, 24, "names_%08llu_", (unsigned long long)i);
+		name[strlen(name)] = 'n';
+		code_load(fd, FLOOD_BASE + 16 * (i + 1), 16, name, "", 0);
+	}
+	code_load(fd, FLOOD_BASE + 16 * (i + 1), 16, "names_marker", "", 0);
+}
+
 /* FANOUT children that map the dump at PATH, each for a while. */
 static void fanout(const char *path, long page)
 {
@@ -300,10 +324,15 @@ static inline __attribute__((always_inline)) int run(double seconds, const char 
 		  JIT_CODE_SIZE);
 	if (!strcmp(mode, "lie"))
 		lie_past_file(fd);
+	if (!strcmp(mode, "names"))
+		names_dump(fd);
 	if (!strcmp(mode, "fanout")) {
 		fanout_dump(fd, (uint64_t)(uintptr_t)code);
 		fanout(path, page);
 	}
+	/* the dump names and describes the code now: a profiler may attach */
+	printf("ready\n");
+	fflush(stdout);
 	if (!strcmp(mode, "flood")) {
 		uint8_t cfi[48] = { 0 };
 		uint64_t over[3] = { sizeof(cfi), 24, 0 };
@@ -321,7 +350,8 @@ static inline __attribute__((always_inline)) int run(double seconds, const char 
 	munmap(marker, (size_t)page);
 	close(fd);
 	/* the dump goes with the process: the profiler must have kept what it needs */
-	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood") || !strcmp(mode, "fanout"))
+	if (!*mode || !strcmp(mode, "lie") || !strcmp(mode, "flood") || !strcmp(mode, "fanout") ||
+	    !strcmp(mode, "names"))
 		unlink(path);
 	return calls > 0 ? 0 : 1;
 }

@@ -4,7 +4,8 @@
 # that moves rsp and sets rbp to garbage, and calls a C leaf through it.
 # At least 95 % of the leaf's samples have main;driver;jit_hot_function;
 # jit_leaf, named from the jitdump the program removes as it ends (with
-# --no-jit-unwind: frame pointers only, under 5 %). Lying records before
+# --no-jit-unwind: frame pointers only, under 5 %), attached after the
+# code was loaded as well as launched. Lying records before
 # the true ones change nothing, nor does a flood of loads after them; a
 # dump mapped by many processes is not read for each without end; a
 # process with the pid of one that exited follows its own dump; a dump
@@ -41,6 +42,14 @@ report_ok "$T/fp.data" "$T/fp.folded"
 assert_ge "fp: samples in jit_leaf" "$(count "$T/fp.folded" "$leaf")" 100
 assert_lt "% with the chain, --no-jit-unwind (frame pointers only)" "$(chain_share fp)" 5
 assert_contains "$T/fp.folded" '(^|;)jit_hot_function;jit_leaf$' "the JIT frame named without its CFI"
+
+# code loaded before cprof attaches (record -p) is named and unwound with its CFI too
+start_bg jitp "$T/jit_cfi" 4 >"$T/attach.out"
+wait_for 10 grep -q '^ready$' "$T/attach.out" || fail "attach: the fixture wrote no dump"
+record_ok -F 999 -d 1.5 -o "$T/attach.data" -p "$jitp"
+report_ok "$T/attach.data" "$T/attach.folded"
+assert_ge "attach: samples in jit_leaf" "$(count "$T/attach.folded" "$leaf")" 100
+assert_ge "% with the chain, attached after the code was loaded" "$(chain_share attach)" 95
 
 # lies first: sizes past their record and past the file, garbage CFI, a size that wraps,
 # garbage CFI over jit_leaf's code (refused) and over the JIT function (replaced by the truth)
