@@ -231,12 +231,26 @@ static int on_comm(struct live *l, const struct df_comm *c)
 	return c->exec ? namer_exec(l->namer, c->pid) : 0;
 }
 
-/* A recording starts: forget the last one's counts and stack ids, keep the names. */
+/*
+ * A recording starts: forget the last one's counts, stack ids, frames and
+ * stacks (a JIT target's code moves: kept, they would grow for as long as
+ * `cprof serve` runs), keep what the namer knows of the binaries.
+ */
 static int new_session(struct live *l, uint32_t freq)
 {
 	struct stacktab *t;
+	struct profile *p;
 	size_t k;
+	int err;
 
+	if (profile_new(&p))
+		return -ENOMEM;
+	if ((err = namer_set_profile(l->namer, p))) {
+		profile_free(p);
+		return err;
+	}
+	profile_free(l->prof);
+	l->prof = p;
 	if (stacktab_new(&t))
 		return -ENOMEM;
 	stacktab_free(l->stacks);

@@ -317,6 +317,25 @@ int namer_perfmap(struct namer *r, const struct df_perfmap *pm)
 	return addrsyms_add_perfmap(r->jits[idx], pm->text, pm->len);
 }
 
+int namer_set_profile(struct namer *r, struct profile *prof)
+{
+	size_t i;
+
+	for (i = 0; i < r->prof->nmodules; i++) {
+		const struct profile_module *m = &r->prof->modules[i];
+		uint32_t id;
+		int err = profile_module(prof, m->path, m->build_id, &id);
+
+		if (err)
+			return err;
+		if (id != i)
+			return -EINVAL; /* PROF was not empty */
+	}
+	pairmap_clear(r->locs);
+	r->prof = prof;
+	return 0;
+}
+
 void namer_new_recording(struct namer *r)
 {
 	r->recording++;

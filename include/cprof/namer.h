@@ -37,6 +37,15 @@ struct namer;
 int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer **out);
 void namer_free(struct namer *n);
 
+/*
+ * Add frames and stacks to PROF from now on, a new, empty profile (borrowed
+ * like the first): it is given the modules of the last one at the same ids,
+ * and locations start anew. What the namer knows of binaries, mappings and
+ * JIT code is kept. Returns 0 or -errno (then the namer still uses the
+ * last profile).
+ */
+int namer_set_profile(struct namer *n, struct profile *prof);
+
 /* The process MM->pid mapped a file (or anonymous memory). */
 int namer_mmap(struct namer *n, const struct df_mmap *mm);
 /* PID was forked from PPID and starts with a copy of its mappings. */
