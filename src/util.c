@@ -117,7 +117,8 @@ int buf_append(struct buf *b, const void *data, size_t len)
 
 	if (err)
 		return err;
-	memcpy(b->data + b->len, data, len);
+	if (len) /* DATA may be NULL then, and memcpy's may not */
+		memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
 	return 0;
