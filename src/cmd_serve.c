@@ -37,11 +37,11 @@ static void serve_usage(FILE *f)
 		"  /debug/pprof/profile?seconds=N  sample N seconds (default 30), answer with\n"
 		"                           the gzip'd pprof 'cprof report --format pprof'\n"
 		"                           writes; also format=folded|svg|speedscope,\n"
-		"                           pid=PID (one target), tid=TID, hz=HZ\n"
+		"                           pid=PID (one target), tid=TID, hz=HZ (at most -F)\n"
 		"  /debug/pprof/            an index of the endpoints and targets\n"
-		"A bad parameter gets 400, an unknown path 404, a target that has exited 404,\n"
-		"a request beyond --max-requests (or at another hz than the one in\n"
-		"progress) 429, a missing or wrong token 401.\n"
+		"A bad parameter gets 400 (hz= above -F too), an unknown path 404, a target\n"
+		"that has exited 404, a request beyond --max-requests (or at another hz than\n"
+		"the one in progress) 429, a missing or wrong token 401.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID[,PID...]   the processes to profile\n"
@@ -52,7 +52,8 @@ static void serve_usage(FILE *f)
 		"                           TOKEN', TOKEN the first line of FILE\n"
 		"      --max-seconds N      the largest seconds= (default 300)\n"
 		"      --max-requests N     profiles in progress at once (default 8)\n"
-		"  -F, --freq HZ            samples per second per thread (default 99)\n"
+		"  -F, --freq HZ            samples per second per thread (default 99), also\n"
+		"                           the largest hz= a client may ask\n"
 		"  -g, --call-graph MODE    dwarf (default) or fp, as for record\n"
 		"      --stack-size BYTES   user stack copied per sample (default 24576)\n"
 		"  -k, --kernel             keep kernel frames\n"
@@ -262,6 +263,7 @@ int cmd_serve(int argc, char **argv)
 	struct httpd_config hc = { .addr = (const struct sockaddr *)&addr,
 				   .token = o.token_file ? token : NULL,
 				   .max_seconds = o.max_seconds,
+				   .max_hz = o.rec.freq,
 				   .max_connections = 32,
 				   .timeout = 10 };
 	if ((err = httpd_new(&hc, s, &h))) {

@@ -20,7 +20,6 @@
 #include "cprof/writer.h"
 
 #define MAX_ID 4194304u          /* the kernel's pid_max limit */
-#define MAX_HZ 100000u           /* as record's -F */
 #define DEFAULT_SECONDS 30u      /* as Go */
 #define DRAIN_MS 5000            /* at the end, how long the answers in progress may take */
 
@@ -28,7 +27,7 @@ struct httpd {
 	struct MHD_Daemon *d;
 	struct serve *serve;
 	char *token;
-	unsigned max_seconds;
+	unsigned max_seconds, max_hz;
 	atomic_uint active;      /* requests between their first call and their completion */
 };
 
@@ -135,7 +134,8 @@ static int parse_params(struct httpd *h, struct MHD_Connection *c, struct params
 	p->rq.seconds = DEFAULT_SECONDS < h->max_seconds ? DEFAULT_SECONDS : h->max_seconds;
 	p->format = &formats[0];
 	if (number_param(c, "seconds", 1, h->max_seconds, "whole seconds", &p->rq.seconds) ||
-	    number_param(c, "hz", 1, MAX_HZ, "samples per second", &p->rq.freq) ||
+	    number_param(c, "hz", 1, h->max_hz, "samples per second (at most the server's -F)",
+			 &p->rq.freq) ||
 	    number_param(c, "pid", 1, MAX_ID, "a process id", &p->rq.pid) ||
 	    number_param(c, "tid", 1, MAX_ID, "a thread id", &p->rq.tid))
 		return -EINVAL;
@@ -263,9 +263,9 @@ static enum MHD_Result serve_index(struct httpd *h, struct MHD_Connection *c)
 		 "</ul>\n<table>\n"
 		 "<tr><td><a href=\"profile?seconds=%u\">profile</a></td><td>CPU profile: "
 		 "samples for seconds=N (default %u, at most %u), gzip'd pprof for go tool pprof. "
-		 "Also format=folded|svg|speedscope, pid=, tid=, hz=.</td></tr>\n"
+		 "Also format=folded|svg|speedscope, pid=, tid=, hz= (at most %u).</td></tr>\n"
 		 "</table>\n</body></html>\n",
-		 DEFAULT_SECONDS, DEFAULT_SECONDS, h->max_seconds);
+		 DEFAULT_SECONDS, DEFAULT_SECONDS, h->max_seconds, h->max_hz);
 	if (!err)
 		err = buf_puts(&b, line);
 	if (err) {
@@ -364,6 +364,7 @@ int httpd_new(const struct httpd_config *cfg, struct serve *s, struct httpd **ou
 		return -ENOMEM;
 	h->serve = s;
 	h->max_seconds = cfg->max_seconds;
+	h->max_hz = cfg->max_hz;
 	if (cfg->token && !(h->token = strdup(cfg->token)))
 		goto fail;
 	if (cfg->addr->sa_family == AF_INET6)

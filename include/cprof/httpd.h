@@ -22,6 +22,7 @@ struct httpd_config {
 	const struct sockaddr *addr; /* where to listen, IPv4 or IPv6 (read at start) */
 	const char *token;       /* NULL, or the bearer token every request must carry (copied) */
 	unsigned max_seconds;    /* the largest seconds= */
+	unsigned max_hz;         /* the largest hz= (a client may not slow the targets more) */
 	unsigned max_connections;
 	unsigned timeout;        /* seconds a connection may be silent */
 };
