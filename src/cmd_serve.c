@@ -12,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cprof/cmd.h"
 #include "cprof/httpd.h"
 #include "cprof/record.h"
+#include "cprof/safefile.h"
 #include "cprof/serve.h"
 #include "cprof/util.h"
 
@@ -37,22 +41,30 @@ static void serve_usage(FILE *f)
 		"  /debug/pprof/profile?seconds=N  sample N seconds (default 30), answer with\n"
 		"                           the gzip'd pprof 'cprof report --format pprof'\n"
 		"                           writes; also format=folded|svg|speedscope,\n"
-		"                           pid=PID (one target), tid=TID, hz=HZ\n"
+		"                           pid=PID (one target), tid=TID, hz=HZ (at most -F)\n"
 		"  /debug/pprof/            an index of the endpoints and targets\n"
-		"A bad parameter gets 400, an unknown path 404, a target that has exited 404,\n"
-		"a request beyond --max-requests (or at another hz than the one in\n"
-		"progress) 429, a missing or wrong token 401.\n"
+		"A bad parameter gets 400 (hz= above -F too), an unknown path 404, a target\n"
+		"that has exited 404, a request beyond --max-requests (or at another hz than\n"
+		"the one in progress) 429, a missing or wrong token 401, a request head not\n"
+		"complete 10 s after the connection 408, more than 64 query parameters 414.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID[,PID...]   the processes to profile\n"
-		"  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:6060; port 0\n"
-		"                           picks a free one; [::1]:PORT for IPv6). An\n"
-		"                           address beyond the loopback needs --token-file\n"
+		"  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:6060, which\n"
+		"                           every local user can reach; port 0 picks a free\n"
+		"                           one; [::1]:PORT for IPv6). An address beyond the\n"
+		"                           loopback needs --token-file\n"
+		"  -l, --listen unix:PATH   a Unix socket instead, mode 0600: only its owner\n"
+		"                           (and root) can connect. A socket nobody listens\n"
+		"                           on is replaced, nothing else (links not followed)\n"
 		"      --token-file FILE    every request must carry 'Authorization: Bearer\n"
-		"                           TOKEN', TOKEN the first line of FILE\n"
+		"                           TOKEN', TOKEN the first line of FILE. FILE must be\n"
+		"                           ours or root's, not group-writable, and others\n"
+		"                           may neither read nor write it (chmod 600)\n"
 		"      --max-seconds N      the largest seconds= (default 300)\n"
 		"      --max-requests N     profiles in progress at once (default 8)\n"
-		"  -F, --freq HZ            samples per second per thread (default 99)\n"
+		"  -F, --freq HZ            samples per second per thread (default 99), also\n"
+		"                           the largest hz= a client may ask\n"
 		"  -g, --call-graph MODE    dwarf (default) or fp, as for record\n"
 		"      --stack-size BYTES   user stack copied per sample (default 24576)\n"
 		"  -k, --kernel             keep kernel frames\n"
@@ -62,8 +74,13 @@ static void serve_usage(FILE *f)
 		"  cprof serve -p 1234 &\n"
 		"  go tool pprof 'http://127.0.0.1:6060/debug/pprof/profile?seconds=10'\n"
 		"  curl -o flame.svg 'http://127.0.0.1:6060/debug/pprof/profile?seconds=5&format=svg'\n"
+		"  cprof serve -p 1234 --listen unix:/run/cprof.sock &\n"
+		"  curl --unix-socket /run/cprof.sock -o cpu.pprof \\\n"
+		"       'http://localhost/debug/pprof/profile?seconds=10'\n"
 		"  cprof serve -p 1234,5678 --listen 0.0.0.0:6060 --token-file /etc/cprof/token\n"
-		"\n" EXIT_CODES);
+		"\n" EXIT_CODES
+		"  (serve: 1 also when the address is in use or something not a socket is at\n"
+		"  unix:PATH; 2 also for a --token-file others may read or write, or not ours)\n");
 }
 
 struct serve_opts {
@@ -137,7 +154,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_opts *o, uint32_
 	return 0;
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into ADDR. Returns 0, or EXIT_USAGE after saying why. */
+/* "HOST:PORT", "[V6]:PORT" or "unix:PATH" into ADDR. Returns 0, or EXIT_USAGE after saying why. */
 static int parse_listen(const char *arg, struct sockaddr_storage *addr)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -149,9 +166,19 @@ static int parse_listen(const char *arg, struct sockaddr_storage *addr)
 	uint64_t port;
 	int rc;
 
+	if (!strncmp(arg, "unix:", 5)) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)addr;
+
+		if (!arg[5] || strlen(arg + 5) >= sizeof(sun->sun_path))
+			return usage_error("invalid --listen '%s' (expected unix:PATH, PATH of 1 to "
+					   "%zu bytes)", arg, sizeof(sun->sun_path) - 1);
+		sun->sun_family = AF_UNIX;
+		strcpy(sun->sun_path, arg + 5);
+		return 0;
+	}
 	if (!colon || colon == arg || parse_u64(colon + 1, 0, 65535, &port))
 		return usage_error("invalid --listen '%s' (expected ADDR:PORT, e.g. "
-				   "127.0.0.1:6060 or [::1]:6060)", arg);
+				   "127.0.0.1:6060 or [::1]:6060, or unix:PATH)", arg);
 	n = (size_t)(colon - arg);
 	if (arg[0] == '[' && n >= 2 && arg[n - 1] == ']') {
 		arg++;
@@ -169,30 +196,86 @@ static int parse_listen(const char *arg, struct sockaddr_storage *addr)
 	return 0;
 }
 
+/* Whether only this machine can reach A (a Unix socket is this machine's too). */
 static int is_loopback(const struct sockaddr_storage *a)
 {
+	if (a->ss_family == AF_UNIX)
+		return 1;
 	if (a->ss_family == AF_INET)
 		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
 	return a->ss_family == AF_INET6 &&
 	       IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
 }
 
-/* The first line of PATH, without its line end, into TOKEN. Returns 0 or EXIT_USAGE. */
+/*
+ * The first line of PATH, without its line end, into TOKEN. PATH must be
+ * a regular file of ours (or root's) that others can neither read nor
+ * write and the group cannot write. Returns 0 or EXIT_USAGE after saying
+ * why in one line.
+ */
 static int read_token(const char *path, char token[MAX_TOKEN])
 {
-	FILE *f = fopen(path, "re");
-	size_t n;
+	int fd = safefile_open_input(path);
+	struct stat st;
+	FILE *f = NULL;
+	size_t n = 0;
+	int rc = EXIT_USAGE;
 
-	if (!f)
-		return usage_error("cannot read --token-file '%s': %s", path, strerror(errno));
-	n = fgets(token, MAX_TOKEN, f) ? strcspn(token, "\r\n") : 0;
-	fclose(f);
-	token[n] = '\0';
-	while (n && (token[n - 1] == ' ' || token[n - 1] == '\t'))
-		token[--n] = '\0';
-	if (!n)
-		return usage_error("--token-file '%s' holds no token on its first line", path);
-	return 0;
+	if (fd < 0) {
+		fprintf(stderr, "cprof: cannot read --token-file '%s': %s\n", path,
+			safefile_strerror(fd));
+		return EXIT_USAGE;
+	}
+	if (fstat(fd, &st)) {
+		fprintf(stderr, "cprof: cannot read --token-file '%s': %s\n", path, strerror(errno));
+	} else if (st.st_uid != geteuid() && st.st_uid != 0) {
+		fprintf(stderr, "cprof: --token-file '%s' belongs to uid %u, not to us (uid %u) nor "
+			"root: refused\n", path, (unsigned)st.st_uid, (unsigned)geteuid());
+	} else if (st.st_mode & 027) {
+		fprintf(stderr, "cprof: --token-file '%s' is %s (mode %04o): refused; chmod 600 it\n",
+			path, st.st_mode & 007 ? "open to other users" : "writable by its group",
+			(unsigned)(st.st_mode & 07777));
+	} else if (!(f = fdopen(fd, "r"))) {
+		fprintf(stderr, "cprof: cannot read --token-file '%s': %s\n", path, strerror(errno));
+	} else {
+		fd = -1; /* F's now */
+		n = fgets(token, MAX_TOKEN, f) ? strcspn(token, "\r\n") : 0;
+		token[n] = '\0';
+		while (n && (token[n - 1] == ' ' || token[n - 1] == '\t'))
+			token[--n] = '\0';
+		if (n)
+			rc = 0;
+		else
+			fprintf(stderr, "cprof: --token-file '%s' holds no token on its first line\n",
+				path);
+	}
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* One line saying why listening on WHERE failed (ERR from httpd_new). */
+static void say_cannot_listen(const char *where, int err)
+{
+	switch (-err) {
+	case EADDRINUSE:
+		fprintf(stderr, "cprof: cannot listen on %s: the address is in use (another server "
+			"listens there); pick another with --listen, e.g. --listen 127.0.0.1:0 "
+			"or --listen unix:PATH\n", where);
+		break;
+	case ELOOP:
+		fprintf(stderr, "cprof: cannot listen on %s: a symbolic link is there (refused: "
+			"not followed, not replaced)\n", where);
+		break;
+	case ENOTSOCK:
+		fprintf(stderr, "cprof: cannot listen on %s: a file that is not a socket is there "
+			"(refused: not replaced)\n", where);
+		break;
+	default:
+		fprintf(stderr, "cprof: cannot listen on %s: %s\n", where, strerror(-err));
+	}
 }
 
 static void say_listening(const struct sockaddr_storage *a, uint16_t port, size_t npids)
@@ -200,6 +283,12 @@ static void say_listening(const struct sockaddr_storage *a, uint16_t port, size_
 	char host[INET6_ADDRSTRLEN] = "?";
 	int v6 = a->ss_family == AF_INET6;
 
+	if (a->ss_family == AF_UNIX) {
+		fprintf(stderr, "cprof: serving %zu process%s on unix:%s "
+			"(curl --unix-socket PATH http://localhost/debug/pprof/)\n", npids,
+			npids == 1 ? "" : "es", ((const struct sockaddr_un *)a)->sun_path);
+		return;
+	}
 	if (v6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, host, sizeof(host));
 	else
@@ -255,17 +344,21 @@ int cmd_serve(int argc, char **argv)
 
 	struct serve_config sc = { .rec = &o.rec, .max_requests = o.max_requests };
 	if ((err = serve_new(&sc, &s))) {
-		fprintf(stderr, "cprof: cannot start serving: %s\n", strerror(-err));
+		if (err == -ESRCH)
+			fprintf(stderr, "cprof: a target process exited before serving began\n");
+		else
+			fprintf(stderr, "cprof: cannot start serving: %s\n", strerror(-err));
 		rc = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
 	struct httpd_config hc = { .addr = (const struct sockaddr *)&addr,
 				   .token = o.token_file ? token : NULL,
 				   .max_seconds = o.max_seconds,
+				   .max_hz = o.rec.freq,
 				   .max_connections = 32,
 				   .timeout = 10 };
 	if ((err = httpd_new(&hc, s, &h))) {
-		fprintf(stderr, "cprof: cannot listen on %s: %s\n", o.listen, strerror(-err));
+		say_cannot_listen(o.listen, err);
 		rc = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}

@@ -1,34 +1,52 @@
 /*
  * The HTTP endpoints of `cprof serve` (httpd.h): a table of routes, a
- * table of formats, and libmicrohttpd for the protocol. Each request is
- * answered in its connection's thread: a profile request blocks that
- * thread for its seconds and no other.
+ * table of formats, and libmicrohttpd for the protocol. The listening
+ * socket is ours: the gate (httpgate.h) accepts, waits for each request
+ * head and hands the connection to libmicrohttpd (MHD_add_connection).
+ * Each request is answered in its connection's thread: a profile request
+ * blocks that thread for its seconds and no other. Every answer closes
+ * its connection, so each connection carries one request and each
+ * request head passed the gate's bounds.
  */
 #include "cprof/httpd.h"
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "cprof/httpgate.h"
 #include "cprof/serve.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
 #define MAX_ID 4194304u          /* the kernel's pid_max limit */
-#define MAX_HZ 100000u           /* as record's -F */
 #define DEFAULT_SECONDS 30u      /* as Go */
 #define DRAIN_MS 5000            /* at the end, how long the answers in progress may take */
+#define BACKLOG 64
+#define HEAD_MS 10000            /* the time a request head may take, all of it */
+#define HEAD_MAX 16384           /* bytes of a request head (a token is up to 4 KiB) */
+#define MAX_PARAMS 64            /* query parameters (the endpoint reads five) */
+#define MAX_WAITING 64           /* connections waiting for their heads */
+#define MAX_PER_PEER 8           /* of those, from one address */
 
 struct httpd {
 	struct MHD_Daemon *d;
+	struct httpgate *gate;
+	int fd;                  /* the listening socket */
+	char *unix_path;         /* the Unix socket we made, to remove at the end */
+	dev_t unix_dev;
+	ino_t unix_ino;
 	struct serve *serve;
 	char *token;
-	unsigned max_seconds;
+	unsigned max_seconds, max_hz;
 	atomic_uint active;      /* requests between their first call and their completion */
 };
 
@@ -60,6 +78,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close"); /* see the top */
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (filename) {
 		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
@@ -135,7 +154,8 @@ static int parse_params(struct httpd *h, struct MHD_Connection *c, struct params
 	p->rq.seconds = DEFAULT_SECONDS < h->max_seconds ? DEFAULT_SECONDS : h->max_seconds;
 	p->format = &formats[0];
 	if (number_param(c, "seconds", 1, h->max_seconds, "whole seconds", &p->rq.seconds) ||
-	    number_param(c, "hz", 1, MAX_HZ, "samples per second", &p->rq.freq) ||
+	    number_param(c, "hz", 1, h->max_hz, "samples per second (at most the server's -F)",
+			 &p->rq.freq) ||
 	    number_param(c, "pid", 1, MAX_ID, "a process id", &p->rq.pid) ||
 	    number_param(c, "tid", 1, MAX_ID, "a thread id", &p->rq.tid))
 		return -EINVAL;
@@ -263,9 +283,9 @@ static enum MHD_Result serve_index(struct httpd *h, struct MHD_Connection *c)
 		 "</ul>\n<table>\n"
 		 "<tr><td><a href=\"profile?seconds=%u\">profile</a></td><td>CPU profile: "
 		 "samples for seconds=N (default %u, at most %u), gzip'd pprof for go tool pprof. "
-		 "Also format=folded|svg|speedscope, pid=, tid=, hz=.</td></tr>\n"
+		 "Also format=folded|svg|speedscope, pid=, tid=, hz= (at most %u).</td></tr>\n"
 		 "</table>\n</body></html>\n",
-		 DEFAULT_SECONDS, DEFAULT_SECONDS, h->max_seconds);
+		 DEFAULT_SECONDS, DEFAULT_SECONDS, h->max_seconds, h->max_hz);
 	if (!err)
 		err = buf_puts(&b, line);
 	if (err) {
@@ -290,13 +310,17 @@ static const struct route routes[] = {
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Constant-time comparison of the Authorization header with "Bearer TOKEN". */
+/*
+ * Whether the Authorization header is "Bearer TOKEN". The time taken
+ * depends on the token's length only, never on how much of it a guess got
+ * right, nor on the guess's length.
+ */
 static int authorized(const struct httpd *h, struct MHD_Connection *c)
 {
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_AUTHORIZATION);
-	size_t n, i;
-	unsigned char diff = 0;
+	size_t n, i, len;
+	unsigned diff = 0;
 
 	if (!h->token)
 		return 1;
@@ -304,10 +328,10 @@ static int authorized(const struct httpd *h, struct MHD_Connection *c)
 		return 0;
 	auth += 7;
 	n = strlen(h->token);
-	if (strlen(auth) != n)
-		return 0;
+	len = strnlen(auth, n + 1);
+	diff = len != n;
 	for (i = 0; i < n; i++)
-		diff |= (unsigned char)(auth[i] ^ h->token[i]);
+		diff |= (unsigned char)((i < len ? auth[i] : 0) ^ h->token[i]);
 	return !diff;
 }
 
@@ -320,20 +344,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	(void)upload_data;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
-		if (*upload_data_size) { /* a body: take it, answer at its end */
-			*upload_data_size = 0;
-			return MHD_YES;
-		}
-		return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "%.16s: only GET is served", method);
-	}
+	(void)upload_data_size;
 	if (!*state) { /* counted once, until on_completed() */
 		*state = h;
 		atomic_fetch_add(&h->active, 1);
 	}
+	/*
+	 * Answered on the first call, when the head is in and no byte of a
+	 * body has been read: the token first, so that a client without it
+	 * learns nothing, and a body is never taken (the answer closes the
+	 * connection).
+	 */
 	if (!authorized(h, c))
 		return error(c, MHD_HTTP_UNAUTHORIZED,
 			     "a bearer token is required (Authorization: Bearer TOKEN)");
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "%.16s: only GET is served", method);
 	for (i = 0; i < NROUTES; i++)
 		if (!strcmp(url, routes[i].path))
 			return routes[i].serve(h, c);
@@ -352,33 +378,126 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
+/* The gate's hand-over: libmicrohttpd takes FD (and closes it, also when it refuses it). */
+static void pass(void *arg, int fd, const struct sockaddr *peer, socklen_t len)
+{
+	struct httpd *h = arg;
+
+	MHD_add_connection(h->d, fd, peer, len);
+}
+
+/*
+ * Listen on the Unix socket at SUN: mode 0600, and only where nothing is,
+ * or a socket nobody listens on any more (left by a server that ended).
+ * A link there is not followed, anything else not replaced.
+ */
+static int listen_unix(struct httpd *h, const struct sockaddr_un *sun)
+{
+	const char *path = sun->sun_path;
+	struct stat st;
+	mode_t mask;
+	int fd, probe, rc;
+
+	if (!lstat(path, &st)) {
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (!S_ISSOCK(st.st_mode))
+			return -ENOTSOCK;
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			return -errno;
+		rc = connect(probe, (const struct sockaddr *)sun, sizeof(*sun)) ? errno : EADDRINUSE;
+		close(probe);
+		if (rc != ECONNREFUSED)
+			return -rc; /* EADDRINUSE: a server is there; EACCES... */
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	mask = umask(0177); /* born 0600: there is no moment it is open to others */
+	rc = bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
+	umask(mask);
+	if (!rc && lstat(path, &st))
+		rc = -errno;
+	if (!rc && !(h->unix_path = strdup(path)))
+		rc = -ENOMEM;
+	if (rc) {
+		close(fd);
+		return rc == -EEXIST ? -EADDRINUSE : rc;
+	}
+	h->unix_dev = st.st_dev;
+	h->unix_ino = st.st_ino;
+	return fd;
+}
+
+static int listen_inet(const struct sockaddr *addr)
+{
+	socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						    : sizeof(struct sockaddr_in);
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* a restart binds while the last run's connections are in TIME_WAIT; never beside a listener */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (addr->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, addr, len))
+		rc = -errno;
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 int httpd_new(const struct httpd_config *cfg, struct serve *s, struct httpd **out)
 {
 	struct httpd *h = calloc(1, sizeof(*h));
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL | MHD_USE_ITC;
+			 MHD_USE_POLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
+	struct httpgate_config gc = { .head_ms = HEAD_MS, .head_max = HEAD_MAX,
+				      .max_params = MAX_PARAMS, .max_waiting = MAX_WAITING,
+				      .max_per_peer = MAX_PER_PEER, .pass = pass, .arg = h };
 	int err = -ENOMEM;
 
 	*out = NULL;
 	if (!h)
 		return -ENOMEM;
+	h->fd = -1;
 	h->serve = s;
 	h->max_seconds = cfg->max_seconds;
+	h->max_hz = cfg->max_hz;
 	if (cfg->token && !(h->token = strdup(cfg->token)))
 		goto fail;
-	if (cfg->addr->sa_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+	h->fd = cfg->addr->sa_family == AF_UNIX
+			? listen_unix(h, (const struct sockaddr_un *)cfg->addr)
+			: listen_inet(cfg->addr);
+	if (h->fd < 0) {
+		err = h->fd;
+		goto fail;
+	}
+	if (listen(h->fd, BACKLOG)) {
+		err = -errno;
+		goto fail;
+	}
 	errno = 0;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-				MHD_OPTION_SOCK_ADDR, cfg->addr,
 				MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_END);
 	if (!h->d) {
-		err = errno ? -errno : -EADDRINUSE;
+		err = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
+	gc.listen_fd = h->fd;
+	if ((err = httpgate_new(&gc, &h->gate)))
+		goto fail;
 	*out = h;
 	return 0;
 fail:
@@ -388,26 +507,38 @@ fail:
 
 void httpd_free(struct httpd *h)
 {
+	struct stat st;
+	unsigned ms;
+
 	if (!h)
 		return;
+	/* take no new connection; let the answers under way reach their clients */
+	httpgate_free(h->gate);
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->unix_path && !lstat(h->unix_path, &st) && st.st_dev == h->unix_dev &&
+	    st.st_ino == h->unix_ino)
+		unlink(h->unix_path); /* ours still, not a file put there since */
 	if (h->d) {
-		/* take no new connection; let the answers under way reach their clients */
-		MHD_socket fd = MHD_quiesce_daemon(h->d);
-		unsigned ms;
-
 		for (ms = 0; atomic_load(&h->active) && ms < DRAIN_MS; ms += 20)
 			usleep(20000);
 		MHD_stop_daemon(h->d);
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
 	}
+	free(h->unix_path);
 	free(h->token);
 	free(h);
 }
 
 uint16_t httpd_port(const struct httpd *h)
 {
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a);
 
-	return info ? info->port : 0;
+	if (getsockname(h->fd, (struct sockaddr *)&a, &len))
+		return 0;
+	if (a.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a)->sin_port);
+	if (a.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a)->sin6_port);
+	return 0;
 }

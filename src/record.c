@@ -70,14 +70,6 @@ struct recorder {
 	uint64_t chain[MAX_FRAMES];
 };
 
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static uint64_t self_cpu_ns(void)
 {
 	struct rusage ru;

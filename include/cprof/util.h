@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Parse all of STR as an unsigned decimal (or 0x hex) number in [min, max].
@@ -13,6 +14,9 @@ int parse_u64(const char *str, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Parse a positive decimal number of seconds such as "3" or "0.5". */
 int parse_seconds(const char *str, double *out);
+
+/* The time on clock CLK (CLOCK_MONOTONIC, CLOCK_REALTIME...) in nanoseconds. */
+uint64_t now_ns(clockid_t clk);
 
 /* 64-bit hash of LEN bytes (not cryptographic). */
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);

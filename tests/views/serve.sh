@@ -166,6 +166,7 @@ assert_between "RSS after $SCRAPES scrapes (KiB, within 20 % of after 5)" "$rss_
 
 # a bearer token, on a second server
 printf 'sekrit\n' >"$T/token"
+chmod 600 "$T/token" # cprof serve refuses a token others can read
 start_bg SRV2 "$CPROF" serve -p "$WL" --listen 127.0.0.1:0 --token-file "$T/token" 2>"$T/serve2.err"
 wait_for 10 grep -q 'serving' "$T/serve2.err" || fail "the second server did not start"
 BASE2=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve2.err")/debug/pprof
