@@ -17,7 +17,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-SAN_TESTS='^unit_|^fuzz\.|^e2e\.(dwarf_split|errors|errors_perf|interrupted|output_files)$|^sym\.(cxx_inline|container)$'
+SAN_TESTS='^unit_|^fuzz\.|^e2e\.(dwarf_split|errors|errors_perf|interrupted|output_files)$|^sym\.(cxx_inline|container)$|^security\.(serve_requests|serve_listen|serve_slow_clients|terminal_escapes|cache_owner)$'
 
 sanitize=0
 if [ "${1:-}" = --sanitize ]; then

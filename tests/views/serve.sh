@@ -7,9 +7,9 @@
 # not rates, so a busy machine does not matter). Bad parameters, an unknown
 # path, a truncated request line, a target that has exited and a missing
 # token get their 400/404/401 and the server goes on; a client that sends
-# half a request and stalls does not delay another's profile; the RSS after
-# N back-to-back seconds=1 scrapes stays within 20 % of the RSS after the
-# first few; SIGTERM stops it with exit code 0.
+# half a request and stalls does not delay another's profile (the 10 s
+# head timeout would); SIGTERM stops it with exit code 0. (Idle CPU and
+# memory over many scrapes: serve_steady.sh.)
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
 
@@ -18,7 +18,6 @@ command -v curl >/dev/null || skip "curl is not installed"
 require_workload split_nofp
 require_perf
 
-SCRAPES=${SCRAPES:-40}   # the RSS check's back-to-back scrapes
 mkdir -p "$T/home" "$T/gocache"
 
 # gopprof NAME ARGS...: go tool pprof ARGS, offline, output to $T/NAME.
@@ -38,12 +37,6 @@ code()
 
 	shift 2
 	curl -s -m 30 -o "$T/$name" -w '%{http_code}' "$@" "$url"
-}
-
-# rss PID: resident set in KiB.
-rss()
-{
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
 start_bg WL "$WORKDIR/split_nofp" 120
@@ -68,12 +61,14 @@ assert_text_contains "$T/index" "profile?seconds=" "the index names the profile 
 assert_text_contains "$T/index" "$WL running" "the index names the target"
 
 # two scrapes at once, -top and -raw, while a third at another rate gets 429
-ticks0=$(cpu_ticks "$WL")
+# (asked once the session has its perf events open)
+sampling() { ls -l "/proc/$SRV/fd" 2>/dev/null | grep -q 'perf_event'; }
 gopprof top -top "$BASE/profile?seconds=5" &
 top_pid=$!
 gopprof raw -raw "$BASE/profile?seconds=5" &
 raw_pid=$!
-sleep 1
+wait_for 15 sampling || fail "no session started 15 s after two scrapes" "$(cat "$T/serve.err")"
+ticks0=$(cpu_ticks "$WL")
 assert_eq "a request at another hz meanwhile" "$(code hz "$BASE/profile?seconds=1&hz=50")" 429
 assert_text_contains "$T/hz" "999 Hz is in progress" "the 429 says why"
 wait "$top_pid"
@@ -100,15 +95,17 @@ if [ "$raw_rc" = 0 ]; then
 	assert_text_contains "$T/raw" "samples/count cpu/nanoseconds" "the value types of report's pprof"
 	assert_text_contains "$T/raw" "pid:[$WL] tid:[$WL]" "the pid and tid labels"
 	dur=$(awk '/^Duration:/ { print $2 }' "$T/raw")
-	assert_between "Duration of seconds=5" "$dur" 4.5 5.6
+	# (each end waits at most 2 s for the naming to catch up)
+	assert_between "Duration of seconds=5" "$dur" 3 7.5
 	n=$(awk '/^Samples:/ { on = 1; next } /^Locations/ { on = 0 }
 		 on && $1 ~ /^[0-9]+$/ { t += $1 } END { print t + 0 }' "$T/raw")
-	# the CPU the workload used over (a little more than) the request, at 999 Hz
+	# the CPU the workload used from the session's start to the answers, at
+	# 999 Hz: the session is most of that window (a half at least)
 	hz=$(getconf CLK_TCK)
 	want=$(awk -v a="$ticks0" -v b="$ticks1" -v hz="$hz" 'BEGIN { printf "%d", (b - a) / hz * 999 }')
 	note "$n samples in 5 s; the workload used $(((ticks1 - ticks0))) ticks of CPU meanwhile"
 	assert_between "samples vs the workload's CPU time ($want at 999 Hz)" "$n" \
-		"$(awk -v w="$want" 'BEGIN { printf "%d", w * 0.75 - 30 }')" \
+		"$(awk -v w="$want" 'BEGIN { printf "%d", w * 0.5 - 30 }')" \
 		"$(awk -v w="$want" 'BEGIN { printf "%d", w * 1.1 + 30 }')"
 fi
 
@@ -141,7 +138,7 @@ t0=$(date +%s.%N)
 assert_eq "folded profile during the stall" "$(code folded "$BASE/profile?seconds=1&format=folded&tid=$WL")" 200
 t1=$(date +%s.%N)
 assert_between "seconds a seconds=1 profile took during the stall" \
-	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" 0.9 4
+	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" 0.9 9
 assert_folded_shape "$T/folded"
 FOLDED=
 grep -q ';split_a_leaf ' "$T/folded" || fail "no split_a_leaf in the folded profile"
@@ -151,18 +148,6 @@ grep -q '<svg' "$T/svg" || fail "format=svg is not an SVG" "$(head -c 300 "$T/sv
 assert_eq "speedscope status" "$(code ss "$BASE/profile?seconds=1&format=speedscope")" 200
 assert_text_contains "$T/ss" '"$schema":"https://www.speedscope.app/file-format-schema.json"' \
 	"format=speedscope is speedscope's JSON"
-
-# memory over back-to-back scrapes
-for i in $(seq "$SCRAPES"); do
-	c=$(code scrape "$BASE/profile?seconds=1")
-	[ "$c" = 200 ] || fail "scrape $i: status $c" "$(head -c 300 "$T/scrape")"
-	[ "$i" = 5 ] && rss_early=$(rss "$SRV")
-done
-rss_late=$(rss "$SRV")
-note "RSS after 5 scrapes ${rss_early} KiB, after $SCRAPES ${rss_late} KiB"
-assert_between "RSS after $SCRAPES scrapes (KiB, within 20 % of after 5)" "$rss_late" \
-	"$(awk -v r="$rss_early" 'BEGIN { printf "%d", r * 0.8 }')" \
-	"$(awk -v r="$rss_early" 'BEGIN { printf "%d", r * 1.2 }')"
 
 # a bearer token, on a second server
 printf 'sekrit\n' >"$T/token"
