@@ -210,13 +210,26 @@ static void update_rates(struct ui *u)
 	}
 }
 
+/*
+ * Line Y of the screen: LINE with what the target named (functions,
+ * modules, threads) made printable first (util.h), so no escape sequence
+ * of theirs reaches the terminal.
+ */
+static void put_line(int y, char *line)
+{
+	line[str_printable(line, strlen(line))] = '\0';
+	mvaddnstr(y, 0, line, COLS);
+}
+
 static void bar(struct ui *u, int y, const char *text)
 {
 	attr_t a = u->color ? COLOR_PAIR(1) : A_REVERSE;
+	char line[512];
 
+	snprintf(line, sizeof(line), "%s", text);
 	attron(a);
 	mvhline(y, 0, ' ', COLS);
-	mvaddnstr(y, 0, text, COLS);
+	put_line(y, line);
 	attroff(a);
 }
 
@@ -233,7 +246,7 @@ static void func_line(int y, double self, double total, const char *name,
 		 name, module);
 	if (selected)
 		attron(A_REVERSE | A_BOLD);
-	mvaddnstr(y, 0, line, COLS);
+	put_line(y, line);
 	if (selected) {
 		int x = getcurx(stdscr);
 
@@ -285,7 +298,7 @@ static void draw_threads(struct ui *u, const struct func_row *f, int64_t total)
 			snprintf(line, sizeof(line), "%6.2f%% %6.2f%%  %u/%u %s (%s)",
 				 pct(self[i], total), pct(tot[i], total), t->pid, t->tid, t->comm,
 				 t->process);
-			mvaddnstr(y++, 0, line, COLS);
+			put_line(y++, line);
 		}
 	}
 	free(self);
@@ -309,7 +322,7 @@ static void draw_tree(struct ui *u, const struct func_row *f, int64_t total)
 				snprintf(line, sizeof(line), "%6.2f%%  %s  (self %.2f%%)",
 					 pct(f->total, total), f->name, pct(f->self, total));
 				attron(A_BOLD);
-				mvaddnstr(y++, 0, line, COLS);
+				put_line(y++, line);
 				attroff(A_BOLD);
 			}
 			/* the table is sorted: neighbours come out hottest first */
@@ -318,7 +331,7 @@ static void draw_tree(struct ui *u, const struct func_row *f, int64_t total)
 					continue;
 				snprintf(line, sizeof(line), "%6.2f%%  %s %s", pct(v[i], total),
 					 pass ? "  `-> called" : ",-- caller", u->ft.rows[i].name);
-				mvaddnstr(y++, 0, line, COLS);
+				put_line(y++, line);
 			}
 		}
 	}
@@ -344,12 +357,12 @@ static void draw(struct ui *u)
 		 u->o->rec.freq, u->rate, u->st.threads, u->st.lost, u->cpu,
 		 u->accumulate ? "accumulated over" : "last", u->accumulate ? (unsigned)u->st.seconds
 		 : u->o->decay, u->paused ? "  PAUSED" : "", target_exited(u->rt) ? "  (target exited)" : "");
-	mvaddnstr(0, 0, line, COLS);
+	put_line(0, line);
 	snprintf(line, sizeof(line), "sort %s  kernel %s  filter %s  %s",
 		 u->sort_total ? "total" : "self", u->hide_kernel ? "hidden" : "shown",
 		 u->have_re ? u->filter : "-", u->status[0] ? u->status
 		 : "q quit  s sort  t threads  c callers  k kernel  / filter  p pause  a accumulate");
-	mvaddnstr(1, 0, line, COLS);
+	put_line(1, line);
 	if (u->panel == PANEL_TABLE || !u->nshown)
 		draw_table(u, total);
 	else if (u->panel == PANEL_THREADS)
