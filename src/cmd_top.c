@@ -158,6 +158,7 @@ struct ui {
 	size_t sel, first;       /* selected and first drawn of shown */
 	enum panel panel;
 	int sort_total, hide_kernel, paused, accumulate, color;
+	int exited;              /* its targets have exited: the counts are final */
 	regex_t re;
 	int have_re;
 	char filter[128], status[160];
@@ -356,7 +357,7 @@ static void draw(struct ui *u)
 		 "  %s %us%s%s",
 		 u->o->rec.freq, u->rate, u->st.threads, u->st.lost, u->cpu,
 		 u->accumulate ? "accumulated over" : "last", u->accumulate ? (unsigned)u->st.seconds
-		 : u->o->decay, u->paused ? "  PAUSED" : "", target_exited(u->rt) ? "  (target exited)" : "");
+		 : u->o->decay, u->paused ? "  PAUSED" : "", u->exited ? "  (target exited)" : "");
 	put_line(0, line);
 	snprintf(line, sizeof(line), "sort %s  kernel %s  filter %s  %s",
 		 u->sort_total ? "total" : "self", u->hide_kernel ? "hidden" : "shown",
@@ -488,6 +489,12 @@ static int run_screen(const struct top_opts *o, struct live *live, struct record
 
 		if (atomic_load(&rt->done) && !target_exited(rt))
 			break;
+		if (!u.exited && target_exited(rt)) {
+			/* the last counts, named, before the screen says "target exited" */
+			u.exited = 1;
+			live_sync(live, 2000);
+			rebuild = !u.paused;
+		}
 		if (now_s() >= next && !u.paused) {
 			rebuild = 1;
 			next = now_s() + o->interval;
