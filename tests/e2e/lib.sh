@@ -500,6 +500,16 @@ wait_for()
 	return 0
 }
 
+# fifo_waiting PID: PID is blocked opening a FIFO until the other end is
+# opened (its wchan in /proc).
+fifo_waiting()
+{
+	case $(cat "/proc/$1/wchan" 2>/dev/null) in
+	fifo_open | wait_for_partner) return 0 ;;
+	esac
+	return 1
+}
+
 # cpu_ticks PID: user + system clock ticks PID has used.
 cpu_ticks()
 {
