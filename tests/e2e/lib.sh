@@ -500,6 +500,13 @@ wait_for()
 	return 0
 }
 
+# exe_is PID PATH: PID runs PATH (its exec is done); PATH as readlink -f
+# gives it.
+exe_is()
+{
+	[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]
+}
+
 # fifo_waiting PID: PID is blocked opening a FIFO until the other end is
 # opened (its wchan in /proc).
 fifo_waiting()
