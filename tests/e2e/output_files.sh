@@ -29,8 +29,15 @@ echo keep >"$T/out"
 cprof_run badrep report -i "$T/missing" -o "$T/out"
 expect_rc 3 badrep "report of a missing file"
 assert_eq "output left alone by a failed report" "$(cat "$T/out")" keep
-# killed by SIGPIPE while its -o FILE is still a temporary: nothing is left behind
-{ sleep 0.2; "$CPROF" report -i "$T/d" -o "$T/piped" --stats; echo "rc $?" >"$T/piped-rc"; } 2>&1 | true
+# killed by SIGPIPE while its -o FILE is still a temporary: nothing is left behind.
+# Its stderr is a pipe with no reader left: fd 9 writes to a FIFO whose only
+# read end (fd 8, opened read-write so that neither open waits) is closed.
+mkfifo "$T/epipe" || fail "mkfifo failed"
+(
+	exec 8<>"$T/epipe" 9>"$T/epipe" 8<&-
+	"$CPROF" report -i "$T/d" -o "$T/piped" --stats 2>&9
+	echo "rc $?" >"$T/piped-rc"
+)
 assert_eq "report's exit when its stderr pipe is closed" "$(cat "$T/piped-rc")" "rc 141"
 leftovers=$(cd "$T" && echo piped*)
 assert_eq "files left by a report killed by SIGPIPE" "$leftovers" piped-rc

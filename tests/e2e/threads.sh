@@ -53,11 +53,13 @@ note "cprof record $cg -F 999 -p $pid -d 3 -o $T/data"
 start_bg rec "$CPROF" record $cg -F 999 -p "$pid" -d 3 -o "$T/data" \
 	>"$T/record.out" 2>"$T/record.err"
 # The late thread is born ~1 s after the early ones; list the threads once
-# it surely is, to check the TIDs cprof reports against.
-sleep 2
-ls "/proc/$pid/task" >"$T/tids"
-note "threads of $pid at 2 s: $(tr '\n' ' ' <"$T/tids")"
-[ "$(wc -l <"$T/tids")" -ge 4 ] || fail "$prog has not started its late thread (threads: $(cat "$T/tids"))"
+# it is, to check the TIDs cprof reports against.
+ntasks()
+{
+	ls "/proc/$pid/task" >"$T/tids" && [ "$(wc -l <"$T/tids")" -ge "$1" ]
+}
+wait_for 10 ntasks 4 || fail "$prog has not started its late thread within 10 s (threads: $(cat "$T/tids"))"
+note "threads of $pid: $(tr '\n' ' ' <"$T/tids")"
 wait_exit "$rec" 20 "cprof record -p $pid -d 3"
 expect_rc 0 record "cprof record -p $pid -d 3"
 [ -s "$T/record.err" ] && note "record stderr: $(head -c 600 "$T/record.err")"
@@ -71,7 +73,8 @@ for w in early1:early-1 early2:early-2 late3:late-3; do
 	name=${w#*:}
 	spin=$(frame_re "thr_${fn}_spin")
 	assert_contains "$T/folded" "$spin" "thread $name's spin function thr_${fn}_spin sampled"
-	assert_ge "samples of thr_${fn}_spin" "$(count "$T/folded" "$spin")" 200
+	# enough for the 98 % checks below to see one stray sample in 50
+	assert_ge "samples of thr_${fn}_spin" "$(count "$T/folded" "$spin")" 50
 	assert_ge "% of thr_${fn}_spin samples under thr_${fn}_main" \
 		"$(share_of "$T/folded" "$spin" "$(ancestor_re "thr_${fn}_main" "thr_${fn}_spin")")" 98
 	assert_ge "% of thr_${fn}_spin samples whose first frame is '$name'" \

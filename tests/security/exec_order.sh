@@ -1,10 +1,10 @@
 #!/bin/bash
 # Defect 6 of issue 8: samples taken before an exec are named from the old
 # image.  A child computes 1 s in fe_before_exec_leaf, then execs the split
-# workload for 1 s: both phases are named, each under its own comm, and
-# next to nothing is [unknown] (records used to be written in ring drain
-# order, so the pre-exec samples of the exec's drain round followed the
-# exec and showed as "split_nofp;[unknown]").
+# workload for 1 s: both phases are named (>= 20 samples each), the first
+# under its own comm, and next to nothing is [unknown] (records used to be
+# written in ring drain order, so the pre-exec samples of the exec's drain
+# round followed the exec and showed as "split_nofp;[unknown]").
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 require_workload forkexec_nofp split_nofp
@@ -16,7 +16,11 @@ for mode in dwarf fp; do
 		"$WORKDIR/forkexec_$wl" 1 "$WORKDIR/split_$wl" 1
 	report_ok "$T/$mode.data" "$T/$mode.folded"
 	before=$(chain_re fe_child fe_before_exec fe_before_exec_leaf)
-	assert_between "$mode: share of the pre-exec phase" "$(share "$FOLDED" "$before")" 30 70
+	# both phases are 1 s of wall time: how much CPU each gets is the
+	# scheduler's, so each only needs enough samples to be seen named
+	assert_ge "$mode: samples of the pre-exec phase" "$(count "$FOLDED" "$before")" 20
+	assert_ge "$mode: samples of the exec'd program, named (main;split_?_outer)" \
+		"$(count "$FOLDED" "$(chain_re main 'split_[abc]_outer')")" 20
 	assert_contains "$FOLDED" "$(chain_re main split_a_outer split_a_leaf)" \
 		"$mode: the exec'd program is named"
 	assert_eq "$mode: comm of the pre-exec samples" \

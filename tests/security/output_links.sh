@@ -37,15 +37,20 @@ assert_eq "FILE.old link's target" "$(cat "$T/target")" secret
 assert_eq "FILE.old holds the previous file" "$(cat "$T/rot.old")" previous
 
 # a FIFO at FILE.old is replaced by the rotation, never opened: a writer
-# waiting for a reader (another user's, in a shared directory) still waits
+# waiting for a reader (another user's, in a shared directory) still waits.
+# fifo.keep, a second name of the FIFO, outlives the rotation: reading it
+# afterwards gets the writer's x only if the writer was still waiting (had
+# the rotation opened it for reading, the writer would have written to that
+# reader and gone, or died of SIGPIPE)
 mkfifo "$T/fifo.old" || fail "mkfifo failed"
+ln "$T/fifo.old" "$T/fifo.keep" || fail "ln fifo.old fifo.keep failed"
 echo previous >"$T/fifo"
-start_bg writer sh -c "exec 3>'$T/fifo.old'; touch '$T/fifo.opened'"
-sleep 0.2
+start_bg writer sh -c "exec 3>'$T/fifo.keep'; echo x >&3"
+wait_for 10 fifo_waiting "$writer" ||
+	fail "the writer is not waiting in open(fifo.keep) (wchan: $(cat "/proc/$writer/wchan" 2>&1))"
 record_ok -F 99 -o "$T/fifo" -- true
-sleep 0.2
-[ -e "$T/fifo.opened" ] && fail "the rotation opened the FIFO at FILE.old"
-kill "$writer" 2>/dev/null
+assert_eq "what the writer still waiting on the FIFO wrote, read after the rotation" \
+	"$(timeout 5 cat "$T/fifo.keep")" x
 assert_eq "FILE.old holds the previous file" "$(cat "$T/fifo.old")" previous
 
 # a failed start changes nothing at the destination

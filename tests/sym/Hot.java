@@ -1,5 +1,9 @@
-// A JIT-compiled hot method for cprof's Java test: main calls hotLoop
-// until SECONDS (args[0], default 3) have passed.
+// A JIT-compiled hot method for cprof's Java test.
+//   Hot SECONDS      main calls hotLoop until SECONDS have passed (default 3)
+//   Hot -n CALLS     main calls hotLoop CALLS times: fixed work, however
+//                    busy the machine (next to the JVM's fixed start-up work)
+// Either way it prints "hot" (flushed) after the first 100 calls, when the
+// method runs compiled, and the sum at the end.
 public class Hot {
     static long hotLoop(long n) {
         long s = 0;
@@ -9,10 +13,17 @@ public class Hot {
     }
 
     public static void main(String[] args) {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
+        boolean counted = args.length > 1 && args[0].equals("-n");
+        long calls = counted ? Long.parseLong(args[1]) : Long.MAX_VALUE;
+        double seconds = !counted && args.length > 0 ? Double.parseDouble(args[0]) : 3;
         long end = System.currentTimeMillis() + (long) (seconds * 1000), s = 0;
-        while (System.currentTimeMillis() < end)
+        for (long c = 0; c < calls && (counted || System.currentTimeMillis() < end); c++) {
             s += hotLoop(1000000);
+            if (c == 99) {
+                System.out.println("hot");
+                System.out.flush();
+            }
+        }
         System.out.println(s);
     }
 }

@@ -7,7 +7,9 @@ require_perf
 export CPROF_CACHE_DIR="$T/cache"
 "${CC:-cc}" -O2 -g -o "$T/prog" "$SYMSRC/stripme.c" || fail "cannot build the fixture"
 start_bg pid "$T/prog" 4
-sleep 0.3
+# deleted once it runs: its exec done (before that, removing it fails the exec)
+wait_for 10 exe_is "$pid" "$T/prog" ||
+	fail "process $pid did not exec $T/prog within 10 s (exe: $(readlink "/proc/$pid/exe"))"
 rm "$T/prog"
 record_ok -F 999 -d 1.5 -o "$T/d" -p "$pid"
 report_ok "$T/d" "$T/folded"

@@ -18,10 +18,11 @@ assert_between "share with the JS function fibHotJs" "$(share "$T/folded" 'fibHo
 assert_contains "$T/folded" '(^|;)[^;]*fibHotJs[^;]*_\[j\](;|$)' "JIT frames carry _[j] with --annotate"
 
 # attached to a node without a perf map: the summary says how to get names
-"$node" "$SYMSRC/hot.js" 4 &
+# (it runs past the recording, killed after; attached once it runs node)
+"$node" "$SYMSRC/hot.js" 20 &
 npid=$!
 BG_PIDS="$BG_PIDS $npid"
-sleep 1
+wait_for 10 exe_is "$npid" "$(readlink -f "$node")" || fail "process $npid did not exec $node within 10 s"
 record_ok -F 99 -d 1 -o "$T/attached" -p "$npid"
 assert_text_contains "$T/record.err" "PID $npid is node without a perf map" "record's hint for node"
 assert_text_contains "$T/record.err" "--perf-basic-prof" "the hint names the flag"

@@ -27,7 +27,9 @@ for mode in cfi fp; do
 	report_ok "$T/$mode.data" "$T/$mode.stats" --stats
 	read -r cut all <<<"$(sed -n 's/^# truncated stacks: \([0-9]*\) of \([0-9]*\) samples.*/\1 \2/p' \
 		"$T/report.err")"
-	assert_ge "$mode: samples" "${all:-0}" 200
+	# (2 s of wall time: the CPU it gets is the scheduler's; 100 samples
+	# make the 5 % bound below one of at least 5 samples)
+	assert_ge "$mode: samples" "${all:-0}" 100
 	assert_lt "$mode: truncated share in --stats (%)" \
 		"$(awk -v c="${cut:-0}" -v a="$all" 'BEGIN { printf "%.1f\n", 100 * c / a }')" 5.01
 done

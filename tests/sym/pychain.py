@@ -2,8 +2,10 @@
 # middle_a() -> leaf_a() and middle_b() -> leaf_b(), leaf_a doing twice
 # leaf_b's work (on small ints, so the cost is linear), so of the time
 # under outer 2/3 is in leaf_a and 1/3 in leaf_b. Runs for SECONDS
-# (argv[1], default 2). Each call lasts many sampling periods, so the
-# samples cannot fall in step with the loop.
+# (argv[1], default 2), or with "-n ROUNDS" that many rounds of the two
+# (fixed work, ~40 ms of CPU a round, however busy the machine). Each call
+# lasts many sampling periods, so the samples cannot fall in step with the
+# loop.
 import sys
 import time
 
@@ -30,11 +32,15 @@ def middle_b(n):
     return leaf_b(n)
 
 
-def outer(seconds):
+def outer(seconds, rounds=-1):
     end = time.time() + seconds
-    while time.time() < end:
+    while rounds > 0 or (rounds < 0 and time.time() < end):
         middle_a(100000)
         middle_b(100000)
+        rounds -= rounds > 0
 
 
-outer(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)
+if len(sys.argv) > 2 and sys.argv[1] == "-n":
+    outer(0, int(sys.argv[2]))
+else:
+    outer(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)

@@ -37,7 +37,9 @@ check()
 	report_ok "$T/$name.data" "$T/$name.folded"
 	py_chain "$T/$name.folded" >"$T/$name.chains"
 	under=$(count "$T/$name.chains" '(^|;)py::outer(;|$)')
-	assert_ge "$name: samples under py::outer" "$under" 300
+	# 60 rounds (1.2-2.4 CPU s): 1200-1900 samples here; 100 keeps a stray sample
+	# from moving the shares below by more than a point
+	assert_ge "$name: samples under py::outer" "$under" 100
 	a=$(count "$T/$name.chains" '^py::<module>;py::outer;py::middle_a;py::leaf_a$')
 	b=$(count "$T/$name.chains" '^py::<module>;py::outer;py::middle_b;py::leaf_b$')
 	in_order=$(count "$T/$name.chains" '^py::<module>;py::outer(;py::middle_[ab](;py::leaf_[ab])?)?$')
@@ -53,25 +55,26 @@ check()
 for py in $pythons; do
 	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 	note "CPython $v: $py"
-	record_ok -F 999 -o "$T/x$v.data" -- "$py" -X perf "$SYMSRC/pychain.py" 2
+	record_ok -F 999 -o "$T/x$v.data" -- "$py" -X perf "$SYMSRC/pychain.py" -n 60
 	check "x$v"
 	# 3.13+: -X perf_jit names the trampolines in a jitdump instead of a perf map
 	if "$py" -X perf_jit -c '' 2>/dev/null && [ "${v#3.}" -ge 13 ]; then
-		record_ok -F 999 -o "$T/jit$v.data" --no-jit-support -- "$py" -X perf_jit "$SYMSRC/pychain.py" 2
+		record_ok -F 999 -o "$T/jit$v.data" --no-jit-support -- "$py" -X perf_jit "$SYMSRC/pychain.py" -n 60
 		check "jit$v"
 		# its unwinding info is the trampolines' CFI; without it, their template is
 		record_ok -F 999 -o "$T/jitfp$v.data" --no-jit-support --no-jit-unwind -- \
-			"$py" -X perf_jit "$SYMSRC/pychain.py" 2
+			"$py" -X perf_jit "$SYMSRC/pychain.py" -n 60
 		check "jitfp$v"
 	fi
 	# no flag: cprof switches the trampolines on itself
-	record_ok -F 999 -o "$T/auto$v.data" -- "$py" "$SYMSRC/pychain.py" 2
+	record_ok -F 999 -o "$T/auto$v.data" -- "$py" "$SYMSRC/pychain.py" -n 60
 	check "auto$v"
 	# attached to a CPython without perf support: the summary says how to get names
-	"$py" "$SYMSRC/pychain.py" 3 &
+	# (it runs past the recording, killed after; attached once it runs $py)
+	"$py" "$SYMSRC/pychain.py" 20 &
 	ppid=$!
 	BG_PIDS="$BG_PIDS $ppid"
-	sleep 1
+	wait_for 10 exe_is "$ppid" "$py" || fail "process $ppid did not exec $py within 10 s"
 	record_ok -F 99 -d 1 -o "$T/att$v.data" -p "$ppid"
 	assert_text_contains "$T/record.err" "PID $ppid is CPython 3.12+ without perf support" \
 		"record's hint for $v"

@@ -17,12 +17,14 @@ assert_eq "late-3 samples with --comm" "$(total "$T/late")" "$(count "$T/all" '^
 
 report_ok "$T/data" "$T/first" --until 0.9
 assert_eq "late-3 samples before 0.9 s" "$(count "$T/first" '^late-3;')" 0
-# the early threads run from the start, late-3 from 1 s on: nearly all
-# of its samples fall after 1.1 s (counts of a busy machine vary, times don't)
-assert_ge "early-1/2 samples before 0.9 s" "$(count "$T/first" '^early-[12];')" 100
-report_ok "$T/data" "$T/after" --since 1.1 --comm late-3
-assert_between "share of late-3 samples after 1.1 s" \
-	"$(awk -v a="$(total "$T/after")" -v l="$(total "$T/late")" 'BEGIN { printf "%.1f", 100 * a / l }')" 90 100
+# the early threads run from the start (how much CPU they get before 0.9 s
+# is the scheduler's: some); late-3 is born 1 s after the workload started,
+# which is after the recording started (cprof starts its clock before it
+# launches the command), so all of its samples fall at 1.0 s or later
+assert_ge "early-1/2 samples before 0.9 s" "$(count "$T/first" '^early-[12];')" 1
+report_ok "$T/data" "$T/after" --since 1.0 --comm late-3
+assert_eq "late-3 samples from 1.0 s on (all of them: $(total "$T/late"))" \
+	"$(total "$T/after")" "$(total "$T/late")"
 report_ok "$T/data" "$T/rest" --since 0.9
 assert_eq "samples before + after 0.9 s" "$(( $(total "$T/first") + $(total "$T/rest") ))" "$all"
 report_ok "$T/data" "$T/mid" --since 1.5 --until 2.5 --format top --limit 0
