@@ -181,6 +181,36 @@ static int load(const char *path, struct profile **out, uint32_t *col)
 	return rc;
 }
 
+/*
+ * The diff of the inputs PATHS[0] (before) and PATHS[1] (after) into *OUT,
+ * one input in memory at a time: each is freed once added. Says what is
+ * wrong on stderr; returns an exit code.
+ */
+static int diff_inputs(char **paths, const struct diff_opts *o, struct profile **out)
+{
+	struct differ *df = NULL;
+	struct profile *in = NULL;
+	uint32_t col;
+	int i, rc = EXIT_OK, err = differ_new(o, &df);
+
+	for (i = 0; i < 2 && !err && !rc; i++) {
+		rc = load(paths[i], &in, &col);
+		if (!rc)
+			err = differ_add(df, in, col, i ? DIFF_AFTER : DIFF_BEFORE, 1.0);
+		profile_free(in);
+		in = NULL;
+	}
+	if (!rc && err) {
+		fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
+		rc = EXIT_FAILURE_RUNTIME;
+	}
+	if (rc)
+		differ_free(df);
+	else
+		*out = differ_take(df);
+	return rc;
+}
+
 /* Print the functions that fail the gate; returns how many. */
 static size_t gate(const struct profile *d, double pp, const regex_t *re, FILE *out)
 {
@@ -320,20 +350,27 @@ int cmd_diff(int argc, char **argv)
 		}
 		have_re = 1;
 	}
-	for (i = 0; i < 2 && !rc; i++)
-		rc = load(argv[optind + i], &in[i], &col[i]);
-	if (!rc) {
-		struct diff_opts raw = dopts;
+	if (!dopts.normalize) {
+		rc = diff_inputs(argv + optind, &dopts, &d);
+	} else {
+		/* BEFORE's scale needs AFTER's total: both are held */
+		for (i = 0; i < 2 && !rc; i++)
+			rc = load(argv[optind + i], &in[i], &col[i]);
+		if (!rc) {
+			struct diff_opts raw = dopts;
 
-		/* shares and the noise come from the counts as they are */
-		raw.normalize = 0;
-		err = diff_new(in[0], col[0], in[1], col[1], &raw, &d);
-		if (!err && dopts.normalize)
-			err = diff_new(in[0], col[0], in[1], col[1], &dopts, &shown);
-		if (err) {
-			fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
-			rc = EXIT_FAILURE_RUNTIME;
+			/* shares and the noise come from the counts as they are */
+			raw.normalize = 0;
+			err = diff_new(in[0], col[0], in[1], col[1], &raw, &d);
+			if (!err)
+				err = diff_new(in[0], col[0], in[1], col[1], &dopts, &shown);
+			if (err) {
+				fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
+				rc = EXIT_FAILURE_RUNTIME;
+			}
 		}
+		profile_free(in[0]);
+		profile_free(in[1]);
 	}
 	if (!rc && (writer || output || fail_above < 0)) {
 		if (!writer)
@@ -353,7 +390,5 @@ int cmd_diff(int argc, char **argv)
 		regfree(&re);
 	profile_free(shown);
 	profile_free(d);
-	profile_free(in[0]);
-	profile_free(in[1]);
 	return rc;
 }

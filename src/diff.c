@@ -10,11 +10,11 @@
 
 struct differ {
 	struct profile *d;
-	struct pairmap *by_name; /* (interned name, 0) -> frame of d */
+	struct idtab by_name;    /* frames of d by name: each name is one frame */
 	struct buf name;
 	uint32_t *frames;        /* a stack being copied */
 	size_t cap;
-	const struct diff_opts *o;
+	struct diff_opts o;
 };
 
 /* NAME with every 0x hex number as "0x...", into B (NUL-terminated). */
@@ -41,29 +41,40 @@ static int strip_hex(struct buf *b, const char *name)
 	return buf_append(b, "", 1) ? -ENOMEM : 0;
 }
 
+struct by_name {
+	const struct profile *d;
+	const char *name;        /* interned in d */
+};
+
+static int name_eq(const void *ctx, uint32_t id)
+{
+	const struct by_name *q = ctx;
+
+	return q->d->frames[id].name == q->name;
+}
+
 /* The diff's frame of F of profile P: the same id for the same name. */
 static int copy_frame(struct differ *df, const struct profile *p, const struct profile_frame *f,
 		      uint32_t *id)
 {
 	struct profile_frame c = { .module = PROFILE_NONE, .location = PROFILE_NONE,
 				   .kind = f->kind, .symbolized = f->symbolized };
+	struct by_name q = { df->d, NULL };
 	const char *name = f->name;
-	uint64_t *slot;
+	uint32_t h;
 	int err;
 
-	if (df->o->strip_hex) {
+	if (df->o.strip_hex) {
 		if ((err = strip_hex(&df->name, f->name)))
 			return err;
 		name = df->name.data;
 	}
-	if (!(c.name = c.mangled = profile_str(df->d, name)))
+	if (!(q.name = c.name = c.mangled = profile_str(df->d, name)))
 		return -ENOMEM;
-	if (!(slot = pairmap_slot(df->by_name, (uint64_t)(uintptr_t)c.name, 0, UINT64_MAX)))
-		return -ENOMEM;
-	if (*slot != UINT64_MAX) {
-		*id = (uint32_t)*slot;
+	/* interned: the same name is the same pointer */
+	h = (uint32_t)hash_bytes(&q.name, sizeof(q.name), 0);
+	if ((*id = idtab_find(&df->by_name, h, name_eq, &q)) != UINT32_MAX)
 		return 0;
-	}
 	if (f->module < p->nmodules) {
 		const char *path = p->modules[f->module].path, *base = strrchr(path, '/');
 
@@ -72,20 +83,54 @@ static int copy_frame(struct differ *df, const struct profile *p, const struct p
 	}
 	if ((err = profile_frame(df->d, &c, id)))
 		return err;
-	*slot = *id; /* the profile's calls touch maps of their own, not BY_NAME */
+	return idtab_add(&df->by_name, h, *id);
+}
+
+int differ_new(const struct diff_opts *o, struct differ **out)
+{
+	struct differ *df = calloc(1, sizeof(*df));
+	uint32_t col;
+	int err = -ENOMEM;
+
+	*out = NULL;
+	if (!df)
+		return -ENOMEM;
+	df->o = *o;
+	idtab_init(&df->by_name);
+	buf_init(&df->name);
+	if ((err = profile_new(&df->d)) ||
+	    (err = profile_add_column(df->d, "before", "count", &col)) ||
+	    (err = profile_add_column(df->d, "after", "count", &col))) {
+		differ_free(df);
+		return err;
+	}
+	*out = df;
 	return 0;
 }
 
-/* Add column COL of P, times SCALE, to column WHICH of the diff. */
-static int add_profile(struct differ *df, const struct profile *p, uint32_t col, unsigned which,
-		       double scale)
+void differ_free(struct differ *df)
 {
-	uint32_t *fmap = malloc((p->nframes + 1) * sizeof(*fmap));
-	size_t i, k;
-	int err = fmap ? 0 : -ENOMEM;
+	if (!df)
+		return;
+	profile_free(df->d);
+	idtab_release(&df->by_name);
+	buf_release(&df->name);
+	free(df->frames);
+	free(df);
+}
 
-	if (fmap)
-		memset(fmap, 0xff, (p->nframes + 1) * sizeof(*fmap));
+int differ_add(struct differ *df, const struct profile *p, uint32_t col, unsigned which,
+	       double scale)
+{
+	uint32_t *fmap;
+	size_t i, k;
+	int err = 0;
+
+	if (col >= p->ncolumns || which > DIFF_AFTER)
+		return -EINVAL;
+	if (!(fmap = malloc((p->nframes + 1) * sizeof(*fmap))))
+		return -ENOMEM;
+	memset(fmap, 0xff, (p->nframes + 1) * sizeof(*fmap));
 	for (i = 0; i < p->nsamples && !err; i++) {
 		const struct profile_stack *st = &p->stacks[p->samples[i].stack];
 		const struct profile_thread *t = &p->threads[p->samples[i].thread];
@@ -117,15 +162,27 @@ static int add_profile(struct differ *df, const struct profile *p, uint32_t col,
 			err = profile_add(df->d, stack, thread, v, NULL);
 	}
 	free(fmap);
+	if (!err && which == DIFF_AFTER) {
+		df->d->meta.duration_ns = p->meta.duration_ns;
+		df->d->meta.freq = p->meta.freq;
+	}
 	return err;
+}
+
+struct profile *differ_take(struct differ *df)
+{
+	struct profile *d = df->d;
+
+	df->d = NULL;
+	differ_free(df);
+	return d;
 }
 
 int diff_new(const struct profile *before, uint32_t bcol, const struct profile *after,
 	     uint32_t acol, const struct diff_opts *o, struct profile **out)
 {
-	struct differ df = { .o = o };
+	struct differ *df = NULL;
 	int64_t tb, ta;
-	uint32_t col;
 	int err;
 
 	*out = NULL;
@@ -133,24 +190,15 @@ int diff_new(const struct profile *before, uint32_t bcol, const struct profile *
 		return -EINVAL;
 	tb = profile_total(before, bcol);
 	ta = profile_total(after, acol);
-	buf_init(&df.name);
-	if ((err = profile_new(&df.d)) || (err = pairmap_new(&df.by_name)) ||
-	    (err = profile_add_column(df.d, "before", "count", &col)) ||
-	    (err = profile_add_column(df.d, "after", "count", &col)) ||
-	    (err = add_profile(&df, before, bcol, DIFF_BEFORE,
-			       o->normalize && tb > 0 ? (double)ta / (double)tb : 1.0)) ||
-	    (err = add_profile(&df, after, acol, DIFF_AFTER, 1.0)))
-		goto out;
-	df.d->meta.duration_ns = after->meta.duration_ns;
-	df.d->meta.freq = after->meta.freq;
-	*out = df.d;
-	df.d = NULL;
-out:
-	profile_free(df.d);
-	pairmap_free(df.by_name);
-	buf_release(&df.name);
-	free(df.frames);
-	return err;
+	if ((err = differ_new(o, &df)) ||
+	    (err = differ_add(df, before, bcol, DIFF_BEFORE,
+			      o->normalize && tb > 0 ? (double)ta / (double)tb : 1.0)) ||
+	    (err = differ_add(df, after, acol, DIFF_AFTER, 1.0))) {
+		differ_free(df);
+		return err;
+	}
+	*out = differ_take(df);
+	return 0;
 }
 
 /* The z of a two-sided level ALPHA: erfc(z / sqrt 2) = ALPHA, by bisection. */

@@ -9,19 +9,21 @@
 enum { CAP_COLUMNS, CAP_MODULES, CAP_FRAMES, CAP_STACKS, CAP_THREADS, CAP_SAMPLES, CAP_VALUES,
        CAP_EVENTS, NCAPS };
 
+/*
+ * Each table of the model is indexed by an idtab of its ids: the hash of an
+ * entry's content, and equality checked against the stored entry. Nothing
+ * is kept twice (a frame, a stack's ids, a row are stored once, in the
+ * public arrays), and the ids are the order in which entries came.
+ */
 struct profile_index {
 	struct strtab *strs;     /* every string of the model */
-	struct strtab *keys;     /* packed keys of modules, frames, stacks, threads */
-	struct pairmap *by_key;  /* (kind, key id) -> id */
-	struct pairmap *rows;    /* (stack, thread) -> sample row */
+	struct idtab modules, frames, stacks, threads, rows;
 	uint32_t **blocks;       /* frame ids of the stacks, in blocks that never move */
 	size_t nblocks, capblocks, used; /* ids used in the last block */
 	uint32_t nlocations;
 	int64_t (*sums)[2];      /* of each column: what was added above 0, below 0 */
 	size_t cap[NCAPS], capsums;
 };
-
-enum key_kind { KEY_MODULE, KEY_FRAME, KEY_STACK, KEY_THREAD };
 
 int profile_new(struct profile **out)
 {
@@ -30,8 +32,7 @@ int profile_new(struct profile **out)
 
 	if (!p || !(p->ix = calloc(1, sizeof(*p->ix))))
 		goto fail;
-	if ((err = strtab_new(&p->ix->strs)) || (err = strtab_new(&p->ix->keys)) ||
-	    (err = pairmap_new(&p->ix->by_key)) || (err = pairmap_new(&p->ix->rows)))
+	if ((err = strtab_new(&p->ix->strs)))
 		goto fail;
 	p->meta.cmdline = p->meta.hostname = p->meta.release = "";
 	*out = p;
@@ -47,9 +48,11 @@ void profile_free(struct profile *p)
 		return;
 	if (p->ix) {
 		strtab_free(p->ix->strs);
-		strtab_free(p->ix->keys);
-		pairmap_free(p->ix->by_key);
-		pairmap_free(p->ix->rows);
+		idtab_release(&p->ix->modules);
+		idtab_release(&p->ix->frames);
+		idtab_release(&p->ix->stacks);
+		idtab_release(&p->ix->threads);
+		idtab_release(&p->ix->rows);
 		for (size_t i = 0; i < p->ix->nblocks; i++)
 			free(p->ix->blocks[i]);
 		free(p->ix->blocks);
@@ -76,21 +79,18 @@ const char *profile_str(struct profile *p, const char *s)
 	return strtab_str(p->ix->strs, id);
 }
 
-/* Look KEY (LEN bytes) up among keys of KIND: 1 and *ID if known, else 0 and *KEY_ID. */
-static int find_key(struct profile *p, enum key_kind kind, const void *key, size_t len,
-		    uint32_t *key_id, uint32_t *id)
+/* 32 bits of the hash of LEN bytes at KEY. */
+static uint32_t hash32(const void *key, size_t len)
 {
-	uint64_t v;
-	int err = strtab_intern(p->ix->keys, key, len, key_id);
-
-	if (err)
-		return err;
-	if (pairmap_get(p->ix->by_key, kind, *key_id, &v)) {
-		*id = (uint32_t)v;
-		return 1;
-	}
-	return 0;
+	return (uint32_t)hash_bytes(key, len, 0);
 }
+
+/* What a lookup compares an id's entry with: the profile and the entry looked for. */
+struct probe {
+	const struct profile *p;
+	const void *want;
+	size_t n;                /* of a stack: its depth */
+};
 
 int profile_add_column(struct profile *p, const char *name, const char *unit, uint32_t *col)
 {
@@ -117,26 +117,46 @@ uint32_t profile_column(const struct profile *p, const char *name)
 	return PROFILE_NONE;
 }
 
+/*
+ * The id of Q's entry (of hash H) in TAB, found by EQ: 1 if it is there.
+ * Else 0, with room for entry N in *ARR (capacity *CAP, ELEM bytes) and
+ * *ID = N in TAB: the caller stores the entry there and counts it, and
+ * may fail no more. -ENOMEM if there is no room.
+ */
+static int find_or_room(struct idtab *tab, uint32_t h, int (*eq)(const void *, uint32_t),
+			const struct probe *q, void *arr, size_t *cap, size_t n, size_t elem,
+			uint32_t *id)
+{
+	if ((*id = idtab_find(tab, h, eq, q)) != UINT32_MAX)
+		return 1;
+	if (n >= UINT32_MAX || array_grow(arr, cap, n + 1, elem) || idtab_add(tab, h, (uint32_t)n))
+		return -ENOMEM;
+	*id = (uint32_t)n;
+	return 0;
+}
+
+static int module_eq(const void *ctx, uint32_t id)
+{
+	const struct probe *q = ctx;
+	const struct profile_module *m = &q->p->modules[id], *w = q->want;
+
+	return m->path == w->path && m->build_id == w->build_id;
+}
+
 int profile_module(struct profile *p, const char *path, const char *build_id, uint32_t *id)
 {
-	const char *sp = profile_str(p, path), *sb = profile_str(p, build_id);
-	const char *key[2] = { sp, sb };
-	uint32_t kid;
+	struct profile_module m = { profile_str(p, path), profile_str(p, build_id) };
+	struct probe q = { p, &m, 0 };
 	int err;
 
-	if (!sp || !sb)
+	if (!m.path || !m.build_id)
 		return -ENOMEM;
-	err = find_key(p, KEY_MODULE, key, sizeof(key), &kid, id);
+	/* interned strings are equal exactly when their pointers are */
+	err = find_or_room(&p->ix->modules, hash32(&m, sizeof(m)), module_eq, &q, &p->modules,
+			   &p->ix->cap[CAP_MODULES], p->nmodules, sizeof(*p->modules), id);
 	if (err)
 		return err < 0 ? err : 0;
-	if (array_reserve(&p->modules, &p->ix->cap[CAP_MODULES], p->nmodules + 1,
-			  sizeof(*p->modules)))
-		return -ENOMEM;
-	p->modules[p->nmodules] = (struct profile_module){ sp, sb };
-	*id = (uint32_t)p->nmodules;
-	if (pairmap_put(p->ix->by_key, KEY_MODULE, kid, p->nmodules))
-		return -ENOMEM;
-	p->nmodules++;
+	p->modules[p->nmodules++] = m;
 	return 0;
 }
 
@@ -145,47 +165,56 @@ uint32_t profile_new_location(struct profile *p)
 	return p->ix->nlocations++;
 }
 
+static int frame_eq(const void *ctx, uint32_t id)
+{
+	const struct probe *q = ctx;
+	const struct profile_frame *f = &q->p->frames[id], *w = q->want;
+
+	return f->name == w->name && f->mangled == w->mangled && f->file == w->file &&
+	       f->address == w->address && f->line == w->line && f->start_line == w->start_line &&
+	       f->module == w->module && f->location == w->location && f->kind == w->kind &&
+	       f->symbolized == w->symbolized;
+}
+
+/* The hash of frame F whose strings are interned (equal when their pointers are). */
+static uint32_t frame_hash(const struct profile_frame *f)
+{
+	struct {
+		const char *name, *mangled, *file;
+		uint64_t address;
+		uint32_t line, start_line, module, location, kind, symbolized;
+	} key;
+
+	memset(&key, 0, sizeof(key)); /* no padding byte is hashed unset */
+	key.name = f->name;
+	key.mangled = f->mangled;
+	key.file = f->file;
+	key.address = f->address;
+	key.line = f->line;
+	key.start_line = f->start_line;
+	key.module = f->module;
+	key.location = f->location;
+	key.kind = f->kind;
+	key.symbolized = (uint32_t)f->symbolized;
+	return hash32(&key, sizeof(key));
+}
+
 int profile_frame(struct profile *p, const struct profile_frame *f, uint32_t *id)
 {
 	struct profile_frame c = *f;
-	uint32_t kid;
+	struct probe q = { p, &c, 0 };
 	int err;
 
-	/* interned strings are equal exactly when their pointers are */
 	c.name = profile_str(p, f->name);
 	c.mangled = f->mangled && strcmp(f->mangled, f->name) ? profile_str(p, f->mangled) : c.name;
 	c.file = f->file ? profile_str(p, f->file) : NULL;
 	if (!c.name || !c.mangled || (f->file && !c.file))
 		return -ENOMEM;
-	{
-		struct {
-			const char *name, *mangled, *file;
-			uint64_t address;
-			uint32_t line, start_line, module, location, kind, symbolized;
-		} key;
-
-		memset(&key, 0, sizeof(key));
-		key.name = c.name;
-		key.mangled = c.mangled;
-		key.file = c.file;
-		key.address = c.address;
-		key.line = c.line;
-		key.start_line = c.start_line;
-		key.module = c.module;
-		key.location = c.location;
-		key.kind = c.kind;
-		key.symbolized = (uint32_t)c.symbolized;
-		err = find_key(p, KEY_FRAME, &key, sizeof(key), &kid, id);
-	}
+	err = find_or_room(&p->ix->frames, frame_hash(&c), frame_eq, &q, &p->frames,
+			   &p->ix->cap[CAP_FRAMES], p->nframes, sizeof(*p->frames), id);
 	if (err)
 		return err < 0 ? err : 0;
-	if (array_reserve(&p->frames, &p->ix->cap[CAP_FRAMES], p->nframes + 1, sizeof(*p->frames)))
-		return -ENOMEM;
-	p->frames[p->nframes] = c;
-	*id = (uint32_t)p->nframes;
-	if (pairmap_put(p->ix->by_key, KEY_FRAME, kid, p->nframes))
-		return -ENOMEM;
-	p->nframes++;
+	p->frames[p->nframes++] = c;
 	return 0;
 }
 
@@ -212,76 +241,89 @@ static uint32_t *ids_space(struct profile_index *ix, size_t n)
 	return b;
 }
 
+static int stack_eq(const void *ctx, uint32_t id)
+{
+	const struct probe *q = ctx;
+	const struct profile_stack *s = &q->p->stacks[id];
+
+	return s->depth == q->n && (!q->n || !memcmp(s->frames, q->want, q->n * sizeof(*s->frames)));
+}
+
 int profile_stack(struct profile *p, const uint32_t *frames, size_t n, uint32_t *id)
 {
 	struct profile_index *ix = p->ix;
-	uint32_t kid, *ids;
-	int err = find_key(p, KEY_STACK, n ? (const void *)frames : "", n * sizeof(*frames), &kid, id);
+	struct probe q = { p, frames, n };
+	uint32_t h = hash32(n ? (const void *)frames : "", n * sizeof(*frames)), *ids;
 
-	if (err)
-		return err < 0 ? err : 0;
-	if (n > UINT32_MAX || !(ids = ids_space(ix, n ? n : 1)) ||
-	    array_reserve(&p->stacks, &ix->cap[CAP_STACKS], p->nstacks + 1, sizeof(*p->stacks)))
+	if ((*id = idtab_find(&ix->stacks, h, stack_eq, &q)) != UINT32_MAX)
+		return 0;
+	if (n > UINT32_MAX || p->nstacks >= UINT32_MAX || !(ids = ids_space(ix, n ? n : 1)) ||
+	    array_grow(&p->stacks, &ix->cap[CAP_STACKS], p->nstacks + 1, sizeof(*p->stacks)) ||
+	    idtab_add(&ix->stacks, h, (uint32_t)p->nstacks))
 		return -ENOMEM;
 	if (n)
 		memcpy(ids, frames, n * sizeof(*ids));
 	p->stacks[p->nstacks] = (struct profile_stack){ .frames = ids, .depth = (uint32_t)n };
-	*id = (uint32_t)p->nstacks;
-	if (pairmap_put(ix->by_key, KEY_STACK, kid, p->nstacks))
-		return -ENOMEM;
-	p->nstacks++;
+	*id = (uint32_t)p->nstacks++;
 	return 0;
+}
+
+static int thread_eq(const void *ctx, uint32_t id)
+{
+	const struct probe *q = ctx;
+	const struct profile_thread *t = &q->p->threads[id], *w = q->want;
+
+	return t->pid == w->pid && t->tid == w->tid && t->comm == w->comm &&
+	       t->process == w->process;
 }
 
 int profile_thread(struct profile *p, uint32_t pid, uint32_t tid, const char *comm,
 		   const char *process, uint32_t *id)
 {
-	const char *c = profile_str(p, comm), *pr = profile_str(p, process);
-	struct {
-		const char *comm, *process;
-		uint32_t pid, tid;
-	} key;
-	uint32_t kid;
+	struct profile_thread t = { pid, tid, profile_str(p, comm), profile_str(p, process) };
+	struct probe q = { p, &t, 0 };
 	int err;
 
-	if (!c || !pr)
+	if (!t.comm || !t.process)
 		return -ENOMEM;
-	memset(&key, 0, sizeof(key));
-	key.comm = c;
-	key.process = pr;
-	key.pid = pid;
-	key.tid = tid;
-	err = find_key(p, KEY_THREAD, &key, sizeof(key), &kid, id);
+	err = find_or_room(&p->ix->threads, hash32(&t, sizeof(t)), thread_eq, &q, &p->threads,
+			   &p->ix->cap[CAP_THREADS], p->nthreads, sizeof(*p->threads), id);
 	if (err)
 		return err < 0 ? err : 0;
-	if (array_reserve(&p->threads, &p->ix->cap[CAP_THREADS], p->nthreads + 1,
-			  sizeof(*p->threads)))
-		return -ENOMEM;
-	p->threads[p->nthreads] = (struct profile_thread){ pid, tid, c, pr };
-	*id = (uint32_t)p->nthreads;
-	if (pairmap_put(p->ix->by_key, KEY_THREAD, kid, p->nthreads))
-		return -ENOMEM;
-	p->nthreads++;
+	p->threads[p->nthreads++] = t;
 	return 0;
+}
+
+static int row_eq(const void *ctx, uint32_t id)
+{
+	const struct probe *q = ctx;
+	const struct profile_sample *s = &q->p->samples[id], *w = q->want;
+
+	return s->stack == w->stack && s->thread == w->thread;
 }
 
 int profile_add(struct profile *p, uint32_t stack, uint32_t thread, const int64_t *values,
 		uint32_t *row)
 {
 	struct profile_index *ix = p->ix;
-	uint64_t *slot = pairmap_slot(ix->rows, stack, thread, UINT64_MAX);
+	struct profile_sample key = { stack, thread };
+	struct probe q = { p, &key, 0 };
+	uint32_t h = hash32(&key, sizeof(key)), r = idtab_find(&ix->rows, h, row_eq, &q);
 	size_t c;
 
-	if (!slot)
-		return -ENOMEM;
-	if (*slot == UINT64_MAX) {
-		if (array_reserve(&p->samples, &ix->cap[CAP_SAMPLES], p->nsamples + 1,
-				  sizeof(*p->samples)) ||
-		    array_reserve(&p->values, &ix->cap[CAP_VALUES], (p->nsamples + 1) * p->ncolumns,
-				  sizeof(*p->values)))
+	if (r == UINT32_MAX) {
+		if (p->nsamples >= UINT32_MAX - 1 ||
+		    array_grow(&p->samples, &ix->cap[CAP_SAMPLES], p->nsamples + 1,
+			       sizeof(*p->samples)) ||
+		    array_grow(&p->values, &ix->cap[CAP_VALUES], (p->nsamples + 1) * p->ncolumns,
+			       sizeof(*p->values)) ||
+		    idtab_add(&ix->rows, h, (uint32_t)p->nsamples))
 			return -ENOMEM;
-		p->samples[p->nsamples] = (struct profile_sample){ stack, thread };
-		*slot = p->nsamples++;
+		p->samples[p->nsamples] = key;
+		if (p->ncolumns) /* no values array without columns */
+			memset(&p->values[p->nsamples * p->ncolumns], 0,
+			       p->ncolumns * sizeof(*p->values));
+		r = (uint32_t)p->nsamples++;
 	}
 	/*
 	 * What is added above 0 and below 0 in a column stops at
@@ -296,16 +338,16 @@ int profile_add(struct profile *p, uint32_t stack, uint32_t thread, const int64_
 		else if (v < 0 && v < -PROFILE_MAX_TOTAL - *sum)
 			v = -PROFILE_MAX_TOTAL - *sum;
 		*sum += v;
-		p->values[*slot * p->ncolumns + c] += v;
+		p->values[(size_t)r * p->ncolumns + c] += v;
 	}
 	if (row)
-		*row = (uint32_t)*slot;
+		*row = r;
 	return 0;
 }
 
 int profile_add_event(struct profile *p, const struct profile_event *e)
 {
-	if (array_reserve(&p->events, &p->ix->cap[CAP_EVENTS], p->nevents + 1, sizeof(*p->events)))
+	if (array_grow(&p->events, &p->ix->cap[CAP_EVENTS], p->nevents + 1, sizeof(*p->events)))
 		return -ENOMEM;
 	p->events[p->nevents++] = *e;
 	return 0;

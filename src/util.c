@@ -63,7 +63,12 @@ uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
-int array_reserve(void *arr, size_t *cap, size_t need, size_t elem)
+/*
+ * Grow by half, not double: a large array then holds at most a third more
+ * than it needs (and at the time of the realloc, old and new together 2.5
+ * times, not 3). The part not yet used is touched only by ZERO.
+ */
+static int array_resize(void *arr, size_t *cap, size_t need, size_t elem, int zero)
 {
 	size_t n = *cap ? *cap : 16;
 	void *p;
@@ -71,15 +76,28 @@ int array_reserve(void *arr, size_t *cap, size_t need, size_t elem)
 	if (need <= *cap)
 		return 0;
 	while (n < need)
-		n *= 2;
+		n = n > SIZE_MAX / 2 ? need : n + n / 2;
+	if (n > SIZE_MAX / elem)
+		return -ENOMEM;
 	memcpy(&p, arr, sizeof(p));
 	p = realloc(p, n * elem);
 	if (!p)
 		return -ENOMEM;
-	memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
+	if (zero)
+		memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
 	memcpy(arr, &p, sizeof(p));
 	*cap = n;
 	return 0;
+}
+
+int array_reserve(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	return array_resize(arr, cap, need, elem, 1);
+}
+
+int array_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	return array_resize(arr, cap, need, elem, 0);
 }
 
 void buf_init(struct buf *b)
@@ -191,8 +209,7 @@ struct strtab {
 	const char **strs;       /* id -> string */
 	uint32_t *lens;          /* id -> length */
 	size_t count, cap_ids, cap_lens;
-	uint32_t *slots;         /* open addressing: id + 1, 0 = empty */
-	uint32_t nslots;
+	struct idtab index;
 };
 
 int strtab_new(struct strtab **out)
@@ -201,12 +218,7 @@ int strtab_new(struct strtab **out)
 
 	if (!t)
 		return -ENOMEM;
-	t->nslots = 1024;
-	t->slots = calloc(t->nslots, sizeof(*t->slots));
-	if (!t->slots) {
-		free(t);
-		return -ENOMEM;
-	}
+	idtab_init(&t->index);
 	*out = t;
 	return 0;
 }
@@ -222,28 +234,8 @@ void strtab_free(struct strtab *t)
 	free(t->chunks);
 	free(t->strs);
 	free(t->lens);
-	free(t->slots);
+	idtab_release(&t->index);
 	free(t);
-}
-
-static int strtab_grow(struct strtab *t)
-{
-	uint32_t n = t->nslots * 2, i;
-	uint32_t *slots = calloc(n, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < t->count; i++) {
-		uint32_t s = hash_bytes(t->strs[i], t->lens[i], 0) & (n - 1);
-
-		while (slots[s])
-			s = (s + 1) & (n - 1);
-		slots[s] = i + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = n;
-	return 0;
 }
 
 /* LEN + 1 bytes that will never move. */
@@ -267,37 +259,38 @@ static char *strtab_space(struct strtab *t, size_t len)
 	return p;
 }
 
+struct strtab_probe {
+	const struct strtab *t;
+	const char *str;
+	size_t len;
+};
+
+static int strtab_eq(const void *ctx, uint32_t id)
+{
+	const struct strtab_probe *q = ctx;
+
+	return q->t->lens[id] == q->len && !memcmp(q->t->strs[id], q->str, q->len);
+}
+
 int strtab_intern(struct strtab *t, const char *str, size_t len, uint32_t *id)
 {
-	uint64_t h = hash_bytes(str, len, 0);
-	uint32_t s = h & (t->nslots - 1);
+	struct strtab_probe q = { t, str, len };
+	uint32_t h = (uint32_t)hash_bytes(str, len, 0);
 	char *copy;
 
-	while (t->slots[s]) {
-		uint32_t i = t->slots[s] - 1;
-
-		if (t->lens[i] == len && !memcmp(t->strs[i], str, len)) {
-			*id = i;
-			return 0;
-		}
-		s = (s + 1) & (t->nslots - 1);
-	}
+	if ((*id = idtab_find(&t->index, h, strtab_eq, &q)) != UINT32_MAX)
+		return 0;
 	if (len > UINT32_MAX || t->count >= UINT32_MAX - 1)
 		return -ERANGE;
-	if (array_reserve(&t->strs, &t->cap_ids, t->count + 1, sizeof(*t->strs)) ||
-	    array_reserve(&t->lens, &t->cap_lens, t->count + 1, sizeof(*t->lens)))
-		return -ENOMEM;
-	copy = strtab_space(t, len);
-	if (!copy)
+	if (array_grow(&t->strs, &t->cap_ids, t->count + 1, sizeof(*t->strs)) ||
+	    array_grow(&t->lens, &t->cap_lens, t->count + 1, sizeof(*t->lens)) ||
+	    !(copy = strtab_space(t, len)) || idtab_add(&t->index, h, (uint32_t)t->count))
 		return -ENOMEM;
 	memcpy(copy, str, len);
 	copy[len] = '\0';
 	t->strs[t->count] = copy;
 	t->lens[t->count] = (uint32_t)len;
-	t->slots[s] = (uint32_t)t->count + 1;
 	*id = (uint32_t)t->count++;
-	if (t->count * 2 > t->nslots)
-		return strtab_grow(t);
 	return 0;
 }
 
@@ -466,6 +459,73 @@ int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b,
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Linear probing, at most 3/4 full, from the slot the hash scales to (the
+ * high bits pick it: the table need not be a power of two, and grows by
+ * half, so it is never under half full). A slot keeps 32 bits of the hash,
+ * so a probe touches the owner's content (a likely cache miss) only when
+ * they match, and growing needs no rehash.
+ */
+void idtab_init(struct idtab *t)
+{
+	*t = (struct idtab){ 0 };
+}
+
+void idtab_release(struct idtab *t)
+{
+	free(t->slots);
+	idtab_init(t);
+}
+
+static size_t idtab_home(uint32_t hash, size_t n)
+{
+	return (size_t)(((uint64_t)hash * n) >> 32);
+}
+
+uint32_t idtab_find(const struct idtab *t, uint32_t hash,
+		    int (*eq)(const void *ctx, uint32_t id), const void *ctx)
+{
+	size_t s;
+
+	if (!t->nslots)
+		return UINT32_MAX;
+	for (s = idtab_home(hash, t->nslots); t->slots[s]; s = s + 1 < t->nslots ? s + 1 : 0)
+		if ((uint32_t)(t->slots[s] >> 32) == hash &&
+		    eq(ctx, (uint32_t)t->slots[s] - 1))
+			return (uint32_t)t->slots[s] - 1;
+	return UINT32_MAX;
+}
+
+/* Put SLOT (hash << 32 | id + 1) into the first free slot of its chain among N. */
+static void idtab_place(uint64_t *slots, size_t n, uint64_t slot)
+{
+	size_t s = idtab_home((uint32_t)(slot >> 32), n);
+
+	while (slots[s])
+		s = s + 1 < n ? s + 1 : 0;
+	slots[s] = slot;
+}
+
+int idtab_add(struct idtab *t, uint32_t hash, uint32_t id)
+{
+	if ((t->count + 1) * 4 > t->nslots * 3) {
+		size_t n = t->nslots ? t->nslots + t->nslots / 2 : 16, i;
+		uint64_t *slots;
+
+		if (n > SIZE_MAX / sizeof(*slots) || !(slots = calloc(n, sizeof(*slots))))
+			return -ENOMEM;
+		for (i = 0; i < t->nslots; i++)
+			if (t->slots[i])
+				idtab_place(slots, n, t->slots[i]);
+		free(t->slots);
+		t->slots = slots;
+		t->nslots = n;
+	}
+	idtab_place(t->slots, t->nslots, (uint64_t)hash << 32 | ((uint64_t)id + 1));
+	t->count++;
 	return 0;
 }
 

@@ -38,6 +38,29 @@ struct diff_opts {
 int diff_new(const struct profile *before, uint32_t bcol, const struct profile *after,
 	     uint32_t acol, const struct diff_opts *o, struct profile **out);
 
+/*
+ * The same, one input at a time, so that the caller need hold only one
+ * input in memory: differ_new(), differ_add() of BEFORE then of AFTER
+ * (each may be freed once added), differ_take(). diff_new() is these
+ * steps, BEFORE's column scaled by AFTER's total over its own when
+ * O->normalize; differ_add() scales by SCALE only.
+ */
+struct differ;
+
+/* A new differ *OUT (differ_free() or differ_take()); O is copied. 0 or -ENOMEM. */
+int differ_new(const struct diff_opts *o, struct differ **out);
+void differ_free(struct differ *df);
+/*
+ * Add column COL of P, each row times SCALE (rounded), to column WHICH
+ * (DIFF_BEFORE or DIFF_AFTER) of the diff; P is not kept. The meta of
+ * the diff (duration, rate) is that of the last AFTER. 0, -ENOMEM, or
+ * -EINVAL if COL or WHICH is out of range.
+ */
+int differ_add(struct differ *df, const struct profile *p, uint32_t col, unsigned which,
+	       double scale);
+/* The diff profile (caller frees); frees DF. */
+struct profile *differ_take(struct differ *df);
+
 struct diff_change {         /* of one share */
 	double before, after;    /* percent of each total */
 	double delta, margin;    /* after - before and the interval's half width, points */

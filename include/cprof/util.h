@@ -47,10 +47,16 @@ uint32_t strtab_count(const struct strtab *tab);
 /*
  * Make room for NEED elements in the heap array whose address is ARR
  * (a T ** passed as void *), of ELEM-byte elements and capacity *CAP:
- * the capacity doubles as needed and new elements are zeroed.
+ * the capacity grows by half as needed and new elements are zeroed.
  * Returns 0 or -ENOMEM (the array is then unchanged).
  */
 int array_reserve(void *arr, size_t *cap, size_t need, size_t elem);
+/*
+ * The same, but new elements are left unset (and their pages untouched,
+ * so a large array costs memory only for what is written): for arrays
+ * whose elements are all written when they are appended.
+ */
+int array_grow(void *arr, size_t *cap, size_t need, size_t elem);
 
 /* Growable byte buffer (a plain value: embed it, _init, _release). */
 struct buf {
@@ -103,5 +109,25 @@ size_t pairmap_count(const struct pairmap *m);
 void pairmap_clear(struct pairmap *m);
 /* Iterate: start with *POS = 0; returns 0 at the end. */
 int pairmap_next(const struct pairmap *m, size_t *pos, uint64_t *a, uint64_t *b, uint64_t *val);
+
+/*
+ * An index of ids by a content its owner keeps (the profile's frames, a
+ * stack's frame ids): the table holds only each id and 32 bits of its
+ * hash, 8 bytes a slot, never a copy of the content. The owner hashes
+ * what it looks for and says, through EQ, whether an id's content is it.
+ * A plain value: embed it, idtab_init(), idtab_release().
+ */
+struct idtab {
+	uint64_t *slots;         /* hash << 32 | id + 1; 0: empty */
+	size_t nslots, count;
+};
+
+void idtab_init(struct idtab *t);
+void idtab_release(struct idtab *t);
+/* The id of hash HASH whose content EQ(CTX, id) accepts, or UINT32_MAX if none. */
+uint32_t idtab_find(const struct idtab *t, uint32_t hash,
+		    int (*eq)(const void *ctx, uint32_t id), const void *ctx);
+/* Add ID (below UINT32_MAX, not in T yet) of hash HASH. Returns 0 or -ENOMEM. */
+int idtab_add(struct idtab *t, uint32_t hash, uint32_t id);
 
 #endif

@@ -20,6 +20,10 @@
  *   OUT is a --wall recording of NINTERVALS off-CPU intervals of 2^50 - 1
  *   ns and one of 2^63 ns on one stack, and LOST records counting 2^63 each.
  *
+ *       craft_data --distinct OUT N
+ *   OUT has N stacks of one frame each, at N addresses of an anonymous
+ *   mapping (N distinct frames), one sample on each.
+ *
  *       craft_data --pprof-bomb OUT BYTES [plain]
  *   OUT is a pprof profile of empty Sample messages (2 bytes each, 88 once
  *   decoded), BYTES of them, gzip'd at level 9 (about 1000:1) unless plain.
@@ -150,6 +154,28 @@ static int craft_forks(const char *out, unsigned long nmaps, unsigned long nfork
 	return finish(w, err);
 }
 
+static int craft_distinct(const char *out, unsigned long n)
+{
+	struct df_writer *w = start(out, 0);
+	unsigned long i;
+	int err;
+
+	if (!w)
+		return 1;
+	err = put(w, &(struct df_record){ .type = DF_MMAP, .mmap = {
+		.pid = 42, .tid = 42, .time = 2, .start = BASE,
+		.len = ((uint64_t)n * 16 + 0xfff) & ~(uint64_t)0xfff, .path = "//anon" } }, out);
+	for (i = 0; i < n && !err; i++) {
+		uint64_t ips[] = { CTX_USER, BASE + 16 * (uint64_t)i };
+
+		err = put(w, &(struct df_record){ .type = DF_STACK,
+			.stack = { .id = 1 + i, .n = 2, .ips = ips } }, out);
+		err = err ? err : put(w, &(struct df_record){ .type = DF_SAMPLE, .sample = {
+			.time = 10, .pid = 42, .tid = 42, .stack_id = 1 + i } }, out);
+	}
+	return finish(w, err);
+}
+
 static int craft_overflow(const char *out, unsigned long n)
 {
 	struct df_writer *w = start(out, 1);
@@ -229,6 +255,8 @@ int main(int argc, char **argv)
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--pprof-bomb"))
 		return craft_pprof_bomb(argv[2], strtoull(argv[3], NULL, 0),
 					argc == 5 && !strcmp(argv[4], "plain"));
+	if (argc == 4 && !strcmp(argv[1], "--distinct"))
+		return craft_distinct(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "--overflow"))
 		return craft_overflow(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc < 3 || argc - 2 > MAX_SPECS) {

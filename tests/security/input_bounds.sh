@@ -8,6 +8,11 @@
 #     over 100 s before, now read in one pass;
 #   - 2000 FORK records of a process with 20k mappings (1.7 MB): 3.09 GB;
 #   - a pprof gzip bomb (64 KB, 64 MiB inflated): 4.0 GB;
+#   - folded stacks of 200k distinct functions (2.3 MB) diffed with
+#     themselves: 306 MB, over 40 times the input plus 32 MiB (the bound
+#     here), when the profile model kept a copy of every key;
+#   - a data file of 200k distinct frames (13.6 MB) through report: 130 MB,
+#     over 6 times the input plus 32 MiB;
 # and a --wall file whose intervals and LOST counts overflow a sum is
 # reported with saturated, non-negative totals.
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +67,23 @@ rss_run bomb diff "$T/bomb.pb.gz" "$T/bomb.pb.gz"
 expect_rc 3 bomb "diff of a gzip bomb"
 assert_text_contains "$T/bomb.err" "too large once inflated or decoded" "the bomb is named"
 assert_rss bomb "$T/bomb.pb.gz" 32 100
+
+# one distinct function a line, the smallest line that is one: the most
+# model per byte of input (a frame, a stack and a row each)
+awk 'BEGIN { for (i = 0; i < 200000; i++) printf "t;f%d 1\n", i }' > "$T/distinct.folded" ||
+	fail "cannot write the folded input"
+rss_run distinct_diff diff "$T/distinct.folded" "$T/distinct.folded"
+expect_rc 0 distinct_diff "diff of 200k distinct functions with themselves"
+assert_eq "lines of the diff" "$(wc -l < "$T/distinct_diff.out")" 200000
+assert_eq "the last function, once before and once after" \
+	"$(grep -c '^t;f199999 1 1$' "$T/distinct_diff.out")" 1
+assert_rss distinct_diff "$T/distinct.folded" 32 40
+
+"$CRAFT" --distinct "$T/distinct.data" 200000 || fail "craft_data --distinct"
+rss_run distinct_report report -i "$T/distinct.data" -f top
+expect_rc 0 distinct_report "report of 200k distinct frames"
+assert_text_contains "$T/distinct_report.out" "200000 samples" "every sample is reported"
+assert_rss distinct_report "$T/distinct.data" 32 6
 
 "$CRAFT" --overflow "$T/overflow" 10000 || fail "craft_data --overflow"
 cprof_run overflow report -i "$T/overflow" -f top

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "cprof/profile.h"
 
@@ -82,6 +83,94 @@ static void test_build(void **state)
 	profile_free(NULL);
 }
 
+/* Frame I of test_ids_in_order: I / 10 picks the base, I % 10 the field it changes. */
+static struct profile_frame nth_frame(uint32_t i, char *name, char *other, size_t size)
+{
+	struct profile_frame f = { .name = name, .module = 3, .location = 4, .line = 5,
+				   .start_line = 6, .address = 0x1000, .kind = FRAME_USER,
+				   .symbolized = 1 };
+
+	snprintf(name, size, "f%u", i / 10);
+	snprintf(other, size, "o%u", i / 10);
+	switch (i % 10) {
+	case 1:
+		f.mangled = other;
+		break;
+	case 2:
+		f.file = other;
+		break;
+	case 3:
+		f.line = 50;
+		break;
+	case 4:
+		f.start_line = 60;
+		break;
+	case 5:
+		f.module = 30;
+		break;
+	case 6:
+		f.location = 40;
+		break;
+	case 7:
+		f.address = 0x2000;
+		break;
+	case 8:
+		f.kind = FRAME_INLINED;
+		break;
+	case 9:
+		f.symbolized = 0;
+		break;
+	}
+	return f;
+}
+
+/*
+ * Issue 23, defect 11: the index stores ids and compares the stored
+ * entries. Every field tells frames apart, ids are given in the order
+ * entries come (writers depend on it), and looking up again, across the
+ * growth of every table, finds each one and adds nothing.
+ */
+static void test_ids_in_order(void **state)
+{
+	enum { N = 30000 };
+	struct profile *p;
+	char name[32], other[32];
+	uint32_t i, id, st[2], col;
+	int64_t one = 1;
+
+	(void)state;
+	assert_int_equal(profile_new(&p), 0);
+	assert_int_equal(profile_add_column(p, "samples", "count", &col), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < N; i++) {
+			struct profile_frame f = nth_frame(i, name, other, sizeof(name));
+
+			assert_int_equal(profile_frame(p, &f, &id), 0);
+			assert_int_equal(id, i);
+			st[0] = i / 2;
+			st[1] = i;
+			assert_int_equal(profile_stack(p, st, 1 + i % 2, &id), 0);
+			assert_int_equal(id, i);
+			assert_int_equal(profile_thread(p, 1, i % 7, "t", "app", &id), 0);
+			assert_int_equal(id, i < 7 ? i : i % 7);
+			assert_int_equal(profile_add(p, i, i % 7, &one, &id), 0);
+			assert_int_equal(id, i);
+		}
+		assert_int_equal(p->nframes, N);
+		assert_int_equal(p->nstacks, N);
+		assert_int_equal(p->nthreads, 7);
+		assert_int_equal(p->nsamples, N);
+	}
+	assert_string_equal(p->frames[N - 1].name, "f2999");
+	assert_string_equal(p->frames[N - 9].mangled, "o2999");
+	assert_string_equal(p->frames[N - 8].file, "o2999");
+	assert_int_equal(p->frames[N - 1].symbolized, 0);
+	assert_int_equal(p->stacks[N - 1].frames[1], N - 1);
+	for (i = 0; i < N; i++)
+		assert_int_equal(profile_value(p, i, col), 2);
+	profile_free(p);
+}
+
 /* Stacks stay where they are while many more are added. */
 static void test_many_stacks(void **state)
 {
@@ -143,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_many_stacks),
+		cmocka_unit_test(test_ids_in_order),
 		cmocka_unit_test(test_add_saturates),
 	};
 

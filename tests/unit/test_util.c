@@ -1,4 +1,4 @@
-/* Unit tests of include/cprof/util.h: number parsing, strtab, pairmap, buf. */
+/* Unit tests of include/cprof/util.h: number parsing, strtab, pairmap, idtab, buf. */
 #include "unit.h"
 
 #include <errno.h>
@@ -338,6 +338,31 @@ static void test_array_reserve(void **state)
 	free(arr);
 }
 
+static void test_array_grow(void **state)
+{
+	struct triple *arr = NULL;
+	size_t cap = 0, i, last = 0;
+
+	(void)state;
+	/* grows by half (never more than needed plus half), keeping what was there */
+	for (i = 0; i < 100000; i++) {
+		assert_int_equal(array_grow(&arr, &cap, i + 1, sizeof(*arr)), 0);
+		assert_true(cap >= i + 1);
+		if (cap != last) {
+			assert_true(i < 16 || cap <= last + last / 2);
+			last = cap;
+		}
+		arr[i] = (struct triple){ i, i * 2, i * 3 };
+	}
+	for (i = 0; i < 100000; i++)
+		assert_true(arr[i].a == i && arr[i].b == i * 2 && arr[i].c == i * 3);
+	/* a size that does not fit is refused and leaves the array as it was */
+	assert_int_equal(array_grow(&arr, &cap, SIZE_MAX / 2, sizeof(*arr)), -ENOMEM);
+	assert_int_equal(cap, last);
+	assert_true(arr[99999].a == 99999);
+	free(arr);
+}
+
 /* ---- strtab ---- */
 
 static void test_strtab_intern_same_id(void **state)
@@ -649,6 +674,71 @@ static void test_pairmap_next(void **state)
 	free(seen);
 }
 
+/* ---- idtab ---- */
+
+struct keyset {
+	const uint64_t *keys;    /* id -> key */
+	uint64_t want;
+	unsigned calls;
+};
+
+static int key_eq(const void *ctx, uint32_t id)
+{
+	struct keyset *k = (struct keyset *)ctx;
+
+	k->calls++;
+	return k->keys[id] == k->want;
+}
+
+/* A weak hash on purpose (many collisions on its 32 bits): EQ must decide. */
+static uint32_t weak_hash(uint64_t key)
+{
+	return (uint32_t)(key % 1000) * 2654435761u;
+}
+
+static void test_idtab(void **state)
+{
+	enum { N = 50000 };
+	uint64_t *keys = malloc(N * sizeof(*keys));
+	struct keyset k = { keys, 0, 0 };
+	struct idtab t;
+	uint32_t i;
+
+	(void)state;
+	assert_non_null(keys);
+	idtab_init(&t);
+	k.want = 7;
+	assert_int_equal(idtab_find(&t, 1, key_eq, &k), UINT32_MAX); /* empty: no slot, no call */
+	assert_int_equal(k.calls, 0);
+	/* ids are the caller's, in any order; growth keeps every one findable */
+	for (i = 0; i < N; i++) {
+		uint32_t id = N - 1 - i;
+
+		keys[id] = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+		k.want = keys[id];
+		assert_int_equal(idtab_find(&t, weak_hash(keys[id]), key_eq, &k), UINT32_MAX);
+		assert_int_equal(idtab_add(&t, weak_hash(keys[id]), id), 0);
+	}
+	assert_int_equal(t.count, N);
+	assert_true(t.nslots * 3 >= (size_t)N * 4 && t.nslots <= (size_t)N * 2 + 16);
+	for (i = 0; i < N; i++) {
+		k.want = keys[i];
+		assert_int_equal(idtab_find(&t, weak_hash(keys[i]), key_eq, &k), i);
+	}
+	/* the right content under another hash is not found; a hash shared with other keys is compared */
+	k.want = keys[0];
+	k.calls = 0;
+	assert_int_equal(idtab_find(&t, weak_hash(keys[0]) + 1, key_eq, &k), UINT32_MAX);
+	k.want = 12345;
+	assert_int_equal(idtab_find(&t, weak_hash(12345), key_eq, &k), UINT32_MAX);
+	assert_true(k.calls > 0);
+	idtab_release(&t);
+	assert_null(t.slots);
+	assert_int_equal(t.count, 0);
+	idtab_release(&t); /* released twice: harmless */
+	free(keys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_buf_append_null_empty),
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_array_reserve),
+		cmocka_unit_test(test_array_grow),
 		cmocka_unit_test(test_strtab_intern_same_id),
 		cmocka_unit_test(test_strtab_lengths),
 		cmocka_unit_test(test_strtab_many),
@@ -676,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_pairmap_shared_halves),
 		cmocka_unit_test(test_pairmap_slot),
 		cmocka_unit_test(test_pairmap_next),
+		cmocka_unit_test(test_idtab),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
