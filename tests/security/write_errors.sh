@@ -15,6 +15,8 @@ RC=$?
 expect_rc 1 full "report > /dev/full"
 assert_text_contains "$T/full.err" "cannot write standard output: No space left on device" \
 	"message names standard output"
-assert_eq "message lines" "$(wc -l <"$T/full.err")" 1
+# (other lines may come before it: a note on the recording's truncated
+# stacks, say, which a busy machine can push over its threshold)
+assert_eq "lines naming the write error" "$(grep -c 'No space left on device' "$T/full.err")" 1
 
 pass
