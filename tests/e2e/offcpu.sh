@@ -9,9 +9,10 @@
 #    each under start_thread;oc_worker, hold within 1.5 points of the shares
 #    the workers measured themselves (record.out); in --value off-cpu,
 #    oc_sleep / oc_wait hold within 1.5 points of the workers' own sleep /
-#    (sleep + wait).  Blocked and run-queue time are apart: the off-cpu view
-#    has no oc_compute to speak of (< 2 %), the runq view nothing of oc_sleep
-#    (< 2 %).
+#    (sleep + wait).  The workload runs on one CPU with two spinning hogs, so
+#    computing workers are preempted.  Blocked and run-queue time are apart:
+#    the off-cpu view has no oc_compute to speak of (< 2 %), the runq view
+#    has oc_compute and nothing of oc_sleep (< 2 %).
 # 2. mutex_nofp 3: four threads contend for one lock.  cprof record -k
 #    --off-cpu: the heaviest off-CPU stack is under mx_critical;
 #    pthread_mutex_lock (or its alias __pthread_mutex_lock), >= 90 % of the off-CPU time is under mx_critical,
@@ -31,7 +32,15 @@ require_workload split_nofp
 require_perf
 
 # --- 1. compute / sleep / pipe read ---
-record_ok --wall -F 999 -o "$T/oc.data" -- "$WORKDIR/offcpu_nofp" 5 2
+# on one CPU with two spinning hogs, so that a computing worker is surely
+# preempted (run-queue time) on any machine
+command -v taskset >/dev/null || fail "taskset not found (util-linux)"
+cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[,-].*//')
+[ -n "$cpu" ] || fail "no CPU in this shell's affinity: $(taskset -pc $$)"
+start_bg hog1 taskset -c "$cpu" "$WORKDIR/split_nofp" 60
+start_bg hog2 taskset -c "$cpu" "$WORKDIR/split_nofp" 60
+record_ok --wall -F 999 -o "$T/oc.data" -- taskset -c "$cpu" "$WORKDIR/offcpu_nofp" 5 2
+kill "$hog1" "$hog2"
 # measured A [B]: A's % of what the workers measured they spent in A (and
 # B: default all three), from their own line in record.out (a busy machine
 # stretches each sleep and pipe wait by its wake-up delays)
@@ -70,10 +79,10 @@ assert_eq "--value cpu is samples times the period" \
 	"$(awk '{ t += $NF } END { printf "%.0f\n", t / 1001001 }' "$T/cpu")" "$(total "$T/samples")"
 cprof_run runq report -i "$T/oc.data" --value runq
 expect_rc 0 runq "cprof report --value runq"
-if [ -s "$T/runq.out" ]; then
-	assert_lt "run-queue share of oc_sleep (a sleeping thread is not runnable)" \
-		"$(share_of "$T/runq.out" "$workers" "$(frame_re oc_sleep)")" 2
-fi
+assert_contains "$T/runq.out" "$workers.*$(frame_re oc_compute)" \
+	"run-queue time of the workers under oc_compute (preempted by the hogs)"
+assert_lt "run-queue share of oc_sleep (a sleeping thread is not runnable)" \
+	"$(share_of "$T/runq.out" "$workers" "$(frame_re oc_sleep)")" 2
 
 # --- 2. a contended mutex, with kernel stacks ---
 record_ok -k --off-cpu -F 999 -o "$T/mx.data" -- "$WORKDIR/mutex_nofp" 3 4

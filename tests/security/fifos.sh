@@ -20,10 +20,15 @@ cprof_run repout report -i "$T/fifo" -o "$T/fifo"
 expect_rc 1 repout "report -o FIFO"
 assert_text_contains "$T/repout.err" "cannot write '$T/fifo': is a FIFO" "report -o FIFO message"
 
-# a FIFO with a reader attached would not block an open either: still refused
+# a FIFO with a reader attached would not block an open either: still
+# refused, and never opened (the reader, blocked in open() until a writer
+# comes, still waits)
 start_bg reader sh -c "exec cat '$T/fifo' >/dev/null"
+wait_for 10 fifo_waiting "$reader" ||
+	fail "the reader is not waiting in open(FIFO) (wchan: $(cat "/proc/$reader/wchan" 2>&1))"
 cprof_run recout record -F 99 -o "$T/fifo" -- true
 expect_rc 1 recout "record -o FIFO"
 assert_text_contains "$T/recout.err" "cannot write '$T/fifo': is a FIFO" "record -o FIFO message"
 [ -p "$T/fifo" ] || fail "record -o FIFO replaced the FIFO"
+fifo_waiting "$reader" || fail "record -o FIFO opened the FIFO (its reader no longer waits)"
 pass

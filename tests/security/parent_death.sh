@@ -33,17 +33,18 @@ note "ok: launched command died with cprof"
 # attached: never signalled, even when cprof is killed
 start_bg target sleep 300
 start_bg rec2 "$CPROF" record -F 99 -o "$T/attached.data" -p "$target"
+# (the data file replaces its name once the recording has started)
 wait_for 10 test -s "$T/attached.data" || fail "cprof -p did not start"
-sleep 0.3
 kill -9 "$rec2"
 wait "$rec2" 2>/dev/null
-sleep 0.3
-alive "$target" || fail "attached process $target died with cprof"
+# a kill that cprof's death set off would land within 2 s
+! wait_for 2 gone "$target" || fail "attached process $target died with cprof"
 note "ok: attached process still runs"
 
 # left behind by the command: a background job and a setsid daemon
 record_ok -F 99 -o "$T/left.data" -- sh -c \
-	"sleep 300 & echo \$! >'$T/bg.pid'; setsid sh -c 'echo \$\$ >\"$T/daemon.pid\"; exec sleep 300' & sleep 0.3"
+	"sleep 300 & echo \$! >'$T/bg.pid'; setsid sh -c 'echo \$\$ >\"$T/daemon.pid\"; exec sleep 300' &
+	 until [ -s '$T/daemon.pid' ]; do sleep 0.05; done"
 bg=$(cat "$T/bg.pid") daemon=$(cat "$T/daemon.pid")
 BG_PIDS="$BG_PIDS $bg $daemon"
 gone "$bg" || fail "the command's background job $bg outlived the recording"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Defect 5 of issue 8: a write error is never ignored.  `report > /dev/full`
-# and `report -o DEVICE` on a full device exit 1 with one line naming the
-# output, and a report that could not be written leaves no file behind.
+# exits 1 with one line naming the output (`report -o DEVICE` on a full
+# device: device_outputs.sh).
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 require_workload split_nofp
@@ -15,15 +15,8 @@ RC=$?
 expect_rc 1 full "report > /dev/full"
 assert_text_contains "$T/full.err" "cannot write standard output: No space left on device" \
 	"message names standard output"
-assert_eq "message lines" "$(wc -l <"$T/full.err")" 1
+# (other lines may come before it: a note on the recording's truncated
+# stacks, say, which a busy machine can push over its threshold)
+assert_eq "lines naming the write error" "$(grep -c 'No space left on device' "$T/full.err")" 1
 
-if mknod "$T/full" c 1 7 2>/dev/null; then
-	cprof_run fullo report -i "$T/d" -o "$T/full"
-	expect_rc 1 fullo "report -o FULL-DEVICE"
-	assert_text_contains "$T/fullo.err" "cannot write '$T/full': No space left on device" \
-		"message names the output"
-	[ -c "$T/full" ] || fail "report -o DEVICE replaced the device"
-else
-	note "mknod not permitted: report -o DEVICE not checked"
-fi
 pass

@@ -13,16 +13,33 @@ objcopy --only-keep-debug full srv/full.debug
 cp full prog
 strip --strip-all prog
 
-port=$((20000 + $$ % 20000))
-start_bg server debuginfod -F srv -p "$port" -d "$T/db.sqlite" -t 1
-export DEBUGINFOD_URLS="http://127.0.0.1:$port" DEBUGINFOD_TIMEOUT=5
 # a fresh client cache each try: the client remembers a miss
 served()
 {
 	DEBUGINFOD_CACHE_PATH="$T/probe.$((++probes))" debuginfod-find debuginfo "$id" >/dev/null 2>&1
 }
+# bound_or_gone LOG: our server says it listens (in LOG), or it has exited
+# (the port was taken: it cannot bind)
+bound_or_gone()
+{
+	grep -q "started http server on IPv4" "$1" || ! kill -0 "$server" 2>/dev/null ||
+		[ "$(awk '{ print $3 }' "/proc/$server/stat" 2>/dev/null)" = Z ]
+}
 probes=0
-wait_for 20 served || fail "the local debuginfod on port $port never served build-id $id"
+export DEBUGINFOD_TIMEOUT=5
+# a port of our own: the next one while the one tried is taken
+port=$((20000 + $$ % 20000))
+for try in 1 2 3 4 5 6 7 8 9 10; do
+	log=$T/debuginfod.$port.log
+	start_bg server debuginfod -F srv -p "$port" -d "$T/db.sqlite" -t 1 2>"$log"
+	wait_for 20 bound_or_gone "$log" || fail "the local debuginfod on port $port neither started nor exited"
+	grep -q "started http server on IPv4" "$log" && break
+	note "debuginfod could not use port $port: $(grep -m 1 -i "error" "$log")"
+	[ "$try" = 10 ] && fail "debuginfod found no free port in 10 tries"
+	port=$((port + 1))
+done
+export DEBUGINFOD_URLS="http://127.0.0.1:$port"
+wait_for 20 served || fail "the local debuginfod on port $port never served build-id $id" "$(tail -n 5 "$log")"
 export DEBUGINFOD_CACHE_PATH="$T/cache" # cprof fetches it itself
 
 record_ok -F 999 -o "$T/d" -- "$T/prog" 1.5

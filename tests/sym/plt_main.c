@@ -1,4 +1,7 @@
-/* Fixture: calls plt_tiny (plt_lib.c) through the PLT for ARGV[1] seconds. */
+/*
+ * Fixture: calls plt_tiny (plt_lib.c) through the PLT for ARGV[1] seconds
+ * of its own CPU time (so as many samples however busy the machine).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -9,7 +12,7 @@ static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
