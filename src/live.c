@@ -266,8 +266,7 @@ static int new_session(struct live *l, uint32_t freq)
 	if (freq)
 		l->cfg.freq = freq;
 	l->session++;
-	namer_new_recording(l->namer);
-	return 0;
+	return namer_new_recording(l->namer);
 }
 
 /* One queued record, its pointers set into the queue. */
