@@ -266,7 +266,8 @@ static int new_session(struct live *l, uint32_t freq)
 	if (freq)
 		l->cfg.freq = freq;
 	l->session++;
-	return namer_new_recording(l->namer);
+	namer_new_recording(l->namer);
+	return 0;
 }
 
 /* One queued record, its pointers set into the queue. */

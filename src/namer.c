@@ -336,17 +336,9 @@ int namer_set_profile(struct namer *r, struct profile *prof)
 	return 0;
 }
 
-int namer_new_recording(struct namer *r)
+void namer_new_recording(struct namer *r)
 {
-	struct addrspace *as;
-	int err = addrspace_new(&as);
-
-	if (err)
-		return err;
-	addrspace_free(r->as);
-	r->as = as;
 	r->recording++;
-	return 0;
 }
 
 int namer_fork(struct namer *r, uint32_t ppid, uint32_t pid)

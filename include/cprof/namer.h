@@ -60,12 +60,10 @@ int namer_exec(struct namer *n, uint32_t pid);
 int namer_perfmap(struct namer *n, const struct df_perfmap *pm);
 /*
  * Another recording of the same processes follows (`cprof serve`'s next
- * request): each recording sends every mapping and the whole perf map of
- * its processes again, so what it sends replaces what the last one sent
- * (mappings a process has unmapped since are gone; the binaries stay
- * open). Returns 0 or -ENOMEM (then nothing changed).
+ * request): each recording sends a process's whole perf map again, so the
+ * perf map it sends replaces the last one instead of adding to it.
  */
-int namer_new_recording(struct namer *n);
+void namer_new_recording(struct namer *n);
 /* A kernel function at [START, START + SIZE) (SIZE 0: up to the next one); NAME copied. */
 int namer_ksym(struct namer *n, uint64_t start, uint64_t size, const char *name);
 
