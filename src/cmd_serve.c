@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -315,6 +316,15 @@ int cmd_serve(int argc, char **argv)
 	sigset_t sigs;
 	int rc, err, sig;
 
+	/*
+	 * A server that runs for months: every recording hands over a JIT
+	 * target's whole perf map (tens of MiB through the queue and the
+	 * symbol table). glibc raises its mmap threshold after each such block
+	 * is freed and then carves the next ones out of the heap, which
+	 * fragments and only grows; a fixed threshold keeps blocks of 1 MiB and
+	 * more in mappings of their own, given back when freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	rc = parse_serve_args(argc, argv, &o, &pids, &npids);
 	if (!rc)
 		rc = parse_listen(o.listen, &addr);

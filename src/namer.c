@@ -184,7 +184,8 @@ static int push_user_frame(struct namer *r, uint32_t pid, uint64_t ip, int is_re
 	int err;
 
 	if ((!m || m->ids[ID_SYM] == NO_MODULE) && pairmap_get(r->jit_idx, pid, 0, &jidx)) {
-		const char *jit = addrsyms_lookup(r->jits[jidx], lookup, NULL, NULL);
+		const char *jit = r->jits[jidx] ? addrsyms_lookup(r->jits[jidx], lookup, NULL, NULL)
+					       : NULL;
 
 		if (jit) {
 			f = (struct profile_frame){ .name = jit, .module = PROFILE_NONE,
@@ -306,11 +307,13 @@ int namer_perfmap(struct namer *r, const struct df_perfmap *pm)
 			return -ENOMEM;
 	}
 	if (r->jit_rec[idx] != r->recording) {
+		/* the old table goes first: two of a big map at once would double the peak */
 		struct addrsyms *fresh;
 
+		addrsyms_free(r->jits[idx]);
+		r->jits[idx] = NULL; /* looked up as having none */
 		if ((err = addrsyms_new(&fresh)))
 			return err;
-		addrsyms_free(r->jits[idx]);
 		r->jits[idx] = fresh;
 		r->jit_rec[idx] = r->recording;
 	}
