@@ -10,7 +10,7 @@
  * target (SIGSTOP), reads its /proc/PID/maps, and unwinds every sample
  * with four unwinders:
  *
- *   libdw       cprof's own module (src/unwind.c): one Dwfl per process,
+ *   libdw       cprof's own module (src/record/unwind.c): one Dwfl per process,
  *               dwfl_getthread_frames over the stack copy.
  *   libunwind, ptrace lookup, global cache
  *               libunwind's remote API, registers and stack from the sample,

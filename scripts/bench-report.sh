@@ -27,7 +27,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 cc -O2 -Iinclude -D_GNU_SOURCE -o "$tmp/report-synth" bench/report-synth.c \
-	"$build/libcprofcore.a" -ldw -lelf
+	-Wl,--start-group "$build"/libcprof_*.a -Wl,--end-group -ldw -lelf
 
 # ~5,000 addresses spread over the code of the binary's functions
 nm -S --defined-only "$build/cprof" | perl -ne '

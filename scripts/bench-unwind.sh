@@ -123,13 +123,13 @@ START=$(date +%s)
 
 note "building cprof's core library in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DBUILD_TESTING=OFF >/dev/null || die "cmake configure failed"
-cmake --build "$BUILD" -j"$(nproc)" --target cprofcore >/dev/null || die "cmake build failed"
+cmake --build "$BUILD" -j"$(nproc)" --target cprof_record >/dev/null || die "cmake build failed"
 IBERTY=/usr/lib/x86_64-linux-gnu/libiberty.a
 [ -f "$IBERTY" ] || IBERTY=-liberty
 
 gcc -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
 	"${LU_FLAGS[@]}" -I "$ROOT/include" -o "$WORK/unwind-compare" "$ROOT/bench/unwind-compare.c" \
-	"$BUILD/libcprofcore.a" -ldw -lelf "$IBERTY" \
+	-Wl,--start-group "$BUILD"/libcprof_*.a -Wl,--end-group -ldw -lelf "$IBERTY" \
 	-lunwind-ptrace -lunwind-generic -lunwind ||
 	die "cannot build bench/unwind-compare.c"
 

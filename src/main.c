@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "cprof/cmd.h"
-
-#define CPROF_VERSION "0.1.0"
+#include "cprof/version.h"
 
 static const struct command commands[] = {
 	{ "record", cmd_record, "sample a running process or a command into a data file" },

@@ -4,7 +4,7 @@
 #
 # Usage: tests/fuzz/build.sh [OUTDIR]      (default: build-fuzz/ at the top)
 #
-# Compiles src/*.c but main.c with clang and -fsanitize=fuzzer-no-link,
+# Compiles src/STAGE/*.c but the commands' src/cmd/ with clang and -fsanitize=fuzzer-no-link,
 # address,undefined, links each tests/fuzz/fuzz_NAME.c with -fsanitize=fuzzer
 # into OUTDIR/fuzz_NAME (NAME: report perfmap kallsyms maps; a scratch
 # corpus directory OUTDIR/corpus-NAME for each), and builds OUTDIR/gen_seeds
@@ -42,12 +42,12 @@ TARGETS="report perfmap kallsyms maps folded pprof jitdump"
 rm -rf "$out/obj"
 mkdir -p "$out/obj" "$out/proto"
 # the pprof messages, generated as the CMake build does
-protoc-c --c_out="$out/proto" -I"$top/src/pprof" "$top/src/pprof/profile.proto"
-common="$common -I$out/proto -DCPROF_VERSION=\"fuzz\""
-for src in "$src_dir"/*.c "$out/proto/profile.pb-c.c"; do
+protoc-c --c_out="$out/proto" -I"$top/src/formats/pprof" "$top/src/formats/pprof/profile.proto"
+common="$common -I$out/proto"
+for src in "$src_dir"/*/*.c "$out/proto/profile.pb-c.c"; do
 	name=$(basename "$src" .c)
-	# the command layer is not the library's (main, cmd*.c: options, the terminal UI)
-	case $name in main | cmd | cmd_*) continue ;; esac
+	# the command layer is not the library's (options, messages, the terminal UI)
+	case $src in "$src_dir"/cmd/*) continue ;; esac
 	# shellcheck disable=SC2086
 	$cc $common $warn -fsanitize=fuzzer-no-link,$san -fno-sanitize-recover=all $extra \
 		-c "$src" -o "$out/obj/$name.o"
@@ -60,6 +60,7 @@ for target in $TARGETS; do
 	mkdir -p "$out/corpus-$target"
 done
 # shellcheck disable=SC2086
-$cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile.c" "$src_dir/util.c" "$src_dir/safefile.c" \
+$cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile/datafile.c" "$src_dir/base/util.c" \
+	"$src_dir/base/safefile.c" \
 	-o "$out/gen_seeds"
 echo "built fuzz_NAME for NAME in $TARGETS, and gen_seeds, in $out"

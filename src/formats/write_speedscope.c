@@ -27,6 +27,7 @@
 #include "cprof/json.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
+#include "cprof/version.h"
 
 /* Speedscope's index of every profile frame, in *INDEX; the frames go out as it numbers them. */
 static int put_frames(const struct profile *p, FILE *out, uint32_t *index)
