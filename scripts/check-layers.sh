@@ -38,16 +38,18 @@ allowed()
 }
 
 # stage_of NAME: the stage of header cprof/NAME.h, or nothing. A command
-# (src/cmd/NAME.c) has no header of its own: it may share a module's name.
+# (src/cmd/NAME.c) has no header of its own and may share a module's name:
+# the header is the module's.
 stage_of()
 {
-	case $1 in version) echo base; return ;; cmd) echo cmd; return ;; esac
+	case $1 in version) echo base; return ;; esac
 	for f in src/*/"$1".c; do
 		case $f in src/cmd/*) continue ;; esac
 		[ -f "$f" ] || continue
 		basename "$(dirname "$f")"
 		return
 	done
+	[ -f "src/cmd/$1.c" ] && echo cmd
 }
 
 for d in src/*; do

@@ -6,6 +6,7 @@
 #ifndef CPROF_DATAFILE_H
 #define CPROF_DATAFILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DATAFILE_MAGIC "CPROFDAT"
@@ -25,6 +26,7 @@ enum df_type {
 	DF_PERFMAP = 10,
 	DF_KSYM = 11,
 	DF_WSAMPLE = 12,
+	DF_TYPE_LAST = DF_WSAMPLE, /* the newest type this cprof writes */
 };
 
 /* Why an unwound user stack ended before its outermost frame. */
@@ -132,6 +134,22 @@ struct df_record {
 		struct df_ksym ksym;
 	};
 };
+
+struct buf;
+
+/*
+ * Append REC to OUT as the data file holds it: an 8-byte header (type,
+ * size) and the payload. Returns 0, -E2BIG for a record over the format's
+ * limit, or -ENOMEM (OUT then holds a partial record: cut it back).
+ */
+int df_encode(const struct df_record *rec, struct buf *out);
+/*
+ * Decode the record df_encode() wrote at P (N bytes, header included)
+ * into REC, whose pointers then point into P. P must sit 4 bytes past an
+ * 8-byte boundary, so that a STACK's addresses are aligned in place.
+ * Returns 0, -ENOENT for a type this cprof does not know, -EBADMSG.
+ */
+int df_decode(const void *p, size_t n, struct df_record *rec);
 
 struct df_writer;
 

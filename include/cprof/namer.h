@@ -13,8 +13,8 @@
 #ifndef CPROF_NAMER_H
 #define CPROF_NAMER_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "cprof/datafile.h"
 #include "cprof/profile.h"
@@ -25,7 +25,23 @@ struct namer_config {
 	int lines;               /* find source files and lines */
 	int demangle;
 	const char *debug_path;
-	FILE *warn;              /* NULL, or where to say a binary changed since the recording */
+};
+
+/* What the namer noticed of a binary that names frames poorly. */
+enum namer_note_kind {
+	NAMER_CHANGED = 1,       /* changed since the recording (build-id differs): its frames
+				    are [module+0xoffset] */
+	NAMER_CACHE_REFUSED,     /* its copy in the build-id cache was not used (binsource.h) */
+	NAMER_MISSING,           /* file not found */
+	NAMER_NOT_ELF,           /* not an ELF file */
+	NAMER_NO_SYMBOLS,
+	NAMER_NO_DEBUGINFO,      /* symbols, but no inline frames or lines */
+};
+
+struct namer_note {
+	enum namer_note_kind kind;
+	const char *path;        /* as the target named it: not safe to print as is */
+	char build_id[129];      /* hex, "" if none */
 };
 
 struct namer;
@@ -87,7 +103,18 @@ enum root_kind namer_root_at(struct namer *n, uint32_t pid, uint64_t addr, int i
 const char *namer_label(const struct namer *n, uint32_t id);
 /* How many build-ids had a copy in the build-id cache that was not used (binsource.h). */
 uint64_t namer_cache_refused(const struct namer *n);
-/* "# WHAT: PATH" for each binary used whose symbols are missing or poor. */
-void namer_write_modules(const struct namer *n, FILE *f);
+/*
+ * The I'th warning noticed while naming (NAMER_CHANGED, NAMER_CACHE_REFUSED;
+ * one per binary), in the order noticed, into *OUT (strings borrowed until
+ * namer_free()). Returns 0, or -ENOENT past the last.
+ */
+int namer_warning(const struct namer *n, size_t i, struct namer_note *out);
+/*
+ * The I'th binary used so far whose symbols are missing or poor (kinds
+ * NAMER_MISSING .. NAMER_NO_DEBUGINFO, or NAMER_CHANGED), into *OUT
+ * (strings borrowed until namer_free()). Returns 0, 1 for a binary with
+ * nothing to say (go on with I + 1), or -ENOENT past the last.
+ */
+int namer_module_note(const struct namer *n, size_t i, struct namer_note *out);
 
 #endif

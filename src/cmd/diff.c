@@ -12,6 +12,7 @@
 #include "cprof/diff.h"
 #include "cprof/read_folded.h"
 #include "cprof/read_pprof.h"
+#include "cprof/notes.h"
 #include "cprof/resolver.h"
 #include "cprof/safefile.h"
 #include "cprof/util.h"
@@ -139,7 +140,7 @@ static int load(const char *path, struct profile **out, uint32_t *col)
 		return EXIT_DATA;
 	}
 	if (len >= 8 && !memcmp(data, "CPROFDAT", 8)) {
-		err = resolver_load(&ro, out, &st, NULL, stderr);
+		err = notes_load(&ro, out, &st, 0, stderr);
 		if (data_file_error(path, err))
 			rc = EXIT_DATA;
 	} else if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b) {

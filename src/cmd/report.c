@@ -9,6 +9,7 @@
 
 #include "cprof/cmd.h"
 #include "cprof/datafile.h"
+#include "cprof/notes.h"
 #include "cprof/resolver.h"
 #include "cprof/safefile.h"
 #include "cprof/util.h"
@@ -286,7 +287,7 @@ int cmd_report(int argc, char **argv)
 			return EXIT_FAILURE_RUNTIME;
 		}
 	}
-	err = resolver_load(&o, &prof, &st, stats ? stderr : NULL, stderr);
+	err = notes_load(&o, &prof, &st, stats, stderr);
 	if (!err && !value)
 		value = st.offcpu == DF_OFFCPU_WALL ? "wall" : "samples";
 	if (!err && profile_column(prof, value) == PROFILE_NONE) {

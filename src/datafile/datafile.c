@@ -261,24 +261,39 @@ void df_writer_discard(struct df_writer *w)
 		writer_close(w);
 }
 
-int df_write(struct df_writer *w, const struct df_record *rec)
+int df_encode(const struct df_record *rec, struct buf *out)
 {
-	struct enc e = { &w->rec, 0 };
+	size_t at = out->len;
+	struct enc e = { out, 0 };
 	uint32_t hdr[2];
 
-	if (w->err)
-		return w->err;
-	w->rec.len = 0;
 	put_u32(&e, rec->type);
 	put_u32(&e, 0); /* size, patched below */
 	encode(&e, rec);
 	if (e.err)
-		return w->err = e.err;
-	if (w->rec.len > REC_MAX)
+		return e.err;
+	if (out->len - at > REC_MAX) {
+		out->len = at;
 		return -E2BIG;
+	}
 	hdr[0] = rec->type;
-	hdr[1] = (uint32_t)w->rec.len;
-	memcpy(w->rec.data, hdr, sizeof(hdr));
+	hdr[1] = (uint32_t)(out->len - at);
+	memcpy(out->data + at, hdr, sizeof(hdr));
+	return 0;
+}
+
+int df_write(struct df_writer *w, const struct df_record *rec)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	w->rec.len = 0;
+	err = df_encode(rec, &w->rec);
+	if (err == -E2BIG)
+		return err;
+	if (err)
+		return w->err = err;
 	w->err = buf_append(&w->out, w->rec.data, w->rec.len);
 	if (!w->err && w->out.len >= WBUF_SIZE)
 		return df_flush(w);
@@ -568,6 +583,22 @@ static int decode(struct dec *d, struct df_record *r)
 	return d->bad ? -EBADMSG : 0;
 }
 
+int df_decode(const void *p, size_t n, struct df_record *rec)
+{
+	const unsigned char *b = p;
+	uint32_t hdr[2];
+	struct dec d;
+
+	if (n < REC_HEADER)
+		return -EBADMSG;
+	memcpy(hdr, b, sizeof(hdr));
+	if (hdr[1] != n)
+		return -EBADMSG;
+	d = (struct dec){ b + REC_HEADER, b + n, 0 };
+	rec->type = hdr[0];
+	return decode(&d, rec);
+}
+
 static int plausible(const uint32_t hdr[2], uint32_t max_type)
 {
 	return hdr[0] >= 1 && hdr[0] <= max_type && hdr[1] >= REC_HEADER && hdr[1] <= REC_MAX;
@@ -634,10 +665,10 @@ static int resync(struct df_reader *r, uint64_t from)
 			return err;
 		memcpy(hdr, p, sizeof(hdr));
 		r->work++;
-		if (!plausible(hdr, DF_WSAMPLE))
+		if (!plausible(hdr, DF_TYPE_LAST))
 			continue;
 		/* a known type after it too: two records in a row do not happen by chance */
-		ok = look_at(r, off, hdr, DF_WSAMPLE, &err, &exact, &next);
+		ok = look_at(r, off, hdr, DF_TYPE_LAST, &err, &exact, &next);
 		if (ok < 0)
 			return ok;
 		if (!ok || err || !exact || !next)

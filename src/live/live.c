@@ -1,9 +1,11 @@
 /*
  * The live aggregator (live.h). The recorder appends records to PENDING
- * under QMU; the naming thread swaps PENDING with its own buffer (the lock
- * is held only for the swap), then names and counts under MU, which
- * live_view() takes to copy the counts out. ENQ counts the records queued,
- * DONE those counted; live_sync() waits on QDONE for DONE to catch up.
+ * under QMU, encoded as the data file holds them; the naming thread swaps
+ * PENDING with its own buffer (the lock is held only for the swap), then
+ * replays them (replay.h: the report's replay and namer) and counts under
+ * MU, which live_view() takes to copy the counts out. ENQ counts the
+ * records queued, DONE those counted; live_sync() waits on QDONE for DONE
+ * to catch up.
  */
 #include "cprof/live.h"
 
@@ -15,14 +17,10 @@
 #include <time.h>
 
 #include "cprof/addrsyms.h"
-#include "cprof/stacktab.h"
+#include "cprof/replay.h"
 #include "cprof/util.h"
 
 #define MAX_DECAY 600
-
-struct qhdr {                /* one queued record: the header, then the payload */
-	uint32_t type, size;     /* size of the payload, a multiple of 8 */
-};
 
 struct row {                 /* samples of one (profile stack, thread) */
 	uint32_t stack, pid, tid;
@@ -36,6 +34,7 @@ struct bucket {              /* the rows hit in one second, once per sample */
 
 struct live {
 	struct sink sink;
+	struct replay_tool tool;
 	struct live_config cfg;
 	uint64_t start_ns;
 	pthread_t thread;
@@ -49,16 +48,12 @@ struct live {
 
 	pthread_mutex_t mu;      /* guards everything below */
 	struct profile *prof;    /* every frame and stack named */
-	struct namer *namer;
-	struct stacktab *stacks; /* the recorder's stack ids */
-	struct pairmap *resolved;/* (pid << 32 | gen, stack id) -> profile stack */
+	struct replay *replay;   /* names, stacks, mappings: the namer */
 	struct pairmap *row_of;  /* (profile stack, pid << 32 | tid) -> row */
 	struct row *rows;
 	size_t nrows, caprows, dead;
 	struct bucket buckets[MAX_DECAY];
 	uint64_t second;         /* the bucket now filled is second % decay */
-	struct strtab *names;    /* comms */
-	struct pairmap *comm;    /* tid -> name id */
 	struct pairmap *tids;    /* tid -> 1 */
 	uint64_t samples, lost, window_samples;
 	uint64_t session;        /* META records seen */
@@ -75,30 +70,19 @@ static uint64_t mono_ns(void)
 
 /* ---- the recorder's side: copy into the queue ---- */
 
-static size_t pad8(size_t n)
+/* Queue REC as the data file would hold it. */
+static int enqueue(struct live *l, const struct df_record *rec)
 {
-	return (n + 7) & ~(size_t)7;
-}
-
-/* Queue TYPE with FIXED bytes of struct, then up to two strings (NUL-ended) or raw bytes. */
-static int enqueue(struct live *l, uint32_t type, const void *fixed, size_t nfixed,
-		   const void *extra, size_t nextra, const char *str2)
-{
-	size_t n2 = str2 ? strlen(str2) + 1 : 0;
-	struct qhdr h = { type, (uint32_t)pad8(nfixed + nextra + n2) };
-	static const char zeros[8];
+	size_t len;
 	int err;
 
 	pthread_mutex_lock(&l->qmu);
-	err = buf_reserve(&l->pending, sizeof(h) + h.size);
-	if (!err) {
-		buf_append(&l->pending, &h, sizeof(h));
-		buf_append(&l->pending, fixed, nfixed);
-		buf_append(&l->pending, extra, nextra);
-		buf_append(&l->pending, str2, n2);
-		buf_append(&l->pending, zeros, h.size - (nfixed + nextra + n2));
+	len = l->pending.len;
+	err = df_encode(rec, &l->pending);
+	if (err)
+		l->pending.len = len;
+	else
 		l->enq++;
-	}
 	pthread_mutex_unlock(&l->qmu);
 	return err;
 }
@@ -108,32 +92,16 @@ static int live_write(struct sink *s, const struct df_record *rec)
 	struct live *l = (struct live *)s;
 
 	switch (rec->type) {
-	case DF_SAMPLE:
-		return enqueue(l, rec->type, &rec->sample, sizeof(rec->sample), NULL, 0, NULL);
-	case DF_STACK:
-		return enqueue(l, rec->type, &rec->stack, sizeof(rec->stack), rec->stack.ips,
-			       rec->stack.n * sizeof(uint64_t), NULL);
-	case DF_MMAP:
-		return enqueue(l, rec->type, &rec->mmap, sizeof(rec->mmap), rec->mmap.path,
-			       strlen(rec->mmap.path) + 1, rec->mmap.host_path);
-	case DF_COMM:
-		return enqueue(l, rec->type, &rec->comm, sizeof(rec->comm), rec->comm.comm,
-			       strlen(rec->comm.comm) + 1, NULL);
-	case DF_PERFMAP:
-		return enqueue(l, rec->type, &rec->perfmap, sizeof(rec->perfmap),
-			       rec->perfmap.text, rec->perfmap.len, NULL);
-	case DF_FORK:
-	case DF_EXIT:
-		return enqueue(l, rec->type, &rec->task, sizeof(rec->task), NULL, 0, NULL);
-	case DF_LOST:
-		return enqueue(l, rec->type, &rec->lost, sizeof(rec->lost), NULL, 0, NULL);
-	case DF_META: /* a new recording: only its rate matters here */
+	case DF_FINISH: /* close() says it */
+	case DF_KSYM:   /* the naming thread reads every kernel symbol */
+		return 0;
+	case DF_META:   /* a new recording */
 		pthread_mutex_lock(&l->qmu);
 		l->closed = 0;
 		pthread_mutex_unlock(&l->qmu);
-		return enqueue(l, rec->type, &rec->meta.freq, sizeof(rec->meta.freq), NULL, 0, NULL);
+		return enqueue(l, rec);
 	default:
-		return 0; /* FINISH: close() says it; KSYM: read live */
+		return enqueue(l, rec);
 	}
 }
 
@@ -185,28 +153,19 @@ static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, ui
 	return 0;
 }
 
-static int on_sample(struct live *l, const struct df_sample *s)
+static int on_sample(struct replay_tool *t, const struct replay_sample *s)
 {
+	struct live *l = (struct live *)((char *)t - offsetof(struct live, tool));
 	struct bucket *b = &l->buckets[l->second % l->cfg.decay];
-	uint64_t key = (uint64_t)s->pid << 32 | namer_gen(l->namer, s->pid), sid;
-	const uint64_t *chain;
-	uint32_t idx;
-	size_t n;
+	uint32_t idx, stack;
 	int err;
 
-	chain = stacktab_get(l->stacks, s->stack_id, &n);
-	if (!chain)
+	if (s->kind != REPLAY_CPU)
 		return 0;
-	if (!pairmap_get(l->resolved, key, s->stack_id, &sid)) {
-		uint32_t id;
-
-		if ((err = namer_chain(l->namer, s->pid, chain, n, &id)))
-			return err;
-		sid = id;
-		if (pairmap_put(l->resolved, key, s->stack_id, sid))
-			return -ENOMEM;
-	}
-	if ((err = row_of(l, (uint32_t)sid, s->pid, s->tid, &idx)))
+	err = replay_stack(l->replay, s->pid, s->stack_id, &stack);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if ((err = row_of(l, stack, s->pid, s->tid, &idx)))
 		return err;
 	if (array_reserve(&b->rows, &b->cap, b->n + 1, sizeof(*b->rows)) ||
 	    pairmap_put(l->tids, s->tid, 0, 1))
@@ -219,100 +178,69 @@ static int on_sample(struct live *l, const struct df_sample *s)
 	return 0;
 }
 
-static int on_comm(struct live *l, const struct df_comm *c)
+static int on_lost(struct replay_tool *t, uint64_t count)
 {
-	uint32_t id;
-	int err = strtab_intern(l->names, c->comm, strlen(c->comm), &id);
+	struct live *l = (struct live *)((char *)t - offsetof(struct live, tool));
 
-	if (err)
-		return err;
-	if (pairmap_put(l->comm, c->tid, 0, id))
-		return -ENOMEM;
-	return c->exec ? namer_exec(l->namer, c->pid) : 0;
+	l->lost += count;
+	return 0;
 }
 
 /*
- * A recording starts: forget the last one's counts, stack ids, frames and
- * stacks (a JIT target's code moves: kept, they would grow for as long as
- * `cprof serve` runs), keep what the namer knows of the binaries.
+ * A recording starts: forget the last one's counts, frames and stacks (a
+ * JIT target's code moves: kept, they would grow for as long as `cprof
+ * serve` runs); the replay forgets its stack ids and keeps what the namer
+ * knows of the binaries.
  */
-static int new_session(struct live *l, uint32_t freq)
+static int on_meta(struct replay_tool *t, const struct df_meta *m)
 {
-	struct stacktab *t;
+	struct live *l = (struct live *)((char *)t - offsetof(struct live, tool));
 	struct profile *p;
 	size_t k;
 	int err;
 
 	if (profile_new(&p))
 		return -ENOMEM;
-	if ((err = namer_set_profile(l->namer, p))) {
+	if ((err = replay_set_profile(l->replay, p))) {
 		profile_free(p);
 		return err;
 	}
 	profile_free(l->prof);
 	l->prof = p;
-	if (stacktab_new(&t))
-		return -ENOMEM;
-	stacktab_free(l->stacks);
-	l->stacks = t;
-	pairmap_clear(l->resolved);
 	pairmap_clear(l->row_of);
 	pairmap_clear(l->tids);
-	pairmap_clear(l->comm); /* the recorder names every thread again */
 	for (k = 0; k < MAX_DECAY; k++)
 		l->buckets[k].n = 0;
 	l->nrows = l->dead = 0;
 	l->window_samples = 0;
-	if (freq)
-		l->cfg.freq = freq;
+	if (m->freq)
+		l->cfg.freq = m->freq;
 	l->session++;
-	namer_new_recording(l->namer);
 	return 0;
 }
 
-/* One queued record, its pointers set into the queue. */
-static int dispatch(struct live *l, const struct qhdr *h, char *p)
+/*
+ * Replay the queued record at P (N bytes). Decoding hands out a STACK's
+ * addresses in place, so the record is copied 4 bytes into the 8-aligned
+ * SCRATCH first.
+ */
+static int dispatch(struct live *l, const char *p, size_t n, uint64_t **scratch, size_t *cap)
 {
 	struct df_record rec;
-	uint64_t name;
+	size_t words = (n + 4 + 7) / 8;
 
-	switch (h->type) {
-	case DF_SAMPLE:
-		memcpy(&rec.sample, p, sizeof(rec.sample));
-		return on_sample(l, &rec.sample);
-	case DF_STACK:
-		memcpy(&rec.stack, p, sizeof(rec.stack));
-		return stacktab_insert(l->stacks, rec.stack.id, (const uint64_t *)(p + sizeof(rec.stack)),
-				       rec.stack.n);
-	case DF_MMAP:
-		memcpy(&rec.mmap, p, sizeof(rec.mmap));
-		rec.mmap.path = p + sizeof(rec.mmap);
-		rec.mmap.host_path = rec.mmap.path + strlen(rec.mmap.path) + 1;
-		return namer_mmap(l->namer, &rec.mmap);
-	case DF_COMM:
-		memcpy(&rec.comm, p, sizeof(rec.comm));
-		rec.comm.comm = p + sizeof(rec.comm);
-		return on_comm(l, &rec.comm);
-	case DF_PERFMAP:
-		memcpy(&rec.perfmap, p, sizeof(rec.perfmap));
-		rec.perfmap.text = p + sizeof(rec.perfmap);
-		return namer_perfmap(l->namer, &rec.perfmap);
-	case DF_FORK:
-		memcpy(&rec.task, p, sizeof(rec.task));
-		if (pairmap_get(l->comm, rec.task.ptid, 0, &name) &&
-		    pairmap_put(l->comm, rec.task.tid, 0, name))
+	if (words > *cap) {
+		uint64_t *b = realloc(*scratch, words * 8);
+
+		if (!b)
 			return -ENOMEM;
-		return namer_fork(l->namer, rec.task.ppid, rec.task.pid);
-	case DF_LOST:
-		memcpy(&rec.lost, p, sizeof(rec.lost));
-		l->lost += rec.lost.count;
-		return 0;
-	case DF_META:
-		memcpy(&rec.meta.freq, p, sizeof(rec.meta.freq));
-		return new_session(l, rec.meta.freq);
-	default:
-		return 0;
+		*scratch = b;
+		*cap = words;
 	}
+	memcpy((char *)*scratch + 4, p, n);
+	if (df_decode((char *)*scratch + 4, n, &rec))
+		return -EBADMSG;
+	return replay_record(l->replay, &rec);
 }
 
 /*
@@ -391,7 +319,7 @@ static void load_kallsyms(struct live *l)
 		const char *name;
 
 		if (!kallsyms_parse_line(line, &addr, &name) && addr &&
-		    namer_ksym(l->namer, addr, 0, name))
+		    namer_ksym(replay_namer(l->replay), addr, 0, name))
 			break;
 	}
 	free(line);
@@ -402,6 +330,8 @@ static void *naming_thread(void *arg)
 {
 	struct live *l = arg;
 	struct buf work;
+	uint64_t *scratch = NULL; /* one record, aligned for decoding */
+	size_t nscratch = 0;
 	int closed = 0, stop = 0;
 	uint64_t upto;
 
@@ -441,13 +371,15 @@ static void *naming_thread(void *arg)
 		pthread_mutex_unlock(&l->qmu);
 
 		pthread_mutex_lock(&l->mu);
-		while (pos + sizeof(struct qhdr) <= work.len) {
-			struct qhdr h;
+		while (work.len - pos >= 8) {
+			uint32_t size;
 
-			memcpy(&h, work.data + pos, sizeof(h));
-			pos += sizeof(h);
-			dispatch(l, &h, work.data + pos); /* a record it cannot take is passed over */
-			pos += h.size;
+			memcpy(&size, work.data + pos + 4, sizeof(size));
+			if (size < 8 || size > work.len - pos)
+				break; /* not ours: enqueue() writes whole records */
+			/* a record it cannot take is passed over */
+			dispatch(l, work.data + pos, size, &scratch, &nscratch);
+			pos += size;
 		}
 		rotate(l);
 		l->finished = closed;
@@ -458,6 +390,7 @@ static void *naming_thread(void *arg)
 		pthread_mutex_unlock(&l->qmu);
 	}
 	buf_release(&work);
+	free(scratch);
 	return NULL;
 }
 
@@ -506,8 +439,7 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 		uint64_t before = m && i < m->n ? m->totals[i] : 0;
 		int64_t v = (int64_t)(o->accumulate || o->since ? r->total - before : r->window);
 		int64_t values[2] = { v, v * (int64_t)(1000000000ULL / l->cfg.freq) };
-		uint64_t name;
-		const char *comm = "", *process = "";
+		const char *comm, *process;
 		uint32_t stack, thread;
 		size_t n = 0;
 
@@ -522,10 +454,8 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 				continue;
 			err = copy_frame(l, c, st->frames[k], &frames[n++]);
 		}
-		if (pairmap_get(l->comm, r->tid, 0, &name))
-			comm = strtab_str(l->names, (uint32_t)name);
-		if (pairmap_get(l->comm, r->pid, 0, &name))
-			process = strtab_str(l->names, (uint32_t)name);
+		comm = replay_comm(l->replay, r->tid);
+		process = replay_process(l->replay, r->pid);
 		if (!err)
 			err = profile_stack(c->to, frames, n, &stack);
 		if (!err)
@@ -669,10 +599,10 @@ int live_new(const struct live_config *cfg, struct live **out)
 	pthread_cond_init(&l->qcond, NULL);
 	pthread_cond_init(&l->qdone, NULL);
 	pthread_mutex_init(&l->mu, NULL);
-	if ((err = profile_new(&l->prof)) || (err = namer_new(&cfg->names, l->prof, &l->namer)) ||
-	    (err = stacktab_new(&l->stacks)) || (err = pairmap_new(&l->resolved)) ||
-	    (err = pairmap_new(&l->row_of)) || (err = strtab_new(&l->names)) ||
-	    (err = pairmap_new(&l->comm)) || (err = pairmap_new(&l->tids)))
+	l->tool = (struct replay_tool){ .meta = on_meta, .sample = on_sample, .lost = on_lost };
+	if ((err = profile_new(&l->prof)) ||
+	    (err = replay_new(&cfg->names, l->prof, &l->tool, &l->replay)) ||
+	    (err = pairmap_new(&l->row_of)) || (err = pairmap_new(&l->tids)))
 		goto fail;
 	err = -pthread_create(&l->thread, NULL, naming_thread, l);
 	if (err)
@@ -698,13 +628,9 @@ void live_free(struct live *l)
 		pthread_mutex_unlock(&l->qmu);
 		pthread_join(l->thread, NULL);
 	}
-	namer_free(l->namer);
+	replay_free(l->replay);
 	profile_free(l->prof);
-	stacktab_free(l->stacks);
-	pairmap_free(l->resolved);
 	pairmap_free(l->row_of);
-	strtab_free(l->names);
-	pairmap_free(l->comm);
 	pairmap_free(l->tids);
 	for (i = 0; i < MAX_DECAY; i++)
 		free(l->buckets[i].rows);

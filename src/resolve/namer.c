@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,9 +32,18 @@ enum { ID_SYM, ID_LABEL, ID_MODULE };
 #define LOC_JIT (2ULL << 32)
 #define LOC_LABEL (3ULL << 32)
 
+struct warning {             /* a namer_note of namer_warning() */
+	enum namer_note_kind kind;
+	uint32_t path;           /* in labels */
+	char build_id[2 * DF_BUILD_ID_MAX + 1];
+};
+_Static_assert(sizeof(((struct warning *)0)->build_id) <=
+	       sizeof(((struct namer_note *)0)->build_id), "a build-id fits a note");
+
 struct namer {
 	struct profile *prof;
-	FILE *warn;
+	struct warning *warnings;
+	size_t nwarnings, capwarnings;
 	struct symbolizer *sym;
 	struct addrspace *as;
 	struct strtab *labels;   /* "[libc.so.6]", "[anon]"... */
@@ -55,22 +65,34 @@ struct namer {
 	char vdso_path[64];
 };
 
-/* MM's copy in the build-id cache was not used (binsource.h says why): count it, say it once. */
+/* Note warning KIND of PATH (copied). Only at ENOMEM is one not noted. */
+static void note_warning(struct namer *r, enum namer_note_kind kind, const char *path,
+			 const char *build_id)
+{
+	struct warning *w;
+
+	if (array_reserve(&r->warnings, &r->capwarnings, r->nwarnings + 1, sizeof(*w)))
+		return;
+	w = &r->warnings[r->nwarnings];
+	*w = (struct warning){ .kind = kind };
+	snprintf(w->build_id, sizeof(w->build_id), "%s", build_id);
+	if (!strtab_intern(r->labels, path, strlen(path), &w->path))
+		r->nwarnings++;
+}
+
+/* MM's copy in the build-id cache was not used (binsource.h says why): count it, note the first. */
 static void cache_refused(struct namer *r, const struct df_mmap *mm)
 {
 	uint64_t key = hash_bytes(mm->build_id, mm->build_id_size, 0);
-	char path[4400], *shown;
+	char path[4400], hex[2 * DF_BUILD_ID_MAX + 1];
 
 	if (pairmap_get(r->warned, key, 1, &(uint64_t){ 0 }) || pairmap_put(r->warned, key, 1, 1))
 		return;
-	if (r->cache_refused++ || !r->warn ||
+	if (r->cache_refused++ ||
 	    binsource_cache_path(mm->build_id, mm->build_id_size, path, sizeof(path)))
 		return;
-	shown = printable_dup(path);
-	fprintf(r->warn, "cprof: warning: not using %s: it or a directory of the build-id cache is "
-		"not owned by root or you, or others can write to it ('--stats' counts them)\n",
-		shown ? shown : "?");
-	free(shown);
+	build_id_hex(mm->build_id, mm->build_id_size, hex);
+	note_warning(r, NAMER_CACHE_REFUSED, path, hex);
 }
 
 int namer_mmap(struct namer *r, const struct df_mmap *mm)
@@ -122,15 +144,10 @@ int namer_mmap(struct namer *r, const struct df_mmap *mm)
 
 static void warn_module(struct namer *r, uint32_t mod, enum module_status st)
 {
-	char *path;
-
-	if (st != MODULE_BUILD_ID_MISMATCH || !r->warn || pairmap_get(r->warned, mod, 0, &(uint64_t){ 0 }))
+	if (st != MODULE_BUILD_ID_MISMATCH || pairmap_get(r->warned, mod, 0, &(uint64_t){ 0 }))
 		return;
 	pairmap_put(r->warned, mod, 0, 1);
-	path = printable_dup(symbolizer_module_path(r->sym, mod)); /* the target named it */
-	fprintf(r->warn, "cprof: warning: %s changed since the recording (build-id differs); "
-		"its frames are shown as [module+0xoffset]\n", path ? path : "?");
-	free(path);
+	note_warning(r, NAMER_CHANGED, symbolizer_module_path(r->sym, mod), "");
 }
 
 /* The location id of KEY (a LOC_* tag | id, ADDRESS). */
@@ -391,35 +408,41 @@ uint64_t namer_cache_refused(const struct namer *r)
 	return r->cache_refused;
 }
 
-void namer_write_modules(const struct namer *r, FILE *f)
+int namer_warning(const struct namer *r, size_t i, struct namer_note *out)
 {
-	uint32_t mod;
+	if (i >= r->nwarnings)
+		return -ENOENT;
+	*out = (struct namer_note){ .kind = r->warnings[i].kind,
+				    .path = strtab_str(r->labels, r->warnings[i].path) };
+	snprintf(out->build_id, sizeof(out->build_id), "%s", r->warnings[i].build_id);
+	return 0;
+}
 
-	for (mod = 0; mod < symbolizer_module_count(r->sym); mod++) {
-		struct module_info mi;
-		const char *what = NULL;
-		char *path;
+int namer_module_note(const struct namer *r, size_t i, struct namer_note *out)
+{
+	static const enum namer_note_kind by_status[] = {
+		[MODULE_MISSING] = NAMER_MISSING,
+		[MODULE_NOT_ELF] = NAMER_NOT_ELF,
+		[MODULE_BUILD_ID_MISMATCH] = NAMER_CHANGED,
+	};
+	struct module_info mi;
 
-		symbolizer_module_info(r->sym, mod, &mi);
-		if (!mi.used || !strcmp(mi.path, r->vdso_path))
-			continue; /* the vDSO has no debug info to install */
-		if (mi.status == MODULE_MISSING)
-			what = "file not found";
-		else if (mi.status == MODULE_NOT_ELF)
-			what = "not an ELF file";
-		else if (mi.status == MODULE_BUILD_ID_MISMATCH)
-			what = "file changed since the recording";
-		else if (!mi.has_symbols)
-			what = "no symbols";
-		else if (!mi.has_debuginfo)
-			what = "no debug info (no inline frames or lines)";
-		if (!what)
-			continue;
-		path = printable_dup(mi.path); /* the target named it */
-		fprintf(f, "# %s: %s%s%s\n", what, path ? path : "?", mi.build_id[0] ? " build-id " : "",
-			mi.build_id);
-		free(path);
-	}
+	if (i >= symbolizer_module_count(r->sym))
+		return -ENOENT;
+	symbolizer_module_info(r->sym, (uint32_t)i, &mi);
+	if (!mi.used || !strcmp(mi.path, r->vdso_path))
+		return 1; /* the vDSO has no debug info to install */
+	if (mi.status < sizeof(by_status) / sizeof(by_status[0]) && by_status[mi.status])
+		out->kind = by_status[mi.status];
+	else if (!mi.has_symbols)
+		out->kind = NAMER_NO_SYMBOLS;
+	else if (!mi.has_debuginfo)
+		out->kind = NAMER_NO_DEBUGINFO;
+	else
+		return 1;
+	out->path = mi.path;
+	snprintf(out->build_id, sizeof(out->build_id), "%s", mi.build_id);
+	return 0;
 }
 
 int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer **out)
@@ -434,7 +457,6 @@ int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer
 	if (!r)
 		return -ENOMEM;
 	r->prof = prof;
-	r->warn = cfg->warn;
 	r->vdso_fd = -1;
 	if ((err = profile_module(prof, "[kernel.kallsyms]", "", &r->kernel_mod)) ||
 	    (err = symbolizer_new(&scfg, &r->sym)) || (err = addrspace_new(&r->as)) ||
@@ -466,6 +488,7 @@ void namer_free(struct namer *r)
 	free(r->jit_rec);
 	pairmap_free(r->locs);
 	pairmap_free(r->warned);
+	free(r->warnings);
 	addrsyms_free(r->ksyms);
 	free(r->kernel);
 	free(r->frames);

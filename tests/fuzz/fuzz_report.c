@@ -175,9 +175,10 @@ static uint32_t read_all(const char *path)
 /*
  * Resolve the input as O asks and write it: with every writer in every
  * value column (off-CPU recordings have five), or with folded in WO's.
+ * What naming found (the statistics' arrays) is walked and released.
  */
 static void report_once(struct harness *h, const struct resolve_opts *o, const struct writer_opts *wo,
-			int every_writer, FILE *stats_out)
+			int every_writer)
 {
 	const struct writer *const *all;
 	struct report_stats stats;
@@ -185,7 +186,16 @@ static void report_once(struct harness *h, const struct resolve_opts *o, const s
 	struct profile *prof;
 	size_t n, i;
 
-	if (resolver_load(o, &prof, &stats, stats_out, h->null))
+	int err = resolver_load(o, &prof, &stats);
+
+	for (i = 0; i < stats.ntrunc_where; i++)
+		fputs(stats.trunc_where[i].where, h->null);
+	for (i = 0; i < stats.nbinaries; i++)
+		fputs(stats.binaries[i].path, h->null);
+	for (i = 0; i < stats.nwarnings; i++)
+		fputs(stats.warnings[i].path, h->null);
+	report_stats_release(&stats);
+	if (err)
 		return;
 	all = writer_all(&n);
 	for (w.column = 0; w.column < (every_writer ? prof->ncolumns : 1); w.column++)
@@ -214,7 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	put_input(h, data, size);
 	pids[1] = read_all(h->path);
-	report_once(h, &full, &wfull, 1, h->null);
-	report_once(h, &plain, &wplain, 0, NULL);
+	report_once(h, &full, &wfull, 1);
+	report_once(h, &plain, &wplain, 0);
 	return 0;
 }
