@@ -24,6 +24,7 @@
 
 struct row {                 /* samples of one (profile stack, thread) */
 	uint32_t stack, pid, tid;
+	uint32_t raw;            /* the recorder's stack id, to name it again */
 	uint64_t total, window;
 };
 
@@ -137,7 +138,8 @@ struct sink *live_sink(struct live *l)
 
 /* ---- the naming thread: name and count ---- */
 
-static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, uint32_t *idx)
+static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, uint32_t raw,
+		  uint32_t *idx)
 {
 	uint64_t *slot = pairmap_slot(l->row_of, stack, (uint64_t)pid << 32 | tid, UINT64_MAX);
 
@@ -146,7 +148,7 @@ static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, ui
 	if (*slot == UINT64_MAX) {
 		if (array_reserve(&l->rows, &l->caprows, l->nrows + 1, sizeof(*l->rows)))
 			return -ENOMEM;
-		l->rows[l->nrows] = (struct row){ .stack = stack, .pid = pid, .tid = tid };
+		l->rows[l->nrows] = (struct row){ .stack = stack, .pid = pid, .tid = tid, .raw = raw };
 		*slot = l->nrows++;
 	}
 	*idx = (uint32_t)*slot;
@@ -165,7 +167,7 @@ static int on_sample(struct replay_tool *t, const struct replay_sample *s)
 	err = replay_stack(l->replay, s->pid, s->stack_id, &stack);
 	if (err)
 		return err == -ENOENT ? 0 : err;
-	if ((err = row_of(l, stack, s->pid, s->tid, &idx)))
+	if ((err = row_of(l, stack, s->pid, s->tid, s->stack_id, &idx)))
 		return err;
 	if (array_reserve(&b->rows, &b->cap, b->n + 1, sizeof(*b->rows)) ||
 	    pairmap_put(l->tids, s->tid, 0, 1))
@@ -176,6 +178,33 @@ static int on_sample(struct replay_tool *t, const struct replay_sample *s)
 	l->samples++;
 	l->window_samples++;
 	return 0;
+}
+
+/*
+ * PM->pid named JIT code: its stacks counted so far are named again, so
+ * that code seen before its names came (perf maps are read as they grow,
+ * and once more at the end) shows by name. Two rows may then hold one
+ * (stack, thread): the row map keeps the first, the view adds them up.
+ */
+static int on_perfmap(struct replay_tool *t, const struct df_perfmap *pm)
+{
+	struct live *l = (struct live *)((char *)t - offsetof(struct live, tool));
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < l->nrows && !err; i++) {
+		struct row *r = &l->rows[i];
+		uint64_t *slot;
+		uint32_t stack;
+
+		if (r->pid != pm->pid || replay_stack(l->replay, r->pid, r->raw, &stack) ||
+		    stack == r->stack)
+			continue;
+		r->stack = stack;
+		slot = pairmap_slot(l->row_of, stack, (uint64_t)r->pid << 32 | r->tid, i);
+		err = slot ? 0 : -ENOMEM;
+	}
+	return err;
 }
 
 static int on_lost(struct replay_tool *t, uint64_t count)
@@ -599,7 +628,8 @@ int live_new(const struct live_config *cfg, struct live **out)
 	pthread_cond_init(&l->qcond, NULL);
 	pthread_cond_init(&l->qdone, NULL);
 	pthread_mutex_init(&l->mu, NULL);
-	l->tool = (struct replay_tool){ .meta = on_meta, .sample = on_sample, .lost = on_lost };
+	l->tool = (struct replay_tool){ .meta = on_meta, .sample = on_sample,
+					.perfmap = on_perfmap, .lost = on_lost };
 	if ((err = profile_new(&l->prof)) ||
 	    (err = replay_new(&cfg->names, l->prof, &l->tool, &l->replay)) ||
 	    (err = pairmap_new(&l->row_of)) || (err = pairmap_new(&l->tids)))
