@@ -117,6 +117,11 @@ static int curange_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static uint64_t curange_start(const void *r)
+{
+	return ((const struct curange *)r)->start;
+}
+
 /*
  * The CUs' own ranges (DW_AT_ranges, low_pc/high_pc) of D's DWARF, for
  * producers such as Go that write no .debug_aranges (libdw then finds no
@@ -157,7 +162,7 @@ static Dwarf_Die *addr_cu(struct dwarfloc *d, uint64_t addr, Dwarf_Addr *bias, D
 {
 	Dwarf_Die *cu = dwfl_module_addrdie(d->mod, addr, bias);
 	Dwarf *dw;
-	size_t lo = 0, hi;
+	size_t i;
 
 	if (!d->dwarf_released) {
 		/* the CU table is read now: the pages of every CU header */
@@ -175,17 +180,10 @@ static Dwarf_Die *addr_cu(struct dwarfloc *d, uint64_t addr, Dwarf_Addr *bias, D
 			d->ncus = 0;
 		elfpages_release(d->mod, &d->file, dwarf_getelf(dw));
 	}
-	for (hi = d->ncus; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->cus[mid].start <= addr - *bias)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || addr - *bias >= d->cus[lo - 1].end)
+	i = upper_bound_u64(d->cus, d->ncus, sizeof(*d->cus), addr - *bias, curange_start);
+	if (!i || addr - *bias >= d->cus[i - 1].end)
 		return NULL;
-	*mem = d->cus[lo - 1].cu;
+	*mem = d->cus[i - 1].cu;
 	return mem;
 }
 
@@ -201,6 +199,11 @@ static int cufn_cmp(const void *a, const void *b)
 	const struct cufn *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static uint64_t cufn_start(const void *fn)
+{
+	return ((const struct cufn *)fn)->start;
 }
 
 /* The functions with code among PARENT's children, through namespaces and classes. */
@@ -240,7 +243,7 @@ static Dwarf_Die *cu_function(struct dwarfloc *d, Dwarf_Die *cu, uint64_t pc)
 {
 	uint64_t off = dwarf_dieoffset(cu), v;
 	struct cufns *c;
-	size_t lo = 0, hi;
+	size_t i;
 
 	if (!pairmap_get(d->cu_fns, off, 0, &v)) {
 		size_t cap = 0;
@@ -258,15 +261,8 @@ static Dwarf_Die *cu_function(struct dwarfloc *d, Dwarf_Die *cu, uint64_t pc)
 			return NULL;
 	}
 	c = &d->cfs[v - 1];
-	for (hi = c->n; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->fns[mid].start <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && pc < c->fns[lo - 1].end ? &c->fns[lo - 1].die : NULL;
+	i = upper_bound_u64(c->fns, c->n, sizeof(*c->fns), pc, cufn_start);
+	return i && pc < c->fns[i - 1].end ? &c->fns[i - 1].die : NULL;
 }
 
 /*

@@ -342,7 +342,7 @@ int symbolizer_lookup(struct symbolizer *s, uint32_t mod, uint64_t vaddr, int is
 		return 0;
 	}
 	module_open(s, mod);
-	err = resolve(s, mod, is_return && vaddr ? vaddr - 1 : vaddr, n);
+	err = resolve(s, mod, caller_pc(vaddr, is_return), n);
 	if (err)
 		return err;
 	if (array_reserve(&s->frames, &s->capframes, s->nframes + *n, sizeof(*s->frames)))
@@ -361,8 +361,7 @@ enum root_kind symbolizer_root(struct symbolizer *s, uint32_t mod, uint64_t vadd
 	const struct symindex_sym *sym;
 	char name[256];
 
-	if (is_return && vaddr)
-		vaddr--;
+	vaddr = caller_pc(vaddr, is_return);
 	if (m->status != MODULE_OK)
 		return ROOT_NONE;
 	if (m->syms.entry && vaddr >= m->syms.entry && vaddr - m->syms.entry < ROOT_ENTRY_SPAN)

@@ -283,21 +283,18 @@ void symindex_release(struct symindex *x)
 	*x = (struct symindex){ 0 };
 }
 
+static uint64_t sym_start(const void *sym)
+{
+	return ((const struct symindex_sym *)sym)->start;
+}
+
 /* The last symbol starting at or below ADDR that covers it. */
 const struct symindex_sym *symindex_find(const struct symindex *x, uint64_t addr)
 {
-	size_t lo = 0, hi = x->n, i, back;
+	size_t i = upper_bound_u64(x->syms, x->n, sizeof(*x->syms), addr, sym_start), back;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (x->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* a few steps back: a function that encloses smaller symbols (cold parts, labels) */
-	for (i = lo, back = 0; i-- > 0 && back < 4; back++)
+	for (back = 0; i-- > 0 && back < 4; back++)
 		if (addr < x->syms[i].end)
 			return &x->syms[i];
 	return NULL;
