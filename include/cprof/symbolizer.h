@@ -9,7 +9,7 @@
  * Memory: a binary's function index is built in one pass over its symbol
  * table, and libdw reads every CU header on the first DWARF lookup; the
  * pages of the mapped file those passes read are then given back to the
- * page cache (release_pages in symbolizer.c), so that the RSS holds the
+ * page cache (cprof/elfpages.h), so that the RSS holds the
  * index and the pages of the names and DIEs looked up since.
  */
 #ifndef CPROF_SYMBOLIZER_H

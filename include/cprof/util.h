@@ -22,11 +22,50 @@ uint64_t now_ns(clockid_t clk);
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /*
- * Length of the valid UTF-8 sequence at S (1 to 4, within AVAIL >= 1
- * bytes), or 0 if S does not start one: no overlong forms, no surrogates,
- * nothing above U+10FFFF.
+ * The one UTF-8 decoder. Length of the valid UTF-8 sequence at S (1 to 4,
+ * within AVAIL >= 1 bytes) and its code point in *CP, or 0 (*CP unset) if
+ * S does not start one: no overlong forms, no surrogates, nothing above
+ * U+10FFFF. A NUL-terminated string may pass strnlen(S, 4) as AVAIL.
  */
+int utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
+/* utf8_decode's length alone: whether S starts a valid sequence. */
 int utf8_seq_len(const unsigned char *s, size_t avail);
+
+/*
+ * The one binary search. The index of the first of the N ELEM-byte
+ * elements at BASE whose key, KEY_OF(element), is above KEY, N if none;
+ * the keys must be in ascending order (equal ones allowed). So the last
+ * element whose key is at most KEY is the one before the result (none if
+ * 0), and a search for the first key above KEY is this one. Inline, so
+ * the compiler inlines KEY_OF at each caller.
+ */
+static inline size_t upper_bound_u64(const void *base, size_t n, size_t elem, uint64_t key,
+				     uint64_t (*key_of)(const void *element))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (key_of((const char *)base + mid * elem) <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The address at which to name the code of a stack frame at PC: a return
+ * address (IS_RETURN; every frame but the interrupted one) is looked up a
+ * byte back, in its call instruction, for a call can be the last
+ * instruction of a function (to a noreturn callee) and the address after
+ * it another function's first. 0 stays 0.
+ */
+static inline uint64_t caller_pc(uint64_t pc, int is_return)
+{
+	return is_return && pc ? pc - 1 : pc;
+}
 
 /*
  * A string interning table: each distinct string is stored once and named

@@ -530,17 +530,18 @@ int idtab_add(struct idtab *t, uint32_t hash, uint32_t id)
 }
 
 /*
- * Length of the valid UTF-8 sequence at S (1 to 4, within AVAIL bytes), or 0
- * if S does not start one: no overlong forms, no surrogates, nothing above
- * U+10FFFF.
+ * The lead byte says how many bytes follow and the smallest code point
+ * that needs them (a smaller one is an overlong form).
  */
-int utf8_seq_len(const unsigned char *s, size_t avail)
+int utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
 {
 	uint32_t min, c;
 	int n, i;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0)
 		n = 2, min = 0x80, c = s[0] & 0x1f;
 	else if ((s[0] & 0xf0) == 0xe0)
@@ -558,7 +559,15 @@ int utf8_seq_len(const unsigned char *s, size_t avail)
 	}
 	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
+	*cp = c;
 	return n;
+}
+
+int utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	uint32_t c;
+
+	return utf8_decode(s, avail, &c);
 }
 
 uint64_t now_ns(clockid_t clk)

@@ -16,7 +16,14 @@
 #define REC_MAX (16u << 20)
 #define WBUF_SIZE (256u << 10)
 
-/* ---- encoding helpers: little-endian fields packed back to back ---- */
+/*
+ * ---- encoding helpers: little-endian fields packed back to back ----
+ * The fields are copied in the host's byte order (and live.c reads a
+ * STACK's addresses in place): the format's little-endian order holds
+ * only on a little-endian host, cprof's one, x86-64.
+ */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the data file is little-endian and written in host order: a little-endian host only");
 
 struct enc {
 	struct buf *b;

@@ -9,7 +9,6 @@
 struct entry {
 	size_t off;              /* in frames arena; SIZE_MAX: unused id */
 	uint32_t n;
-	uint64_t hash;
 };
 
 struct stacktab {
@@ -17,8 +16,7 @@ struct stacktab {
 	size_t nframes, capframes;
 	struct entry *entries;   /* by id */
 	uint32_t nentries, capentries;
-	uint32_t *slots;         /* id + 1, 0 = empty */
-	uint32_t nslots, used;
+	struct idtab index;      /* the ids of the entries in use, by their chains */
 };
 
 int stacktab_new(struct stacktab **out)
@@ -27,12 +25,7 @@ int stacktab_new(struct stacktab **out)
 
 	if (!t)
 		return -ENOMEM;
-	t->nslots = 1024;
-	t->slots = calloc(t->nslots, sizeof(*t->slots));
-	if (!t->slots) {
-		free(t);
-		return -ENOMEM;
-	}
+	idtab_init(&t->index);
 	*out = t;
 	return 0;
 }
@@ -43,43 +36,32 @@ void stacktab_free(struct stacktab *t)
 		return;
 	free(t->frames);
 	free(t->entries);
-	free(t->slots);
+	idtab_release(&t->index);
 	free(t);
 }
 
-static int same(const struct stacktab *t, const struct entry *e, uint64_t h,
-		const uint64_t *ips, size_t n)
+struct chain {
+	const struct stacktab *t;
+	const uint64_t *ips;
+	size_t n;
+};
+
+/* idtab's question: is entry ID chain Q? */
+static int same(const void *q, uint32_t id)
 {
-	return e->hash == h && e->n == n && !memcmp(t->frames + e->off, ips, n * 8);
+	const struct chain *c = q;
+	const struct entry *e = &c->t->entries[id];
+
+	return e->n == c->n && !memcmp(c->t->frames + e->off, c->ips, c->n * 8);
 }
 
-static void slot_put(uint32_t *slots, uint32_t nslots, uint64_t h, uint32_t id)
+static uint32_t chain_hash(const uint64_t *ips, size_t n)
 {
-	uint32_t s = h & (nslots - 1);
-
-	while (slots[s])
-		s = (s + 1) & (nslots - 1);
-	slots[s] = id + 1;
-}
-
-static int grow_slots(struct stacktab *t)
-{
-	uint32_t n = t->nslots * 2, i;
-	uint32_t *slots = calloc(n, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < t->nentries; i++)
-		if (t->entries[i].off != SIZE_MAX)
-			slot_put(slots, n, t->entries[i].hash, i);
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = n;
-	return 0;
+	return (uint32_t)hash_bytes(ips, n * 8, n);
 }
 
 /* Store the chain as entry ID (growing the id space as needed). */
-static int store(struct stacktab *t, uint32_t id, uint64_t h, const uint64_t *ips, size_t n)
+static int store(struct stacktab *t, uint32_t id, uint32_t h, const uint64_t *ips, size_t n)
 {
 	if (id >= t->capentries) {
 		uint32_t cap = t->capentries ? t->capentries : 256;
@@ -93,8 +75,6 @@ static int store(struct stacktab *t, uint32_t id, uint64_t h, const uint64_t *ip
 		t->entries = e;
 		t->capentries = cap;
 	}
-	while (t->nentries <= id)
-		t->entries[t->nentries++].off = SIZE_MAX;
 	if (t->nframes + n > t->capframes) {
 		size_t cap = t->capframes ? t->capframes : 4096;
 		uint64_t *f;
@@ -107,32 +87,27 @@ static int store(struct stacktab *t, uint32_t id, uint64_t h, const uint64_t *ip
 		t->frames = f;
 		t->capframes = cap;
 	}
+	if (idtab_add(&t->index, h, id)) /* last to fail: the table then stays as it was */
+		return -ENOMEM;
+	while (t->nentries <= id)
+		t->entries[t->nentries++].off = SIZE_MAX;
 	if (n)
 		memcpy(t->frames + t->nframes, ips, n * 8);
-	t->entries[id] = (struct entry){ .off = t->nframes, .n = (uint32_t)n, .hash = h };
+	t->entries[id] = (struct entry){ .off = t->nframes, .n = (uint32_t)n };
 	t->nframes += n;
-	slot_put(t->slots, t->nslots, h, id);
-	if (++t->used * 2 > t->nslots)
-		return grow_slots(t);
 	return 0;
 }
 
 int stacktab_intern(struct stacktab *t, const uint64_t *ips, size_t n,
 		    uint32_t *id, int *is_new)
 {
-	uint64_t h = hash_bytes(ips, n * 8, n);
-	uint32_t s = h & (t->nslots - 1);
+	struct chain q = { t, ips, n };
+	uint32_t h = chain_hash(ips, n);
 	int err;
 
-	while (t->slots[s]) {
-		uint32_t i = t->slots[s] - 1;
-
-		if (same(t, &t->entries[i], h, ips, n)) {
-			*id = i;
-			*is_new = 0;
-			return 0;
-		}
-		s = (s + 1) & (t->nslots - 1);
+	if ((*id = idtab_find(&t->index, h, same, &q)) != UINT32_MAX) {
+		*is_new = 0;
+		return 0;
 	}
 	err = store(t, t->nentries, h, ips, n);
 	if (err)
@@ -148,7 +123,7 @@ int stacktab_insert(struct stacktab *t, uint32_t id, const uint64_t *ips, size_t
 		return -EEXIST;
 	if (id > (1u << 30))
 		return -ERANGE;
-	return store(t, id, hash_bytes(ips, n * 8, n), ips, n);
+	return store(t, id, chain_hash(ips, n), ips, n);
 }
 
 const uint64_t *stacktab_get(const struct stacktab *t, uint32_t id, size_t *n)

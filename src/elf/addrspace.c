@@ -113,26 +113,29 @@ static void changed(struct addrspace *as, struct as_proc *p)
 		p->gen = ++as->next_gen;
 }
 
+static uint64_t map_start(const void *m)
+{
+	return ((const struct as_map *)m)->start;
+}
+
+static uint64_t map_end(const void *m)
+{
+	return ((const struct as_map *)m)->end;
+}
+
 int addrspace_map(struct addrspace *as, uint32_t pid, const struct as_map *m)
 {
 	struct as_proc *p = proc_get(as, pid);
 	struct as_map piece[3];
 	struct as_table *t;
-	size_t lo = 0, hi, mid, k = 0;
+	size_t lo, hi, k = 0;
 
 	if (m->end <= m->start)
 		return 0; /* maps nothing (a damaged length that wraps): kept out of the sorted table */
 	if (!p || !(t = table_own(p, 2)))
 		return -ENOMEM;
 	/* the mappings M overlaps are [lo, hi): sorted and disjoint, so ends are sorted too */
-	hi = t->n;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (t->maps[mid].end <= m->start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = upper_bound_u64(t->maps, t->n, sizeof(*t->maps), m->start, map_end);
 	for (hi = lo; hi < t->n && t->maps[hi].start < m->end; hi++)
 		;
 	if (lo < hi && t->maps[lo].start < m->start) {
@@ -187,19 +190,10 @@ const struct as_map *addrspace_find(const struct addrspace *as, uint32_t pid, ui
 {
 	const struct as_proc *p = proc_find(as, pid);
 	const struct as_table *t = p ? p->t : NULL;
-	size_t lo = 0, hi = t ? t->n : 0;
+	size_t i = t ? upper_bound_u64(t->maps, t->n, sizeof(*t->maps), addr, map_start) : 0;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (addr < t->maps[mid].start)
-			hi = mid;
-		else if (addr >= t->maps[mid].end)
-			lo = mid + 1;
-		else
-			return &t->maps[mid];
-	}
-	return NULL;
+	/* the last mapping that starts at or below ADDR: the one if any (they are disjoint) */
+	return i && addr < t->maps[i - 1].end ? &t->maps[i - 1] : NULL;
 }
 
 size_t addrspace_maps(const struct addrspace *as, uint32_t pid, const struct as_map **maps)

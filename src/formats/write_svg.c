@@ -282,28 +282,16 @@ static int tree_layout(struct tree *t, double minw)
 	return 0;
 }
 
-/* Length of the valid UTF-8 character at S (1..4), 0 if it is not one. */
+/*
+ * Length of the valid UTF-8 character at S (1..4; S is not at its NUL),
+ * 0 if it is not one or is a noncharacter XML forbids (U+FFFE, U+FFFF).
+ */
 static size_t utf8_char(const unsigned char *s)
 {
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t n, i;
 	uint32_t c;
+	int n = utf8_decode(s, strnlen((const char *)s, 4), &c);
 
-	if (s[0] < 0x80)
-		return 1;
-	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	if (!n || s[0] >= 0xf8)
-		return 0;
-	c = s[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c < 0xe000) || c == 0xfffe ||
-	    c == 0xffff)
-		return 0;
-	return n;
+	return n && c != 0xfffe && c != 0xffff ? (size_t)n : 0;
 }
 
 /*

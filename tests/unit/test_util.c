@@ -1,4 +1,4 @@
-/* Unit tests of include/cprof/util.h: number parsing, strtab, pairmap, idtab, buf. */
+/* Unit tests of include/cprof/util.h: number parsing, strtab, pairmap, idtab, buf, UTF-8, search. */
 #include "unit.h"
 
 #include <errno.h>
@@ -739,6 +739,108 @@ static void test_idtab(void **state)
 	free(keys);
 }
 
+/* ---- utf8_decode ---- */
+
+static void test_utf8_decode(void **state)
+{
+	static const struct {
+		const char *s;
+		int len;
+		uint32_t cp;
+	} cases[] = {
+		/* the shortest and longest of each length */
+		{ "a", 1, 'a' },
+		{ "\x7f", 1, 0x7f },
+		{ "\xc2\x80", 2, 0x80 },
+		{ "\xdf\xbf", 2, 0x7ff },
+		{ "\xe0\xa0\x80", 3, 0x800 },
+		{ "\xef\xbf\xbf", 3, 0xffff }, /* a noncharacter is still UTF-8 */
+		{ "\xf0\x90\x80\x80", 4, 0x10000 },
+		{ "\xf4\x8f\xbf\xbf", 4, 0x10ffff },
+		{ "\xe2\x82\xacz", 3, 0x20ac }, /* only the first character */
+		/* overlong forms, surrogates, above U+10FFFF, stray and bad bytes */
+		{ "\xc0\xaf", 0, 0 },
+		{ "\xc1\xbf", 0, 0 },
+		{ "\xe0\x9f\xbf", 0, 0 },
+		{ "\xf0\x8f\xbf\xbf", 0, 0 },
+		{ "\xed\xa0\x80", 0, 0 },
+		{ "\xed\xbf\xbf", 0, 0 },
+		{ "\xf4\x90\x80\x80", 0, 0 },
+		{ "\xf8\x88\x80\x80\x80", 0, 0 },
+		{ "\x80", 0, 0 },
+		{ "\xff", 0, 0 },
+		{ "\xc3z", 0, 0 },
+		{ "\xe2\x82", 0, 0 }, /* cut short by AVAIL */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const unsigned char *s = (const unsigned char *)cases[i].s;
+		uint32_t cp = 0xdeadbeef;
+		int n = utf8_decode(s, strlen(cases[i].s), &cp);
+
+		if (n != cases[i].len || (n && cp != cases[i].cp))
+			fail_msg("case %zu: utf8_decode = %d U+%04" PRIx32 ", want %d U+%04" PRIx32, i,
+				 n, cp, cases[i].len, cases[i].cp);
+		assert_int_equal(utf8_seq_len(s, strlen(cases[i].s)), cases[i].len);
+	}
+	/* never a read past AVAIL */
+	assert_int_equal(utf8_seq_len((const unsigned char *)"\xf0\x9f\x94\xa5", 3), 0);
+}
+
+/* ---- upper_bound_u64 ---- */
+
+struct span {
+	uint64_t start;
+	char tag;
+};
+
+static uint64_t span_start(const void *s)
+{
+	return ((const struct span *)s)->start;
+}
+
+static void test_upper_bound(void **state)
+{
+	static const struct span a[] = { { 10, 'a' }, { 20, 'b' }, { 20, 'c' }, { 30, 'd' },
+					 { UINT64_MAX, 'e' } };
+	size_t n = sizeof(a) / sizeof(a[0]), i;
+	uint64_t key;
+
+	(void)state;
+	assert_int_equal(upper_bound_u64(NULL, 0, sizeof(*a), 5, span_start), 0);
+	assert_int_equal(upper_bound_u64(a, n, sizeof(*a), 0, span_start), 0);
+	assert_int_equal(upper_bound_u64(a, n, sizeof(*a), 9, span_start), 0);
+	assert_int_equal(upper_bound_u64(a, n, sizeof(*a), 10, span_start), 1);
+	/* past every equal key: the last element at or below KEY is the one before */
+	assert_int_equal(upper_bound_u64(a, n, sizeof(*a), 20, span_start), 3);
+	assert_int_equal(a[upper_bound_u64(a, n, sizeof(*a), 29, span_start) - 1].tag, 'c');
+	assert_int_equal(upper_bound_u64(a, n, sizeof(*a), UINT64_MAX - 1, span_start), 4);
+	assert_int_equal(upper_bound_u64(a, n, sizeof(*a), UINT64_MAX, span_start), 5);
+	/* every key of every prefix: what a linear count says */
+	for (n = 0; n <= 5; n++)
+		for (key = 0; key < 40; key++) {
+			size_t want = 0;
+
+			for (i = 0; i < n; i++)
+				want += a[i].start <= key;
+			assert_int_equal(upper_bound_u64(a, n, sizeof(*a), key, span_start), want);
+		}
+}
+
+/* ---- caller_pc ---- */
+
+static void test_caller_pc(void **state)
+{
+	(void)state;
+	assert_int_equal(caller_pc(0x401000, 0), 0x401000); /* the interrupted instruction */
+	assert_int_equal(caller_pc(0x401000, 1), 0x400fff); /* inside the call before it */
+	assert_int_equal(caller_pc(0, 0), 0);
+	assert_int_equal(caller_pc(0, 1), 0); /* never wraps to the top of memory */
+	assert_true(caller_pc(UINT64_MAX, 1) == UINT64_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +870,9 @@ int main(void)
 		cmocka_unit_test(test_pairmap_slot),
 		cmocka_unit_test(test_pairmap_next),
 		cmocka_unit_test(test_idtab),
+		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_upper_bound),
+		cmocka_unit_test(test_caller_pc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
