@@ -191,7 +191,7 @@ static int push_placeholder(struct namer *r, const char *name, uint32_t module,
 static int push_user_frame(struct namer *r, uint32_t pid, uint64_t ip, int is_return)
 {
 	const struct as_map *m = addrspace_find(r->as, pid, ip);
-	uint64_t jidx, vaddr, lookup = ip - (is_return ? 1 : 0);
+	uint64_t jidx, vaddr, lookup = caller_pc(ip, is_return);
 	const struct sym_frame *names;
 	struct profile_frame f = { .kind = FRAME_USER, .symbolized = 1 };
 	enum module_status st;
@@ -235,10 +235,10 @@ static int push_user_frame(struct namer *r, uint32_t pid, uint64_t ip, int is_re
 	if (err)
 		return err;
 	if (!n)
-		return push_placeholder(r, label, pmod, vaddr - (is_return ? 1 : 0),
+		return push_placeholder(r, label, pmod, caller_pc(vaddr, is_return),
 					LOC_USER | mod);
 	f.module = pmod;
-	f.address = vaddr - (is_return ? 1 : 0);
+	f.address = caller_pc(vaddr, is_return);
 	if ((err = location(r, LOC_USER | mod, f.address, &f.location)))
 		return err;
 	/* the symbolizer gives them outermost first; the stack is built leaf first */
@@ -256,7 +256,7 @@ static int push_user_frame(struct namer *r, uint32_t pid, uint64_t ip, int is_re
 
 static int push_kernel_frame(struct namer *r, uint64_t ip, int is_return)
 {
-	uint64_t lookup = ip - (is_return ? 1 : 0);
+	uint64_t lookup = caller_pc(ip, is_return);
 	const char *name = addrsyms_lookup(r->ksyms, lookup, NULL, NULL);
 	struct profile_frame f = { .name = name ? name : "[kernel.kallsyms]",
 				   .module = r->kernel_mod, .address = lookup,
