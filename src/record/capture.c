@@ -1,0 +1,421 @@
+#include "cprof/capture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cprof/addrsyms.h"
+#include "cprof/datafile.h"
+#include "cprof/jitenv.h"
+#include "cprof/jitfollow.h"
+#include "cprof/procfs.h"
+#include "cprof/safefile.h"
+#include "cprof/sink.h"
+#include "cprof/stacktab.h"
+#include "cprof/util.h"
+
+void capture_init(struct capture *c, struct sink *out, struct record_result *res,
+		  struct jitfollow *jits, int jvm)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = out;
+	c->res = res;
+	c->jits = jits;
+	c->jvm = jvm;
+}
+
+/* The pid PID has inside its own pid namespace (it names its perf map). */
+static pid_t ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ns = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (;;) { /* the last field is the innermost namespace */
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			ns = (pid_t)v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return ns;
+}
+
+/*
+ * The JIT names of one file (a perf map, a jitdump's code loads as
+ * perf-map lines) on their way into PERFMAP records, fed in pieces: only
+ * whole lines the report can use are kept (a sparse or binary file names
+ * nothing), at most RECORD_NAMES_LINES of them, in records of at most
+ * RECORD_NAMES_RECORD bytes cut at line ends (a record holds 16 MiB).
+ */
+struct names_out {
+	struct capture *c;
+	pid_t pid;
+	struct buf rec;               /* whole lines for the next record */
+	struct buf part;              /* a line not ended yet, shorter than PERFMAP_LINE_MAX */
+	size_t lines;                 /* kept */
+	int skip;                     /* inside a line too long to keep */
+	int cut;                      /* the line cap was reached: the rest is left out */
+};
+
+static void names_init(struct names_out *o, struct capture *c, pid_t pid)
+{
+	memset(o, 0, sizeof(*o));
+	o->c = c;
+	o->pid = pid;
+	buf_init(&o->rec);
+	buf_init(&o->part);
+}
+
+static int names_flush(struct names_out *o)
+{
+	struct df_record rec = { .type = DF_PERFMAP };
+	int err;
+
+	if (!o->rec.len)
+		return 0;
+	rec.perfmap = (struct df_perfmap){ .pid = (uint32_t)o->pid, .len = (uint32_t)o->rec.len,
+					   .text = o->rec.data };
+	err = sink_write(o->c->out, &rec);
+	o->rec.len = 0;
+	return err;
+}
+
+/* The line gathered in O->part is whole: keep it if it names code. */
+static int names_line(struct names_out *o)
+{
+	char line[PERFMAP_LINE_MAX];
+	uint64_t start, size;
+	const char *name;
+	int err;
+
+	if (!o->part.len)
+		return 0;
+	memcpy(line, o->part.data, o->part.len);
+	line[o->part.len] = '\0';
+	if (perfmap_parse_line(line, &start, &size, &name))
+		return 0;
+	if (o->lines >= RECORD_NAMES_LINES) {
+		o->cut = 1;
+		return 0;
+	}
+	o->lines++;
+	if ((err = buf_append(&o->rec, o->part.data, o->part.len)) ||
+	    (err = buf_append(&o->rec, "\n", 1)))
+		return err;
+	return o->rec.len > RECORD_NAMES_RECORD - PERFMAP_LINE_MAX ? names_flush(o) : 0;
+}
+
+static int names_feed(struct names_out *o, const char *p, size_t n)
+{
+	int err = 0;
+
+	while (!err && n && !o->cut) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
+
+		if (!o->skip && o->part.len + take >= PERFMAP_LINE_MAX)
+			o->skip = 1; /* the reader would skip it: so do we */
+		if (!o->skip)
+			err = buf_append(&o->part, p, take);
+		if (!nl)
+			break;
+		if (!err && !o->skip)
+			err = names_line(o);
+		o->skip = 0;
+		o->part.len = 0;
+		p = nl + 1;
+		n -= take + 1;
+	}
+	return err;
+}
+
+/*
+ * After ERR (0, or what went wrong feeding O): the last line, unended, and
+ * the last record; O is released. Returns 0 or -errno, *CUT set if cut.
+ */
+static int names_end(struct names_out *o, int err, int *cut)
+{
+	if (!err && o->part.len && !o->skip && !o->cut)
+		err = names_line(o);
+	if (!err)
+		err = names_flush(o);
+	*cut = o->cut;
+	buf_release(&o->rec);
+	buf_release(&o->part);
+	return err;
+}
+
+/* The JIT names of PID's file were cut: the command says so. */
+static void note_cut(struct capture *c, pid_t pid)
+{
+	if (!c->res->jit_cut++)
+		c->res->jit_cut_pid = pid;
+}
+
+/* A jitfollow_fn: the perf-map lines NAMES of PID into the data file (consumed). */
+static int emit_names(pid_t pid, struct buf *names, int cut, void *arg)
+{
+	struct names_out o;
+	int err, capped;
+
+	names_init(&o, arg, pid);
+	err = names_end(&o, names_feed(&o, names->data, names->len), &capped);
+	if (!err && (cut || capped))
+		note_cut(arg, pid);
+	names->len = 0;
+	return err;
+}
+
+/* PID's perf map open at FD, read within the caps (record.h). */
+static int write_perfmap_file(struct capture *c, pid_t pid, int fd)
+{
+	uint64_t room = RECORD_PERFMAP_TOTAL - c->perfmap_read, done = 0;
+	struct names_out o;
+	struct stat st;
+	char chunk[65536];
+	ssize_t n;
+	int err = 0, cut;
+
+	if (room > RECORD_PERFMAP_MAX)
+		room = RECORD_PERFMAP_MAX;
+	names_init(&o, c, pid);
+	while (!err && !o.cut && done < room) {
+		n = read(fd, chunk, room - done < sizeof(chunk) ? (size_t)(room - done) : sizeof(chunk));
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+		c->perfmap_read += (uint64_t)n;
+		err = names_feed(&o, chunk, (size_t)n);
+	}
+	err = names_end(&o, err, &cut);
+	if (!err && (cut || (done >= room && !fstat(fd, &st) && (uint64_t)st.st_size > done)))
+		note_cut(c, pid);
+	return err;
+}
+
+/* A jitdump file's code loads, as perf-map lines (jitfollow.h). */
+static int write_jitdump_file(struct capture *c, pid_t pid, int fd)
+{
+	struct buf text;
+	int err, cut;
+
+	buf_init(&text);
+	err = jitfollow_file_names(c->jits, fd, &text, &cut);
+	if (!err)
+		err = emit_names(pid, &text, cut, c);
+	buf_release(&text);
+	return err;
+}
+
+/*
+ * Open a perf map only if it is a regular file, not a link, owned by us,
+ * root or the target: /tmp is anyone's, and a FIFO or a link to a secret
+ * must neither hang the recording nor end up in the data file.
+ */
+static int open_perfmap(const char *path, pid_t pid)
+{
+	int fd = safefile_open_regular(path);
+
+	if (fd >= 0 && !jitfollow_owned(fd, pid)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The JIT runtime PID runs, from what it maps (jitenv.h); JIT_NONE if none. */
+static enum jit_runtime jit_runtime(pid_t pid)
+{
+	char path[64], line[512];
+	enum jit_runtime found = JIT_NONE;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		const char *file = strchr(line, '/');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (file)
+			found = jit_runtime_of_path(file);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Ask a live JVM to write its perf map now (jcmd PID Compiler.perfmap, if
+ * jcmd is installed), waiting at most a few seconds; its output is dropped.
+ */
+static void jvm_perfmap(pid_t pid)
+{
+	char arg[16];
+	pid_t child;
+	int status, i;
+
+	snprintf(arg, sizeof(arg), "%d", (int)pid);
+	child = fork();
+	if (child == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("jcmd", "jcmd", arg, "Compiler.perfmap", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; child > 0 && i < 100; i++) {
+		if (waitpid(child, &status, WNOHANG) == child)
+			return;
+		usleep(50000);
+	}
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+}
+
+/*
+ * /tmp/KIND-PID.EXT of PID: through the process's root (containers, with
+ * the pid it has there) while it lives, else ours.
+ */
+static int open_jit_file(pid_t pid, const char *kind, const char *ext)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/%s-%d.%s", (int)pid, kind,
+		 (int)ns_pid(pid), ext);
+	fd = open_perfmap(path, pid);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/tmp/%s-%d.%s", kind, (int)pid, ext);
+		fd = open_perfmap(path, pid);
+	}
+	return fd;
+}
+
+/* JIT symbol files: perf maps, and jitdump files as perf-map lines. */
+int capture_perfmaps(struct capture *c, const struct pairmap *pids)
+{
+	size_t pos = 0;
+	uint64_t pid, zero, v;
+	int err = 0;
+
+	while (!err && pairmap_next(pids, &pos, &pid, &zero, &v)) {
+		enum jit_runtime runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE;
+		int named = 0, has_map = 0;
+		int followed = 0;
+		int fd;
+
+		if (c->jvm && runtime == JIT_JVM)
+			jvm_perfmap((pid_t)pid);
+		if ((fd = open_jit_file((pid_t)pid, "perf", "map")) >= 0) {
+			err = write_perfmap_file(c, (pid_t)pid, fd);
+			close(fd);
+			named = has_map = 1;
+		}
+		/* a dump it mapped was read while recording; else look in /tmp */
+		if (!err)
+			err = jitfollow_names(c->jits, (pid_t)pid, emit_names, c, &followed);
+		if (!err && !followed && (fd = open_jit_file((pid_t)pid, "jit", "dump")) >= 0) {
+			err = write_jitdump_file(c, (pid_t)pid, fd);
+			close(fd);
+			named = 1;
+		}
+		named |= followed;
+		/* a runtime that could have named its code: say how */
+		if (!named && runtime != JIT_NONE && c->res->nhints < RECORD_HINTS) {
+			c->res->hints[c->res->nhints].pid = (pid_t)pid;
+			c->res->hints[c->res->nhints++].runtime = runtime;
+		}
+		/* one that lives on with its newest records in its own buffer (runtime: alive) */
+		if (followed && !has_map && jit_dump_hint(runtime) && c->res->nhints < RECORD_HINTS) {
+			c->res->hints[c->res->nhints].pid = (pid_t)pid;
+			c->res->hints[c->res->nhints].dump = 1;
+			c->res->hints[c->res->nhints++].runtime = runtime;
+		}
+	}
+	return err;
+}
+
+/* Name the kernel functions the recorded stacks use, from /proc/kallsyms. */
+int capture_ksyms(struct capture *c, const struct stacktab *stacks)
+{
+	struct addrsyms *ks = NULL;
+	struct pairmap *done = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	uint32_t id;
+	FILE *f;
+	int err;
+
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return 0; /* kernel frames stay [kernel.kallsyms] */
+	if ((err = addrsyms_new(&ks)) || (err = pairmap_new(&done)))
+		goto out;
+	while (!err && getline(&line, &cap, f) > 0) {
+		uint64_t addr;
+		const char *name;
+
+		if (!kallsyms_parse_line(line, &addr, &name) && addr)
+			err = addrsyms_add(ks, addr, 0, name);
+	}
+	for (id = 0; !err && id < stacktab_count(stacks); id++) {
+		size_t n, i;
+		const uint64_t *ips = stacktab_get(stacks, id, &n);
+
+		for (i = 0; ips && i < n && !err; i++) {
+			struct df_record rec = { .type = DF_KSYM };
+			uint64_t start, size, *seen;
+			const char *name;
+
+			if (ips[i] < 0xffff800000000000ULL || ips[i] >= PERF_CONTEXT_MAX)
+				continue;
+			name = addrsyms_lookup(ks, ips[i], &start, &size);
+			if (!name)
+				continue;
+			seen = pairmap_slot(done, start, 0, 0);
+			if (!seen) {
+				err = -ENOMEM;
+				break;
+			}
+			if (*seen)
+				continue;
+			*seen = 1;
+			rec.ksym = (struct df_ksym){ .start = start, .size = size, .name = name };
+			err = sink_write(c->out, &rec);
+		}
+	}
+out:
+	free(line);
+	fclose(f);
+	addrsyms_free(ks);
+	pairmap_free(done);
+	return err;
+}
