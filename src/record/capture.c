@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "cprof/addrsyms.h"
+#include "cprof/binsource.h"
 #include "cprof/datafile.h"
 #include "cprof/jitenv.h"
 #include "cprof/jitfollow.h"
 #include "cprof/procfs.h"
-#include "cprof/safefile.h"
 #include "cprof/sink.h"
 #include "cprof/stacktab.h"
 #include "cprof/util.h"
@@ -29,36 +29,6 @@ void capture_init(struct capture *c, struct sink *out, struct record_result *res
 	c->res = res;
 	c->jits = jits;
 	c->jvm = jvm;
-}
-
-/* The pid PID has inside its own pid namespace (it names its perf map). */
-static pid_t ns_pid(pid_t pid)
-{
-	char path[64], line[256];
-	pid_t ns = pid;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return pid;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + 6, *end;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		for (;;) { /* the last field is the innermost namespace */
-			long v = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			ns = (pid_t)v;
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return ns;
 }
 
 /*
@@ -228,22 +198,6 @@ static int write_jitdump_file(struct capture *c, pid_t pid, int fd)
 	return err;
 }
 
-/*
- * Open a perf map only if it is a regular file, not a link, owned by us,
- * root or the target: /tmp is anyone's, and a FIFO or a link to a secret
- * must neither hang the recording nor end up in the data file.
- */
-static int open_perfmap(const char *path, pid_t pid)
-{
-	int fd = safefile_open_regular(path);
-
-	if (fd >= 0 && !jitfollow_owned(fd, pid)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 /* The JIT runtime PID runs, from what it maps (jitenv.h); JIT_NONE if none. */
 static enum jit_runtime jit_runtime(pid_t pid)
 {
@@ -300,25 +254,6 @@ static void jvm_perfmap(pid_t pid)
 	}
 }
 
-/*
- * /tmp/KIND-PID.EXT of PID: through the process's root (containers, with
- * the pid it has there) while it lives, else ours.
- */
-static int open_jit_file(pid_t pid, const char *kind, const char *ext)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/%s-%d.%s", (int)pid, kind,
-		 (int)ns_pid(pid), ext);
-	fd = open_perfmap(path, pid);
-	if (fd < 0) {
-		snprintf(path, sizeof(path), "/tmp/%s-%d.%s", kind, (int)pid, ext);
-		fd = open_perfmap(path, pid);
-	}
-	return fd;
-}
-
 /* JIT symbol files: perf maps, and jitdump files as perf-map lines. */
 int capture_perfmaps(struct capture *c, const struct pairmap *pids)
 {
@@ -334,7 +269,7 @@ int capture_perfmaps(struct capture *c, const struct pairmap *pids)
 
 		if (c->jvm && runtime == JIT_JVM)
 			jvm_perfmap((pid_t)pid);
-		if ((fd = open_jit_file((pid_t)pid, "perf", "map")) >= 0) {
+		if ((fd = binsource_open_jit_file((pid_t)pid, "perf", "map")) >= 0) {
 			err = write_perfmap_file(c, (pid_t)pid, fd);
 			close(fd);
 			named = has_map = 1;
@@ -342,7 +277,7 @@ int capture_perfmaps(struct capture *c, const struct pairmap *pids)
 		/* a dump it mapped was read while recording; else look in /tmp */
 		if (!err)
 			err = jitfollow_names(c->jits, (pid_t)pid, emit_names, c, &followed);
-		if (!err && !followed && (fd = open_jit_file((pid_t)pid, "jit", "dump")) >= 0) {
+		if (!err && !followed && (fd = binsource_open_jit_file((pid_t)pid, "jit", "dump")) >= 0) {
 			err = write_jitdump_file(c, (pid_t)pid, fd);
 			close(fd);
 			named = 1;

@@ -2,9 +2,7 @@
 
 #include <asm/perf_regs.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -119,33 +117,16 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 		      const unsigned char *bid, uint32_t bid_len)
 {
 	struct df_record rec = { .type = DF_MMAP };
-	char host[4200] = "";
+	char host[4200];
 	const char *file = path;
 	int err;
 
-	size_t plen = strlen(path);
-
-	/* a file deleted (upgraded) since it was mapped: the mapping still has it */
-	if (path[0] == '/' && plen > 10 && !strcmp(path + plen - 10, " (deleted)")) {
-		snprintf(host, sizeof(host), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, start,
-			 start + len);
+	/* a deleted file, or one in another root: binsource's name for it */
+	binsource_for_mapping((pid_t)pid, path, start, start + len, host, sizeof(host));
+	if (host[0])
 		file = host;
-		if (access(host, R_OK)) {
-			host[0] = '\0';
-			file = path;
-		}
-	/* a process in a container or chroot: its files are under its root */
-	} else if (path[0] == '/' && !procfs_same_root((pid_t)pid)) {
-		snprintf(host, sizeof(host), "/proc/%u/root%s", pid, path);
-		file = host;
-		/* mapped before a chroot() we only see now: the path is ours */
-		if (access(host, R_OK)) {
-			host[0] = '\0';
-			file = path;
-		}
-	} else if (!strcmp(path, "[vdso]")) {
+	else if (!strcmp(path, "[vdso]"))
 		file = r->vdso_path;
-	}
 	if (!bid_len) {
 		const struct build_id *b = file_build_id(r, file);
 
