@@ -298,29 +298,26 @@ int capture_perfmaps(struct capture *c, const struct pairmap *pids)
 	return err;
 }
 
+/* A kallsyms_fn: every kernel function into the table ARG. */
+static int add_ksym(uint64_t addr, const char *name, void *arg)
+{
+	return addrsyms_add(arg, addr, 0, name);
+}
+
 /* Name the kernel functions the recorded stacks use, from /proc/kallsyms. */
 int capture_ksyms(struct capture *c, const struct stacktab *stacks)
 {
 	struct addrsyms *ks = NULL;
 	struct pairmap *done = NULL;
-	char *line = NULL;
-	size_t cap = 0;
 	uint32_t id;
-	FILE *f;
 	int err;
 
-	f = fopen("/proc/kallsyms", "re");
-	if (!f)
-		return 0; /* kernel frames stay [kernel.kallsyms] */
 	if ((err = addrsyms_new(&ks)) || (err = pairmap_new(&done)))
 		goto out;
-	while (!err && getline(&line, &cap, f) > 0) {
-		uint64_t addr;
-		const char *name;
-
-		if (!kallsyms_parse_line(line, &addr, &name) && addr)
-			err = addrsyms_add(ks, addr, 0, name);
-	}
+	/* unreadable: kernel frames stay [kernel.kallsyms] (adding fails only for memory) */
+	err = kallsyms_read("/proc/kallsyms", add_ksym, ks);
+	if (err != -ENOMEM)
+		err = 0;
 	for (id = 0; !err && id < stacktab_count(stacks); id++) {
 		size_t n, i;
 		const uint64_t *ips = stacktab_get(stacks, id, &n);
@@ -348,8 +345,6 @@ int capture_ksyms(struct capture *c, const struct stacktab *stacks)
 		}
 	}
 out:
-	free(line);
-	fclose(f);
 	addrsyms_free(ks);
 	pairmap_free(done);
 	return err;
