@@ -20,6 +20,7 @@
 #include "cprof/record.h"
 
 struct jitfollow;
+struct perfmap_src;
 struct pairmap;
 struct sink;
 struct stacktab;
@@ -30,13 +31,37 @@ struct capture {
 	struct jitfollow *jits;     /* the dumps followed while recording (borrowed) */
 	int jvm;                    /* ask live JVMs for their perf map (jcmd) */
 	uint64_t perfmap_read;      /* bytes of perf maps read, of RECORD_PERFMAP_TOTAL */
+	struct pairmap *map_idx;    /* pid -> index in maps */
+	struct perfmap_src *maps;   /* each perf map: how far it was read */
+	size_t nmaps, capmaps;
+	struct pairmap *gone;       /* pid -> 1: seen exited by capture_follow() */
 };
 
-/* C set up to write to OUT and note in RES, with JITS and JVM as above. */
-void capture_init(struct capture *c, struct sink *out, struct record_result *res,
-		  struct jitfollow *jits, int jvm);
+/*
+ * C set up to write to OUT and note in RES, with JITS and JVM as above.
+ * Returns 0 or -ENOMEM; capture_release() frees what C holds, either way.
+ */
+int capture_init(struct capture *c, struct sink *out, struct record_result *res,
+		 struct jitfollow *jits, int jvm);
+void capture_release(struct capture *c);
 
-/* The JIT names of every process of PIDS (pid -> anything). Returns 0 or -errno. */
+/* capture_follow() reads at most this much a call, of all the maps. */
+#define CAPTURE_FOLLOW_MAX (4u << 20)
+
+/*
+ * While recording (about once a second): the whole lines the perf maps of
+ * the live processes of PIDS (pid -> anything) gained since the last call,
+ * so that a live view names JIT code as it runs. What is read counts
+ * towards the caps, and is not read again at the end unless the file was
+ * replaced or written anew. Returns 0 or -errno.
+ */
+int capture_follow(struct capture *c, const struct pairmap *pids);
+
+/*
+ * As the recording ends: the JIT names of every process of PIDS, the rest
+ * of each perf map (an unended last line too) and the jitdumps' names.
+ * Returns 0 or -errno.
+ */
 int capture_perfmaps(struct capture *c, const struct pairmap *pids);
 
 /* The kernel functions the stacks of STACKS use, once each. Returns 0 or -errno. */

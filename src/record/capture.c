@@ -21,14 +21,27 @@
 #include "cprof/stacktab.h"
 #include "cprof/util.h"
 
-void capture_init(struct capture *c, struct sink *out, struct record_result *res,
-		  struct jitfollow *jits, int jvm)
+int capture_init(struct capture *c, struct sink *out, struct record_result *res,
+		 struct jitfollow *jits, int jvm)
 {
+	int err;
+
 	memset(c, 0, sizeof(*c));
 	c->out = out;
 	c->res = res;
 	c->jits = jits;
 	c->jvm = jvm;
+	err = pairmap_new(&c->map_idx);
+	return err ? err : pairmap_new(&c->gone);
+}
+
+void capture_release(struct capture *c)
+{
+	pairmap_free(c->map_idx);
+	pairmap_free(c->gone);
+	free(c->maps);
+	c->map_idx = NULL;
+	c->maps = NULL;
 }
 
 /*
@@ -46,6 +59,7 @@ struct names_out {
 	size_t lines;                 /* kept */
 	int skip;                     /* inside a line too long to keep */
 	int cut;                      /* the line cap was reached: the rest is left out */
+	int whole_only;               /* a line not ended yet is left for the next read */
 };
 
 static void names_init(struct names_out *o, struct capture *c, pid_t pid)
@@ -126,7 +140,7 @@ static int names_feed(struct names_out *o, const char *p, size_t n)
  */
 static int names_end(struct names_out *o, int err, int *cut)
 {
-	if (!err && o->part.len && !o->skip && !o->cut)
+	if (!err && o->part.len && !o->skip && !o->cut && !o->whole_only)
 		err = names_line(o);
 	if (!err)
 		err = names_flush(o);
@@ -157,30 +171,117 @@ static int emit_names(pid_t pid, struct buf *names, int cut, void *arg)
 	return err;
 }
 
-/* PID's perf map open at FD, read within the caps (record.h). */
-static int write_perfmap_file(struct capture *c, pid_t pid, int fd)
+/* The perf map of PID as read so far (one per process, kept by C). */
+struct perfmap_src {
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+	uint64_t off;                 /* read up to here: the end of its last whole line */
+	uint64_t read;                /* bytes read of it, of RECORD_PERFMAP_MAX */
+	size_t lines;                 /* kept, of RECORD_NAMES_LINES */
+	int cut;                      /* at a cap: read no more */
+};
+
+/* PID's perf map state, made on first use; NULL if out of memory. */
+static struct perfmap_src *perfmap_src(struct capture *c, pid_t pid)
 {
-	uint64_t room = RECORD_PERFMAP_TOTAL - c->perfmap_read, done = 0;
+	uint64_t *idx = pairmap_slot(c->map_idx, (uint64_t)pid, 0, UINT64_MAX);
+	struct perfmap_src *m;
+
+	if (!idx)
+		return NULL;
+	if (*idx != UINT64_MAX)
+		return &c->maps[*idx];
+	if (array_reserve(&c->maps, &c->capmaps, c->nmaps + 1, sizeof(*c->maps)))
+		return NULL;
+	*idx = c->nmaps;
+	m = &c->maps[c->nmaps++];
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	return m;
+}
+
+/*
+ * What M's perf map, open at FD, holds past what was read of it: at most
+ * LIMIT bytes and within the caps (record.h). Only whole lines, unless
+ * LAST (the recording ends): then an unended last line too. A file other
+ * than the one read before, or shorter than what was read of it (it was
+ * written anew), is read from its start.
+ */
+static int perfmap_read(struct capture *c, struct perfmap_src *m, int fd, int last,
+			uint64_t limit)
+{
+	uint64_t room = RECORD_PERFMAP_TOTAL - c->perfmap_read, done = 0, pos, whole;
 	struct names_out o;
 	struct stat st;
 	char chunk[65536];
 	ssize_t n;
 	int err = 0, cut;
 
-	if (room > RECORD_PERFMAP_MAX)
-		room = RECORD_PERFMAP_MAX;
-	names_init(&o, c, pid);
-	while (!err && !o.cut && done < room) {
-		n = read(fd, chunk, room - done < sizeof(chunk) ? (size_t)(room - done) : sizeof(chunk));
+	if (m->cut || fstat(fd, &st) < 0)
+		return 0;
+	if (st.st_dev != m->dev || st.st_ino != m->ino || (uint64_t)st.st_size < m->off)
+		m->off = 0;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	if (room > RECORD_PERFMAP_MAX - m->read)
+		room = RECORD_PERFMAP_MAX - m->read;
+	if (limit > room)
+		limit = room;
+	names_init(&o, c, m->pid);
+	o.lines = m->lines;
+	o.whole_only = !last;
+	pos = whole = m->off;
+	while (!err && !o.cut && done < limit) {
+		const char *nl;
+
+		n = pread(fd, chunk, limit - done < sizeof(chunk) ? (size_t)(limit - done) : sizeof(chunk),
+			  (off_t)pos);
 		if (n <= 0)
 			break;
 		done += (uint64_t)n;
+		pos += (uint64_t)n;
+		m->read += (uint64_t)n;
 		c->perfmap_read += (uint64_t)n;
+		if ((nl = memrchr(chunk, '\n', (size_t)n)))
+			whole = pos - (uint64_t)n + (uint64_t)(nl - chunk) + 1;
 		err = names_feed(&o, chunk, (size_t)n);
 	}
 	err = names_end(&o, err, &cut);
-	if (!err && (cut || (done >= room && !fstat(fd, &st) && (uint64_t)st.st_size > done)))
-		note_cut(c, pid);
+	m->off = last ? pos : whole;
+	m->lines = o.lines;
+	if (!err && (cut || (done >= room && !fstat(fd, &st) && (uint64_t)st.st_size > pos))) {
+		m->cut = 1;
+		note_cut(c, m->pid);
+	}
+	return err;
+}
+
+int capture_follow(struct capture *c, const struct pairmap *pids)
+{
+	uint64_t pid, zero, v, budget = CAPTURE_FOLLOW_MAX;
+	size_t pos = 0;
+	int err = 0;
+
+	while (!err && budget && pairmap_next(pids, &pos, &pid, &zero, &v)) {
+		uint64_t before = c->perfmap_read, dead;
+		struct perfmap_src *m;
+		int fd;
+
+		/* a process seen gone is not looked at again: its map is read at the end */
+		if (pairmap_get(c->gone, pid, 0, &dead))
+			continue;
+		if (!procfs_alive((pid_t)pid)) {
+			err = pairmap_put(c->gone, pid, 0, 1);
+			continue;
+		}
+		if ((fd = binsource_open_jit_file((pid_t)pid, "perf", "map")) < 0)
+			continue;
+		m = perfmap_src(c, (pid_t)pid);
+		err = m ? perfmap_read(c, m, fd, 0, budget) : -ENOMEM;
+		close(fd);
+		budget -= c->perfmap_read - before < budget ? c->perfmap_read - before : budget;
+	}
 	return err;
 }
 
@@ -263,14 +364,23 @@ int capture_perfmaps(struct capture *c, const struct pairmap *pids)
 
 	while (!err && pairmap_next(pids, &pos, &pid, &zero, &v)) {
 		enum jit_runtime runtime = procfs_alive((pid_t)pid) ? jit_runtime((pid_t)pid) : JIT_NONE;
+		uint64_t idx;
 		int named = 0, has_map = 0;
 		int followed = 0;
 		int fd;
 
-		if (c->jvm && runtime == JIT_JVM)
+		/* read while recording: what was read is in the data file already */
+		if (pairmap_get(c->map_idx, pid, 0, &idx) && idx < c->nmaps)
+			named = has_map = 1;
+		if (c->jvm && runtime == JIT_JVM) {
 			jvm_perfmap((pid_t)pid);
+			if (named)
+				c->maps[idx].off = 0; /* written anew: all of it */
+		}
 		if ((fd = binsource_open_jit_file((pid_t)pid, "perf", "map")) >= 0) {
-			err = write_perfmap_file(c, (pid_t)pid, fd);
+			struct perfmap_src *m = perfmap_src(c, (pid_t)pid);
+
+			err = m ? perfmap_read(c, m, fd, 1, UINT64_MAX) : -ENOMEM;
 			close(fd);
 			named = has_map = 1;
 		}

@@ -25,6 +25,7 @@
 #include "cprof/vdso.h"
 
 #define MAX_FRAMES 2048
+#define FOLLOW_NS 1000000000ULL /* how often the perf maps are read while recording */
 
 struct build_id {
 	unsigned char id[DF_BUILD_ID_MAX];
@@ -426,6 +427,7 @@ static int record_loop(struct recorder *r)
 {
 	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	uint64_t deadline = r->opts->duration > 0 ? start + (uint64_t)(r->opts->duration * 1e9) : 0;
+	uint64_t follow = start + FOLLOW_NS;
 	int err = 0;
 
 	while (!*r->opts->stop) {
@@ -443,6 +445,11 @@ static int record_loop(struct recorder *r)
 		if (err < 0 && err != -EINTR)
 			break;
 		err = drain(r);
+		/* the perf maps' new lines, for a live view to name JIT code as it runs */
+		if (!err && now_ns(CLOCK_MONOTONIC) >= follow) {
+			err = capture_follow(&r->capture, r->pids);
+			follow = now_ns(CLOCK_MONOTONIC) + FOLLOW_NS;
+		}
 		if (!err)
 			err = sink_flush(r->out);
 		if (err)
@@ -528,8 +535,7 @@ static int recorder_init(struct recorder *r)
 	}
 	if (!r->out)
 		return -EINVAL;
-	capture_init(&r->capture, r->out, r->res, r->jits, o->jit_support);
-	return 0;
+	return capture_init(&r->capture, r->out, r->res, r->jits, o->jit_support);
 }
 
 static void recorder_release(struct recorder *r)
@@ -548,6 +554,7 @@ static void recorder_release(struct recorder *r)
 	strtab_free(r->paths);
 	free(r->ids);
 	jitfollow_free(r->jits);
+	capture_release(&r->capture);
 	if (r->vdso_fd >= 0)
 		close(r->vdso_fd);
 }
