@@ -27,6 +27,20 @@ int perfmap_parse_line(char *line, uint64_t *start, uint64_t *size, const char *
  */
 int kallsyms_parse_line(char *line, uint64_t *addr, const char **name);
 
+/* kallsyms_read() reads at most KALLSYMS_MAX bytes (a kernel's are ~10 MiB); a line this long or longer names nothing. */
+#define KALLSYMS_MAX (256u << 20)
+#define KALLSYMS_LINE_MAX 1024
+
+/*
+ * Read the kallsyms file PATH ("/proc/kallsyms") and call FN for each code
+ * symbol in it with a nonzero address (all are 0 when kptr_restrict hides
+ * them), NAME borrowed for the call. A longer line is skipped; past
+ * KALLSYMS_MAX bytes the rest is left unread. Returns 0, -errno if PATH
+ * cannot be opened, or FN's first nonzero return, which stops the reading.
+ */
+typedef int (*kallsyms_fn)(uint64_t addr, const char *name, void *arg);
+int kallsyms_read(const char *path, kallsyms_fn fn, void *arg);
+
 struct addrsyms;
 
 int addrsyms_new(struct addrsyms **out);

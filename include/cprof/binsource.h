@@ -16,32 +16,28 @@
  *  - every file is opened O_RDONLY|O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC, must be a
  *    regular file outside procfs and sysfs, and must start with the ELF magic.
  *
- * The build-id cache keeps copies of binaries that will not be at their path
- * when the report runs (containers, deleted files): the directory is
- * $CPROF_CACHE_DIR, else $XDG_CACHE_HOME/cprof, else ~/.cache/cprof; a file
- * lives at DIR/build-id/xx/rest-of-the-hex-id, mode 0600, in directories
- * cprof creates 0700.
+ * A target's JIT files in /tmp (perf maps, jitdumps it did not map) are
+ * anyone's to plant: only a regular file, not a link, owned by root, the
+ * user running cprof or the target's user is opened.
  *
- * The same directory holds inflated debug files, DIR/inflated/xx/rest: a
- * debug file found by build-id whose DWARF is zlib-compressed (libc6-dbg's)
- * is copied there once with its sections inflated (elfinflate.h), and
- * libdwfl is handed that copy, read in place, instead of inflating the
- * DWARF into memory at every report. A file of the cache is used only if
- * it is a regular file (no link followed) of ours, mode 0600, with the
- * build-id looked for; anything else there, or a cache that cannot be
- * written, leaves libdwfl to read the debug file as without a cache.
- *
- * Neither part of the cache is used, read or written, unless the cache's
- * directory and the directories and file below it are owned by root or the
- * user running cprof and writable by no one else: another user who can
- * write there could plant an ELF file with the build-id looked for and
- * names of their choosing (a world-writable CPROF_CACHE_DIR).
+ * The module has three parts, each with its header: these path rules
+ * (binsource.c), the build-id cache (binsource_cache.h) and the debug-file
+ * lookup for libdwfl (binsource_debug.h); this header includes the other
+ * two, so that a caller needs only it.
  */
 #ifndef CPROF_BINSOURCE_H
 #define CPROF_BINSOURCE_H
 
-#include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cprof/binsource_cache.h"
+#include "cprof/binsource_debug.h"
+
+/* How every file of a target is opened: never blocking, never through a last link. */
+#define BINSOURCE_READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
 
 /*
  * Open the binary NAME (one of the three forms above) for reading. Returns
@@ -77,35 +73,39 @@ int binsource_open_in_root(int rootfd, const char *path);
  * lives, else PATH. The name is one binsource_open accepts. Returns 0, or
  * -EPERM when PATH may not be read and nothing else is available.
  * *CACHE_REFUSED (if CACHE_REFUSED is not NULL) is set to 1 when the cache
- * held a copy it may not use (see the ownership rule above), else left as is.
+ * held a copy it may not use (the ownership rule of binsource_cache.h), else left as is.
  */
 int binsource_for_report(const char *path, const char *host_path, const unsigned char *id,
 			 size_t len, char *out, size_t size, int *cache_refused);
 
-/* Path in the cache for build-id ID into OUT. Returns 0 or -ENAMETOOLONG/-ENOENT (no home). */
-int binsource_cache_path(const unsigned char *id, size_t len, char *out, size_t size);
+/*
+ * FD itself if it is a regular file outside the pseudo file systems (procfs,
+ * sysfs...) and, if ELF is set, starts with the ELF magic; else FD is
+ * closed and -errno returned (-ENOEXEC).
+ */
+int binsource_checked(int fd, int elf);
 
 /*
- * Copy the binary NAME (see binsource_open) into the cache under ID, unless
- * a copy is there already. Copies only a regular ELF file whose build-id is
- * ID (-ESTALE if it differs), to a new 0600 file renamed into place.
- * Returns 0 or -errno.
+ * The name a mapping of PATH at [START, END) of the live process PID is
+ * read by while recording, into HOST (SIZE bytes): for a file deleted since
+ * it was mapped ("PATH (deleted)") the file the kernel mapped,
+ * /proc/PID/map_files/START-END; for a process in another root, PATH inside
+ * that root, /proc/PID/root/PATH. "" when PATH itself is to be read: neither
+ * case, or that name cannot be read (a chroot() made after the mapping). A
+ * name set is the mapping's host_path in the data file.
  */
-int binsource_store(const char *name, const unsigned char *id, size_t len);
+void binsource_for_mapping(pid_t pid, const char *path, uint64_t start, uint64_t end,
+			   char *host, size_t size);
 
 /*
- * A libdwfl find_debuginfo callback: dwfl_standard_find_debuginfo (build-id
- * directories, .gnu_debuglink, debuginfod), but refusing to look when one of
- * the files it would open is not a regular file (libdwfl opens them without
- * O_NONBLOCK: a FIFO would hang it) and taking only the file name of a
- * debuglink (a crafted "../../dev/zero" stays in the debug directories).
- * A debug file found by build-id comes from the inflated cache (above).
- * Without DEBUGINFOD_URLS, a module with no debug file in any of those
- * places is not looked up by libdwfl at all: its last resort, debuginfod,
- * would load libdebuginfod and its ~20 libraries only to find nothing.
+ * The JIT file /tmp/KIND-PID.EXT of PID (a perf map: "perf", "map"; a
+ * jitdump: "jit", "dump") by the rule above: in its root, by the pid it has
+ * in its own pid namespace, while it lives, else in ours. Returns an fd
+ * (the caller closes it) or -errno (-EPERM: not its, ours or root's).
  */
-int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-			     Dwarf_Addr base, const char *file_name, const char *debuglink,
-			     GElf_Word crc, char **debuginfo_file_name);
+int binsource_open_jit_file(pid_t pid, const char *kind, const char *ext);
+
+/* Whether the JIT file open at FD is a regular file owned by us, root or the user of PID. */
+int binsource_jit_owned(int fd, pid_t pid);
 
 #endif

@@ -9,10 +9,24 @@
 #ifndef CPROF_EVENT_H
 #define CPROF_EVENT_H
 
+#include <asm/perf_regs.h>
 #include <linux/perf_event.h>
 #include <stdint.h>
 
+/*
+ * cprof records x86-64 processes only (README): the user registers of a
+ * sample are x86-64's, numbered by PERF_REG_X86_* (another architecture's
+ * asm/perf_regs.h numbers others), and the unwinder maps them to x86-64's
+ * DWARF registers (unwind.c). Porting means a register table per
+ * architecture, not a rebuild.
+ */
+#if !defined(__x86_64__)
+#error "cprof records and unwinds x86-64 processes only"
+#endif
+
 #define EVENT_MAX_REGS 32
+_Static_assert(PERF_REG_X86_64_MAX <= EVENT_MAX_REGS,
+	       "a sample's registers (PERF_REG_X86_*) index event_sample.regs");
 #define BUILD_ID_MAX 20
 
 struct event_layout {

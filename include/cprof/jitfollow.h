@@ -53,7 +53,4 @@ int jitfollow_names(struct jitfollow *f, pid_t pid, jitfollow_fn fn, void *arg, 
  */
 int jitfollow_file_names(struct jitfollow *f, int fd, struct buf *names, int *cut);
 
-/* Whether the JIT file open at FD is a regular file owned by us, root or the target PID. */
-int jitfollow_owned(int fd, pid_t pid);
-
 #endif

@@ -51,8 +51,9 @@ enum record_stage {
 
 /*
  * A target's perf map (/tmp/perf-PID.map, anyone may write it huge or
- * sparse) is read at most RECORD_PERFMAP_MAX bytes, RECORD_PERFMAP_TOTAL of
- * all the maps of a recording, and keeps at most RECORD_NAMES_LINES lines
+ * sparse), followed as it grows (capture.h), is read at most
+ * RECORD_PERFMAP_MAX bytes, RECORD_PERFMAP_TOTAL of all the maps of a
+ * recording, and keeps at most RECORD_NAMES_LINES lines
  * (a jitdump's names too); a longer one is cut there. Only whole perf-map
  * lines the report can use are kept (PERFMAP_LINE_MAX), in records of at
  * most RECORD_NAMES_RECORD bytes.

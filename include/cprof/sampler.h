@@ -20,7 +20,7 @@
 
 #include "cprof/event.h"
 
-/* sample_regs_user of DWARF mode: every general-purpose register the unwinder may need. */
+/* sample_regs_user of DWARF mode: every general-purpose register the unwinder may need (x86-64's: event.h). */
 #define SAMPLER_USER_REGS                                                     \
 	((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) |               \
 	 (1ULL << PERF_REG_X86_CX) | (1ULL << PERF_REG_X86_DX) |               \

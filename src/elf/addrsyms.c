@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,59 @@ int kallsyms_parse_line(char *line, uint64_t *addr, const char **name)
 	p[len] = '\0';
 	*name = p;
 	return strchr("tTwW", type) ? 0 : -ENOENT;
+}
+
+/* One line of kallsyms (LINE[0..LEN), LEN < KALLSYMS_LINE_MAX) to FN if it names code. */
+static int kallsyms_line(char *line, size_t len, kallsyms_fn fn, void *arg)
+{
+	uint64_t addr;
+	const char *name;
+
+	line[len] = '\0';
+	return !kallsyms_parse_line(line, &addr, &name) && addr ? fn(addr, name, arg) : 0;
+}
+
+int kallsyms_read(const char *path, kallsyms_fn fn, void *arg)
+{
+	char chunk[65536], line[KALLSYMS_LINE_MAX];
+	FILE *f = fopen(path, "re");
+	size_t n, len = 0;
+	uint64_t done = 0;
+	int err = 0, skip = 0;
+
+	if (!f)
+		return -errno;
+	while (!err && done < KALLSYMS_MAX &&
+	       (n = fread(chunk, 1, KALLSYMS_MAX - done < sizeof(chunk) ? KALLSYMS_MAX - done
+									: sizeof(chunk), f))) {
+		const char *p = chunk, *end = chunk + n;
+
+		done += n;
+		while (!err && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t take = (size_t)((nl ? nl : end) - p);
+
+			/* a line too long to be a symbol's is skipped to its end */
+			if (skip || len + take >= sizeof(line)) {
+				skip = 1;
+			} else {
+				memcpy(line + len, p, take);
+				len += take;
+			}
+			if (!nl)
+				break;
+			if (!skip)
+				err = kallsyms_line(line, len, fn, arg);
+			len = 0;
+			skip = 0;
+			p = nl + 1;
+		}
+	}
+	/* the last line, unended; not one cut at the cap */
+	if (!err && len && !skip && feof(f))
+		err = kallsyms_line(line, len, fn, arg);
+	fclose(f);
+	return err;
 }
 
 int addrsyms_new(struct addrsyms **out)

@@ -79,18 +79,6 @@ static struct jitsrc *jitsrc_find(struct jitfollow *f, pid_t pid)
 	return NULL;
 }
 
-/* Whether the file open at FD is owned by us, root or the target PID. */
-int jitfollow_owned(int fd, pid_t pid)
-{
-	char proc[32];
-	struct stat st, target;
-
-	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
-	return !fstat(fd, &st) && S_ISREG(st.st_mode) &&
-	       (st.st_uid == 0 || st.st_uid == geteuid() ||
-		(!stat(proc, &target) && st.st_uid == target.st_uid));
-}
-
 /* Use the records of S's tail that are whole; the rest waits for more bytes. */
 static int jitsrc_parse(struct jitfollow *f, struct jitsrc *s)
 {
@@ -210,7 +198,7 @@ int jitfollow_add(struct jitfollow *f, pid_t pid, const char *file)
 	fd = binsource_open_data(file);
 	if (fd < 0)
 		return 0;
-	if (!jitfollow_owned(fd, pid) ||
+	if (!binsource_jit_owned(fd, pid) ||
 	    (err = array_reserve(&f->srcs, &f->capsrcs, f->nsrcs + 1, sizeof(*f->srcs)))) {
 		close(fd);
 		return err;

@@ -189,6 +189,10 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *arg)
 	Dwarf_Word regs[17];
 	int i;
 
+	/* x86-64's DWARF numbers 0..16 (the psABI), each from a register perf sampled */
+	_Static_assert(sizeof(perf_of_dwarf) / sizeof(perf_of_dwarf[0]) == 17,
+		       "the 17 registers x86-64's DWARF CFI may use");
+
 	if (u->resuming)
 		return dwfl_thread_state_registers(thread, 0, 17, u->resume);
 	for (i = 0; i < 17; i++)

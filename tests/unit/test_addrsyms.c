@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "cprof/addrsyms.h"
+#include "cprof/util.h"
 
 static void perfmap_ok(const char *text, uint64_t start, uint64_t size, const char *name)
 {
@@ -233,11 +234,62 @@ static void test_many(void **state)
 	addrsyms_free(t);
 }
 
+/* What kallsyms_read handed the callback, "name@addr;" each; a nonzero STOP_AT-th call's return. */
+struct ksyms_seen {
+	char text[512];
+	int calls, stop_at;
+};
+
+static int ksyms_collect(uint64_t addr, const char *name, void *arg)
+{
+	struct ksyms_seen *s = arg;
+	size_t n = strlen(s->text);
+
+	snprintf(s->text + n, sizeof(s->text) - n, "%s@%" PRIx64 ";", name, addr);
+	return ++s->calls == s->stop_at ? -E2BIG : 0;
+}
+
+static void test_kallsyms_read(void **state)
+{
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "kallsyms");
+	struct ksyms_seen seen = { .stop_at = 0 };
+	struct buf text;
+	size_t i;
+
+	(void)state;
+	buf_init(&text);
+	assert_int_equal(buf_puts(&text, "ffffffff81000000 T _stext\n"
+			 "ffffffff82000000 D jiffies\n"           /* not code */
+			 "0000000000000000 T hidden\n"            /* kptr_restrict */
+			 "ffffffff81000100 T "), 0);
+	for (i = 0; i < 70000; i++) /* a line longer than a read's chunk: skipped */
+		assert_int_equal(buf_append(&text, "x", 1), 0);
+	assert_int_equal(buf_puts(&text, "\nffffffff81000200 t after_long\t[mod]\n"
+			 "ffffffff81000300 T last_unended"), 0);
+	unit_write_file(path, text.data, text.len);
+
+	assert_int_equal(kallsyms_read(path, ksyms_collect, &seen), 0);
+	assert_string_equal(seen.text,
+			    "_stext@ffffffff81000000;after_long@ffffffff81000200;"
+			    "last_unended@ffffffff81000300;");
+	/* the callback's error stops the reading */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 2;
+	assert_int_equal(kallsyms_read(path, ksyms_collect, &seen), -E2BIG);
+	assert_int_equal(seen.calls, 2);
+	unlink(path);
+	assert_int_equal(kallsyms_read(path, ksyms_collect, &seen), -ENOENT);
+	buf_release(&text);
+	free(path);
+	unit_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perfmap_lines),
 		cmocka_unit_test(test_kallsyms_lines),
+		cmocka_unit_test(test_kallsyms_read),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_last_wins_and_open_sizes),
 		cmocka_unit_test(test_add_perfmap),
