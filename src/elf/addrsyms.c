@@ -215,22 +215,19 @@ static void sort_entries(struct addrsyms *t)
 	t->sorted = 1;
 }
 
+static uint64_t entry_start(const void *e)
+{
+	return ((const struct entry *)e)->start;
+}
+
 const char *addrsyms_lookup(struct addrsyms *t, uint64_t addr, uint64_t *start, uint64_t *size)
 {
-	size_t lo = 0, hi;
+	size_t lo;
 
 	if (!t->sorted)
 		sort_entries(t);
-	hi = t->n;
-	/* the last entry starting at or below addr */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t->e[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* lo - 1: the last entry starting at or below addr */
+	lo = upper_bound_u64(t->e, t->n, sizeof(t->e[0]), addr, entry_start);
 	if (!lo || addr - t->e[lo - 1].start >= t->e[lo - 1].size)
 		return NULL;
 	if (start)

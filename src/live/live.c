@@ -335,24 +335,9 @@ static int rotate(struct live *l)
 	return err;
 }
 
-static void load_kallsyms(struct live *l)
+static int add_ksym(uint64_t addr, const char *name, void *arg)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (!f)
-		return; /* kernel frames stay [kernel.kallsyms] */
-	while (getline(&line, &cap, f) > 0) {
-		uint64_t addr;
-		const char *name;
-
-		if (!kallsyms_parse_line(line, &addr, &name) && addr &&
-		    namer_ksym(replay_namer(l->replay), addr, 0, name))
-			break;
-	}
-	free(line);
-	fclose(f);
+	return namer_ksym(arg, addr, 0, name);
 }
 
 static void *naming_thread(void *arg)
@@ -367,7 +352,8 @@ static void *naming_thread(void *arg)
 	buf_init(&work);
 	if (l->cfg.kernel) {
 		pthread_mutex_lock(&l->mu);
-		load_kallsyms(l);
+		/* unreadable: kernel frames stay [kernel.kallsyms] */
+		kallsyms_read("/proc/kallsyms", add_ksym, replay_namer(l->replay));
 		pthread_mutex_unlock(&l->mu);
 	}
 	while (!stop) {

@@ -311,20 +311,15 @@ static struct uproc *proc_get(struct unwinder *u, pid_t pid)
 	return p;
 }
 
+static uint64_t jit_end(const void *e)
+{
+	return (*(const struct ujit *const *)e)->end;
+}
+
 /* The first of P's JIT images that ends after START. */
 static size_t jit_lower(const struct uproc *p, uint64_t start)
 {
-	size_t lo = 0, hi = p->njits;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->jits[mid]->end <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return upper_bound_u64(p->jits, p->njits, sizeof(p->jits[0]), start, jit_end);
 }
 
 /* Forget P's JIT images [FIRST, LAST): their code is gone. */
@@ -652,6 +647,11 @@ static void file_stops(struct ufile *f, Dwfl_Module *mod, uint64_t bias)
  * a function of cprof/roots.h. Bytes past the entry point that still
  * belong to _start count.
  */
+static uint64_t stop_start(const void *e)
+{
+	return ((const struct ustop *)e)->start;
+}
+
 static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
@@ -661,7 +661,7 @@ static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 	GElf_Ehdr ehdr;
 	uintptr_t id;
 	Elf *elf;
-	size_t lo = 0, hi;
+	size_t lo;
 	const char *name;
 
 	if (!mod || !(name = dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL)) ||
@@ -674,14 +674,7 @@ static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 	f = &u->files[id - 1];
 	if (!f->stops_done)
 		file_stops(f, mod, bias);
-	for (hi = f->nstops; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->stops[mid].start <= pc - bias)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = upper_bound_u64(f->stops, f->nstops, sizeof(f->stops[0]), pc - bias, stop_start);
 	return lo && pc - bias < f->stops[lo - 1].end ? f->stops[lo - 1].kind : ROOT_NONE;
 }
 
@@ -704,7 +697,7 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 		return DWARF_CB_ABORT;
 	}
 	/* past a Go stack switch the return addresses are stale: never invent a caller */
-	kind = frame_root(u, u->dwfl, pc - !activation);
+	kind = frame_root(u, u->dwfl, caller_pc(pc, !activation));
 	if (kind == ROOT_SWITCH || kind == ROOT_CUT) {
 		u->stopped = kind;
 		return DWARF_CB_ABORT;
