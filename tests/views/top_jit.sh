@@ -26,4 +26,12 @@ grep -q "JS:.fibHotJs $SYMSRC/hot.js" "$T/folded" ||
 	fail "the report does not name fibHotJs as top does" "$(head -c 600 "$T/folded")"
 assert_between "top: total share of fibHotJs ($got) vs the report's ($want)" "$got" \
 	"$(awk -v w="$want" 'BEGIN { print w - 10 }')" 100
+
+# and while node runs: the perf map is read as it grows, so a table drawn
+# during the recording (the third of four, at about 3 s) names it too
+awk '/^# [0-9]+ samples in/ { n++ } n == 3' "$T/batch.out" >"$T/third"
+[ -s "$T/third" ] || fail "no third table" "$(head -c 600 "$T/batch.out")"
+mid=$(awk '$4 ~ /^JS:.fibHotJs$/ { v = $2; sub(/%/, "", v); if (v + 0 > m + 0) m = v } END { print m + 0 }' \
+	"$T/third")
+assert_between "top, third table, during the run: total share of fibHotJs" "$mid" 50 100
 pass
