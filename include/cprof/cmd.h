@@ -1,11 +1,12 @@
 /*
- * The command layer: each command (cmd_NAME.c) parses its options, runs the
+ * The command layer: each command (cmd/NAME.c) parses its options, runs the
  * stages below it, prints the messages and chooses the exit code. main.c
  * only dispatches through the table of commands.
  */
 #ifndef CPROF_CMD_H
 #define CPROF_CMD_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,37 +29,68 @@ enum exit_code {
 	"  4  not allowed: perf_event_open refused (see kernel.perf_event_paranoid)\n" \
 	"     or the target's /proc files unreadable\n"
 
+/*
+ * The options record, top and serve share (cmd/options.c), one bit each: a
+ * command's row in main.c's table says which it takes. What it takes is
+ * what its getopt table accepts, what its --help lists and the defaults it
+ * starts from.
+ */
+enum {
+	ROPT_FREQ = 1u << 0,           /* -F HZ, default 99 */
+	ROPT_DURATION = 1u << 1,       /* -d SECONDS */
+	ROPT_OUTPUT = 1u << 2,         /* -o FILE, the data file, default cprof.data */
+	ROPT_KEEP = 1u << 3,           /* -o FILE, also a data file, none by default */
+	ROPT_CALLGRAPH = 1u << 4,      /* -g dwarf|fp, default dwarf */
+	ROPT_STACK_SIZE = 1u << 5,     /* --stack-size BYTES, default 24576 */
+	ROPT_KERNEL = 1u << 6,         /* -k */
+	ROPT_OFF_CPU = 1u << 7,        /* --off-cpu */
+	ROPT_WALL = 1u << 8,           /* --wall */
+	ROPT_NO_JIT_SUPPORT = 1u << 9, /* --no-jit-support (without it: jit_support 1) */
+	ROPT_NO_JIT_UNWIND = 1u << 10, /* --no-jit-unwind */
+};
+
 struct command {
 	const char *name;
-	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+	/* ARGV[0] is the command's name; returns the exit code */
+	int (*run)(const struct command *cmd, int argc, char **argv);
+	unsigned options;        /* ROPT_*: the shared options it takes */
 	const char *summary;
 };
 
-int cmd_record(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
+int cmd_record(const struct command *cmd, int argc, char **argv);
+int cmd_report(const struct command *cmd, int argc, char **argv);
+int cmd_diff(const struct command *cmd, int argc, char **argv);
+int cmd_top(const struct command *cmd, int argc, char **argv);
+int cmd_serve(const struct command *cmd, int argc, char **argv);
+
+/* A command's getopt_long table: its own options and the shared ones it takes. */
+#define CMD_MAX_OPTIONS 40
+struct cmd_getopt {
+	struct option longopts[CMD_MAX_OPTIONS + 1];
+	char optstring[2 * CMD_MAX_OPTIONS + 2];
+};
+
+/*
+ * Fill G with SHORTOPTS and LONGOPTS (CMD's own, the latter ending in a
+ * NULL row), then the rows of the shared options CMD takes, whose codes
+ * record_option() knows. Returns 0, or EXIT_FAILURE_RUNTIME after saying
+ * so when they are more than CMD_MAX_OPTIONS (a bug).
+ */
+int cmd_getopt_init(struct cmd_getopt *g, const struct command *cmd, const char *shortopts,
+		    const struct option *longopts);
 
 struct record_opts;
 struct record_result;
-/* The long options of record_option(), and -p, for a getopt_long table. */
-#define RECORD_LONGOPTS                                       \
-	{ "pid", required_argument, NULL, 'p' },              \
-	{ "freq", required_argument, NULL, 'F' },             \
-	{ "duration", required_argument, NULL, 'd' },         \
-	{ "output", required_argument, NULL, 'o' },           \
-	{ "call-graph", required_argument, NULL, 'g' },       \
-	{ "stack-size", required_argument, NULL, 'S' },       \
-	{ "kernel", no_argument, NULL, 'k' },                 \
-	{ "no-jit-support", no_argument, NULL, 'J' }
-
+/* O zeroed, then the defaults of the shared options CMD takes. */
+void record_opts_init(const struct command *cmd, struct record_opts *o);
 /*
- * Options shared by record and top: -F, -d, -o, -g, --stack-size ('S'),
- * -k, --no-jit-support ('J'). Parse option C with argument ARG into O. Returns 0, or EXIT_USAGE
- * after saying what is wrong.
+ * Option CODE (getopt_long's) with argument ARG into O, the last case of
+ * CMD's option switch. Returns 0, or EXIT_USAGE after saying what is wrong
+ * (an ARG out of range; a CODE that is no option of CMD's: getopt said which).
  */
-int record_option(int c, const char *arg, struct record_opts *o);
+int record_option(const struct command *cmd, int code, const char *arg, struct record_opts *o);
+/* The --help lines of the shared options CMD takes. */
+void record_options_help(FILE *f, const struct command *cmd);
 /* Say why a recording failed (RES->stage, ERR); returns the exit code. */
 int record_message(const struct record_opts *o, const struct record_result *res, int err);
 /* ARGV[0..ARGC) joined by spaces (caller frees), NULL on ENOMEM. */

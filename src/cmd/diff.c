@@ -266,7 +266,7 @@ static int write_out(const struct writer *w, const struct profile *d, const stru
 	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
 }
 
-int cmd_diff(int argc, char **argv)
+int cmd_diff(const struct command *cmd, int argc, char **argv)
 {
 	enum { OPT_NORMALIZE = 256, OPT_STRIP_HEX, OPT_NEGATE, OPT_FAIL_ABOVE, OPT_FUNCTION };
 	static const struct option longopts[] = {
@@ -324,7 +324,7 @@ int cmd_diff(int argc, char **argv)
 			diff_usage(stdout);
 			return EXIT_OK;
 		default:
-			if ((err = view_option(c, optarg, &wo, "diff")))
+			if ((err = view_option(c, optarg, &wo, cmd->name)))
 				return err;
 			break;
 		}

@@ -118,7 +118,7 @@ static unsigned terminal_columns(FILE *out)
 	return 80;
 }
 
-int cmd_report(int argc, char **argv)
+int cmd_report(const struct command *cmd, int argc, char **argv)
 {
 	enum { OPT_PER_PID = 256, OPT_PER_TID, OPT_PID, OPT_TID, OPT_ANNOTATE, OPT_NO_INLINE,
 	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES, OPT_COMM, OPT_SINCE,
@@ -257,7 +257,7 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return EXIT_OK;
 		default:
-			if ((err = view_option(c, optarg, &wo, "report")))
+			if ((err = view_option(c, optarg, &wo, cmd->name)))
 				return err;
 			break;
 		}

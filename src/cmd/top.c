@@ -35,7 +35,7 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-static void top_usage(FILE *f)
+static void top_usage(FILE *f, const struct command *cmd)
 {
 	fprintf(f,
 		"Usage: cprof top [OPTIONS] -p PID[,PID...]\n"
@@ -49,13 +49,9 @@ static void top_usage(FILE *f)
 		"table stays, marked \"target exited\", until q.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID[,PID...]   attach to running processes\n"
-		"  -F, --freq HZ            samples per second per thread (default 99)\n"
-		"  -d, --duration SECONDS   stop after SECONDS\n"
-		"  -o, --output FILE        also keep a data file for 'cprof report'\n"
-		"  -g, --call-graph MODE    dwarf (default) or fp, as for record\n"
-		"      --stack-size BYTES   user stack copied per sample (default 24576)\n"
-		"  -k, --kernel             keep kernel frames\n"
+		"  -p, --pid PID[,PID...]   attach to running processes\n");
+	record_options_help(f, cmd);
+	fprintf(f,
 		"  -i, --interval SECONDS   redraw every SECONDS (default 1)\n"
 		"      --decay SECONDS      the window of the default view (default 10)\n"
 		"  -a, --accumulate         count since the start instead of the window\n"
@@ -517,11 +513,11 @@ static int run_screen(const struct top_opts *o, struct live *live, struct record
 	return err;
 }
 
-static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **pids,
-			  size_t *npids)
+static int parse_top_args(const struct command *cmd, int argc, char **argv, struct top_opts *o,
+			  uint32_t **pids, size_t *npids)
 {
 	static const struct option longopts[] = {
-		RECORD_LONGOPTS,
+		{ "pid", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "decay", required_argument, NULL, 'D' },
 		{ "accumulate", no_argument, NULL, 'a' },
@@ -529,10 +525,13 @@ static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_getopt g;
 	uint64_t v;
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:ki:ah", longopts, NULL)) != -1) {
+	if ((rc = cmd_getopt_init(&g, cmd, "+p:i:ah", longopts)))
+		return rc;
+	while ((c = getopt_long(argc, argv, g.optstring, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (pid_option(optarg, pids, npids))
@@ -557,13 +556,10 @@ static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **
 			o->limit = (unsigned)v;
 			break;
 		case 'h':
-			top_usage(stdout);
+			top_usage(stdout, cmd);
 			return -1;
-		case '?':
-			fprintf(stderr, "Try 'cprof top --help' for more information.\n");
-			return EXIT_USAGE;
 		default:
-			if (record_option(c, optarg, &o->rec))
+			if (record_option(cmd, c, optarg, &o->rec))
 				return EXIT_USAGE;
 		}
 	}
@@ -588,11 +584,9 @@ static SCREEN *open_screen(void)
 	return newterm(NULL, stdout, stdin);
 }
 
-int cmd_top(int argc, char **argv)
+int cmd_top(const struct command *cmd, int argc, char **argv)
 {
 	struct top_opts o = {
-		.rec = { .freq = 99, .mode = CALLGRAPH_DWARF, .stack_size = 24576,
-			 .stop = &stop_flag },
 		.interval = 1,
 		.decay = 10,
 		.limit = 20,
@@ -607,7 +601,9 @@ int cmd_top(int argc, char **argv)
 	char *cmdline = NULL;
 	int rc, err;
 
-	rc = parse_top_args(argc, argv, &o, &pids, &npids);
+	record_opts_init(cmd, &o.rec);
+	o.rec.stop = &stop_flag;
+	rc = parse_top_args(cmd, argc, argv, &o, &pids, &npids);
 	if (rc) {
 		free(pids);
 		return rc < 0 ? EXIT_OK : rc;
