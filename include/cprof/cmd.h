@@ -7,6 +7,7 @@
 #define CPROF_CMD_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,10 +50,14 @@ enum {
 	ROPT_NO_JIT_UNWIND = 1u << 10, /* --no-jit-unwind */
 };
 
+/* Shared setup, done by cmd_run() before a command runs (its row's setup column). */
+#define CMD_STOP_SIGNALS 1u /* SIGINT, SIGTERM and SIGHUP set cmd_stop (and no longer kill) */
+
 struct command {
 	const char *name;
 	/* ARGV[0] is the command's name; returns the exit code */
 	int (*run)(const struct command *cmd, int argc, char **argv);
+	unsigned setup;          /* CMD_*: shared setup */
 	unsigned options;        /* ROPT_*: the shared options it takes */
 	const char *summary;
 };
@@ -62,6 +67,12 @@ int cmd_report(const struct command *cmd, int argc, char **argv);
 int cmd_diff(const struct command *cmd, int argc, char **argv);
 int cmd_top(const struct command *cmd, int argc, char **argv);
 int cmd_serve(const struct command *cmd, int argc, char **argv);
+
+/* Do CMD's setup, then run it with ARGV (ARGV[0] its name). Returns its exit code. */
+int cmd_run(const struct command *cmd, int argc, char **argv);
+
+/* Set by SIGINT, SIGTERM and SIGHUP in a CMD_STOP_SIGNALS command: the one mutable global. */
+extern volatile sig_atomic_t cmd_stop;
 
 /* A command's getopt_long table: its own options and the shared ones it takes. */
 #define CMD_MAX_OPTIONS 40
@@ -81,7 +92,7 @@ int cmd_getopt_init(struct cmd_getopt *g, const struct command *cmd, const char 
 
 struct record_opts;
 struct record_result;
-/* O zeroed, then the defaults of the shared options CMD takes. */
+/* O zeroed, then the defaults of the shared options CMD takes; O->stop is cmd_stop if CMD has it. */
 void record_opts_init(const struct command *cmd, struct record_opts *o);
 /*
  * Option CODE (getopt_long's) with argument ARG into O, the last case of
@@ -89,6 +100,13 @@ void record_opts_init(const struct command *cmd, struct record_opts *o);
  * (an ARG out of range; a CODE that is no option of CMD's: getopt said which).
  */
 int record_option(const struct command *cmd, int code, const char *arg, struct record_opts *o);
+/*
+ * The targets of a recording into O: the processes PIDS (-p) or the
+ * command ARGS (what follows the options, NULL-terminated), one of them.
+ * Returns 0, or EXIT_USAGE after saying why ("nothing to VERB" for none).
+ */
+int record_targets(char **args, const uint32_t *pids, size_t npids, const char *verb,
+		   struct record_opts *o);
 /* The --help lines of the shared options CMD takes. */
 void record_options_help(FILE *f, const struct command *cmd);
 /* Say why a recording failed (RES->stage, ERR); returns the exit code. */

@@ -1,4 +1,4 @@
-/* Helpers shared by the commands: usage errors, id lists, data file errors. */
+/* What the commands share: their setup, usage errors, id lists, data file errors. */
 #include "cprof/cmd.h"
 
 #include <errno.h>
@@ -9,6 +9,26 @@
 #include "cprof/safefile.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
+
+volatile sig_atomic_t cmd_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	cmd_stop = 1;
+}
+
+int cmd_run(const struct command *cmd, int argc, char **argv)
+{
+	if (cmd->setup & CMD_STOP_SIGNALS) {
+		struct sigaction sa = { .sa_handler = on_stop_signal };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	return cmd->run(cmd, argc, argv);
+}
 
 int usage_error(const char *fmt, ...)
 {

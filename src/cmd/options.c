@@ -169,6 +169,8 @@ void record_opts_init(const struct command *cmd, struct record_opts *o)
 	for (i = 0; i < NROPTS; i++)
 		if (cmd->options & ropts[i].bit)
 			ropts[i].set(o, ropts[i].def);
+	if (cmd->setup & CMD_STOP_SIGNALS)
+		o->stop = &cmd_stop;
 }
 
 int record_option(const struct command *cmd, int code, const char *arg, struct record_opts *o)
@@ -181,6 +183,19 @@ int record_option(const struct command *cmd, int code, const char *arg, struct r
 	/* getopt_long said which ('?') */
 	fprintf(stderr, "Try 'cprof %s --help' for more information.\n", cmd->name);
 	return EXIT_USAGE;
+}
+
+int record_targets(char **args, const uint32_t *pids, size_t npids, const char *verb,
+		   struct record_opts *o)
+{
+	if (*args && npids)
+		return usage_error("%s", "give either -p PID or a command, not both");
+	if (!*args && !npids)
+		return usage_error("nothing to %s: give -p PID or -- COMMAND", verb);
+	o->argv = *args ? args : NULL;
+	o->pids = (const pid_t *)pids;
+	o->npids = npids;
+	return 0;
 }
 
 int cmd_getopt_init(struct cmd_getopt *g, const struct command *cmd, const char *shortopts,

@@ -1,7 +1,6 @@
 /* cprof record: options, messages and exit codes of a recording. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +11,6 @@
 #include "cprof/safefile.h"
 #include "cprof/sampler.h"
 #include "cprof/util.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void record_usage(FILE *f, const struct command *cmd)
 {
@@ -142,14 +133,12 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 	struct cmd_getopt g;
 	struct record_opts o;
 	struct record_result res;
-	struct sigaction sa;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
 	char *cmdline, size[32];
 	int c, err, rc;
 
 	record_opts_init(cmd, &o);
-	o.stop = &stop_flag;
 	if ((rc = cmd_getopt_init(&g, cmd, "+p:h", longopts)))
 		return rc;
 	while ((c = getopt_long(argc, argv, g.optstring, g.longopts, NULL)) != -1) {
@@ -169,24 +158,12 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 			break;
 		}
 	}
-	if (optind < argc && npids) {
+	if (record_targets(argv + optind, pids, npids, "record", &o)) {
 		free(pids);
-		return usage_error("%s", "give either -p PID or a command, not both");
+		return EXIT_USAGE;
 	}
-	if (optind < argc)
-		o.argv = argv + optind;
-	else if (!npids)
-		return usage_error("%s", "nothing to record: give -p PID or -- COMMAND");
-	o.pids = (const pid_t *)pids;
-	o.npids = npids;
 	cmdline = join_args(argc + 1, argv - 1);
 	o.cmdline = cmdline;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 
 	err = record_run(&o, &res);
 	rc = err ? record_message(&o, &res, err) : EXIT_OK;

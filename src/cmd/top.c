@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <regex.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +25,6 @@
 #include "cprof/record.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void top_usage(FILE *f, const struct command *cmd)
 {
@@ -123,7 +114,7 @@ static int run_batch(const struct top_opts *o, struct live *live, struct recorde
 	while (!done && !err) {
 		struct profile *p;
 
-		while (!(done = atomic_load(&rt->done)) && !stop_flag && now_s() < next)
+		while (!(done = atomic_load(&rt->done)) && !cmd_stop && now_s() < next)
 			usleep(20000);
 		next += o->interval;
 		if (done)
@@ -134,7 +125,7 @@ static int run_batch(const struct top_opts *o, struct live *live, struct recorde
 		profile_free(p);
 		if (!err && (fputc('\n', stdout) == EOF || fflush(stdout)))
 			err = -EIO;
-		if (stop_flag)
+		if (cmd_stop)
 			break;
 	}
 	return err;
@@ -405,7 +396,7 @@ static int on_key(struct ui *u, int c)
 	switch (c) {
 	case 'q':
 	case 'Q':
-		stop_flag = 1;
+		cmd_stop = 1;
 		return 0;
 	case 's':
 		u->sort_total = !u->sort_total;
@@ -480,7 +471,7 @@ static int run_screen(const struct top_opts *o, struct live *live, struct record
 	}
 	u.last_t = now_s();
 	u.last_cpu = cpu_s();
-	while (!stop_flag && !err) {
+	while (!cmd_stop && !err) {
 		int c, rebuild = 0;
 
 		if (atomic_load(&rt->done) && !target_exited(rt))
@@ -563,15 +554,7 @@ static int parse_top_args(const struct command *cmd, int argc, char **argv, stru
 				return EXIT_USAGE;
 		}
 	}
-	if (optind < argc && *npids)
-		return usage_error("%s", "give either -p PID or a command, not both");
-	if (optind < argc)
-		o->rec.argv = argv + optind;
-	else if (!*npids)
-		return usage_error("%s", "nothing to watch: give -p PID or -- COMMAND");
-	o->rec.pids = (const pid_t *)*pids;
-	o->rec.npids = *npids;
-	return 0;
+	return record_targets(argv + optind, *pids, *npids, "watch", &o->rec);
 }
 
 /* A full-screen terminal, or NULL for batch mode. */
@@ -593,7 +576,6 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	};
 	struct recorder_thread rt = { .opts = &o.rec };
 	struct live *live = NULL;
-	struct sigaction sa;
 	pthread_t thread;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
@@ -602,7 +584,6 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	int rc, err;
 
 	record_opts_init(cmd, &o.rec);
-	o.rec.stop = &stop_flag;
 	rc = parse_top_args(cmd, argc, argv, &o, &pids, &npids);
 	if (rc) {
 		free(pids);
@@ -620,11 +601,6 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	o.rec.sink = live_sink(live);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	if ((err = -pthread_create(&thread, NULL, run_recorder, &rt))) {
 		fprintf(stderr, "cprof: cannot start the recorder: %s\n", strerror(-err));
 		rc = EXIT_FAILURE_RUNTIME;
@@ -640,7 +616,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 		err = run_screen(&o, live, &rt);
 	else
 		err = run_batch(&o, live, &rt);
-	stop_flag = 1;
+	cmd_stop = 1;
 	pthread_join(thread, NULL);
 	if (screen) {
 		endwin();
