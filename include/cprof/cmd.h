@@ -144,6 +144,28 @@ struct writer_opts;
  */
 int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cmd);
 
+/* Where a command writes what it made: a file by name, or standard output. */
+struct cmd_output {
+	const char *path;        /* NULL: standard output */
+	struct safeout *so;      /* PATH's, written aside (safefile.h) */
+	FILE *f;                 /* write here */
+};
+
+/*
+ * Open OUT on PATH (NULL: standard output) under safefile.h's rules: PATH
+ * is replaced only by cmd_output_close() of a run that succeeded. Returns
+ * 0, or EXIT_FAILURE_RUNTIME after saying "cannot write 'PATH'".
+ */
+int cmd_output_open(struct cmd_output *out, const char *path);
+/*
+ * Finish OUT. ERR is the run's result: 0 puts PATH in place (or flushes
+ * standard output), anything else drops what was written. Returns
+ * EXIT_FAILURE_RUNTIME after saying "cannot write" when the output failed
+ * and ERR is 0 or a write error too (a full disk, a closed pipe); else 0,
+ * ERR left to the caller to say.
+ */
+int cmd_output_close(struct cmd_output *out, int err);
+
 /*
  * If ERR is resolver_load()'s error for a data file that is missing,
  * unreadable, damaged or not cprof's, say so on stderr (naming PATH) and

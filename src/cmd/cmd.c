@@ -148,3 +148,46 @@ int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cm
 		return EXIT_USAGE;
 	}
 }
+
+int cmd_output_open(struct cmd_output *out, const char *path)
+{
+	int err = 0;
+
+	*out = (struct cmd_output){ .path = path, .f = stdout };
+	if (!path)
+		return 0;
+	err = safeout_new(path, 0, &out->so);
+	if (!err && !(out->f = safeout_stream(out->so)))
+		err = -errno;
+	if (!err)
+		return 0;
+	fprintf(stderr, "cprof: cannot write '%s': %s\n", path, safefile_strerror(err));
+	safeout_close(out->so);
+	out->so = NULL;
+	return EXIT_FAILURE_RUNTIME;
+}
+
+static int is_write_error(int err)
+{
+	return err == -ENOSPC || err == -EIO || err == -EDQUOT || err == -EPIPE;
+}
+
+int cmd_output_close(struct cmd_output *out, int err)
+{
+	int werr, werr2;
+
+	if (out->so) {
+		werr = err ? 0 : safeout_commit(out->so);
+		werr2 = safeout_close(out->so);
+		werr = werr ? werr : werr2;
+		out->so = NULL;
+	} else {
+		werr = fflush(stdout) || ferror(stdout) ? -(errno ? errno : EIO) : 0;
+	}
+	if (!werr || (err && !is_write_error(err)))
+		return 0;
+	fprintf(stderr, "cprof: cannot write %s%s%s: %s\n", out->path ? "'" : "",
+		out->path ? out->path : "standard output", out->path ? "'" : "",
+		safefile_strerror(werr));
+	return EXIT_FAILURE_RUNTIME;
+}

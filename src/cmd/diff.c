@@ -241,29 +241,18 @@ static size_t gate(const struct profile *d, double pp, const regex_t *re, FILE *
 static int write_out(const struct writer *w, const struct profile *d, const struct writer_opts *wo,
 		     const char *output)
 {
-	struct safeout *so = NULL;
-	FILE *out = stdout;
-	int err = 0, werr;
+	struct cmd_output out;
+	int err, rc = cmd_output_open(&out, output);
 
-	if (output) {
-		err = safeout_new(output, 0, &so);
-		if (!err && !(out = safeout_stream(so)))
-			err = -errno;
+	if (rc)
+		return rc;
+	err = w->write(d, wo, out.f);
+	rc = cmd_output_close(&out, err);
+	if (!rc && err) {
+		fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
+		rc = EXIT_FAILURE_RUNTIME;
 	}
-	if (!err)
-		err = w->write(d, wo, out);
-	if (so) {
-		werr = err ? 0 : safeout_commit(so);
-		err = err ? err : werr;
-		werr = safeout_close(so);
-		err = err ? err : werr;
-	} else if (fflush(stdout) || ferror(stdout)) {
-		err = err ? err : -(errno ? errno : EIO);
-	}
-	if (err)
-		fprintf(stderr, "cprof: cannot write %s: %s\n", output ? output : "standard output",
-			safefile_strerror(err));
-	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	return rc;
 }
 
 int cmd_diff(const struct command *cmd, int argc, char **argv)
