@@ -136,6 +136,7 @@ enum { OPT_VIEW_LIMIT = 1000, OPT_VIEW_TITLE, OPT_VIEW_WIDTH, OPT_VIEW_MINWIDTH 
 /* Parse all of ARG as a decimal number in [MIN, MAX]. Returns 0 or -EINVAL. */
 int parse_double(const char *arg, double min, double max, double *out);
 
+struct profile;
 struct writer_opts;
 /*
  * Set the view option of getopt code OPT from ARG into WO, the last case of
@@ -172,5 +173,14 @@ int cmd_output_close(struct cmd_output *out, int err);
  * return 1 (the caller exits EXIT_DATA); else 0.
  */
 int data_file_error(const char *path, int err);
+/* What resolver_load()'s ERR says of the file ("is not a cprof data file"), or NULL. */
+const char *data_file_strerror(int err);
+
+/*
+ * Read the profile in PATH into *OUT (caller frees), of the kind its
+ * content says: a cprof data file, or a format of reader.h. Says what is
+ * wrong on stderr; returns an exit code (EXIT_DATA: the input's fault).
+ */
+int input_load(const char *path, struct profile **out);
 
 #endif

@@ -88,16 +88,28 @@ int pid_option(const char *arg, uint32_t **pids, size_t *n)
 	return bad ? usage_error("invalid PID '%s'", bad) : 0;
 }
 
+const char *data_file_strerror(int err)
+{
+	switch (-err) {
+	case EPROTO:
+		return "is not a cprof data file";
+	case EPROTONOSUPPORT:
+		return "was written by a newer cprof (unsupported format version)";
+	case EILSEQ:
+		return "is damaged: format version 0 is not a valid version";
+	case EOVERFLOW:
+		return "is damaged: header size out of range";
+	default:
+		return NULL;
+	}
+}
+
 int data_file_error(const char *path, int err)
 {
-	if (err == -EPROTO)
-		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", path);
-	else if (err == -EPROTONOSUPPORT)
-		fprintf(stderr, "cprof: '%s' was written by a newer cprof (unsupported format version)\n",
-			path);
-	else if (err == -EILSEQ || err == -EOVERFLOW)
-		fprintf(stderr, "cprof: '%s' is damaged: %s\n", path, err == -EILSEQ ?
-			"format version 0 is not a valid version" : "header size out of range");
+	const char *why = data_file_strerror(err);
+
+	if (why)
+		fprintf(stderr, "cprof: '%s' %s\n", path, why);
 	else if (err == -ENOENT || err == -EACCES || err == -EISDIR || err == -EIO ||
 		 err == -EBADMSG || err == -ENXIO)
 		fprintf(stderr, "cprof: cannot read data file '%s': %s\n", path,
