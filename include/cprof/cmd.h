@@ -37,16 +37,16 @@ enum exit_code {
  * starts from.
  */
 enum {
-	ROPT_FREQ = 1u << 0,           /* -F HZ, default 99 */
+	ROPT_FREQ = 1u << 0,           /* -F HZ */
 	ROPT_DURATION = 1u << 1,       /* -d SECONDS */
-	ROPT_OUTPUT = 1u << 2,         /* -o FILE, the data file, default cprof.data */
+	ROPT_OUTPUT = 1u << 2,         /* -o FILE, the data file, by default one */
 	ROPT_KEEP = 1u << 3,           /* -o FILE, also a data file, none by default */
-	ROPT_CALLGRAPH = 1u << 4,      /* -g dwarf|fp, default dwarf */
-	ROPT_STACK_SIZE = 1u << 5,     /* --stack-size BYTES, default 24576 */
+	ROPT_CALLGRAPH = 1u << 4,      /* -g dwarf|fp */
+	ROPT_STACK_SIZE = 1u << 5,     /* --stack-size BYTES */
 	ROPT_KERNEL = 1u << 6,         /* -k */
 	ROPT_OFF_CPU = 1u << 7,        /* --off-cpu */
 	ROPT_WALL = 1u << 8,           /* --wall */
-	ROPT_NO_JIT_SUPPORT = 1u << 9, /* --no-jit-support (without it: jit_support 1) */
+	ROPT_NO_JIT_SUPPORT = 1u << 9, /* --no-jit-support (without it: JIT support on) */
 	ROPT_NO_JIT_UNWIND = 1u << 10, /* --no-jit-unwind */
 };
 
