@@ -5,12 +5,22 @@
 #include "cprof/cmd.h"
 #include "cprof/version.h"
 
+/* The shared options of the commands that sample */
+#define SAMPLING (ROPT_FREQ | ROPT_CALLGRAPH | ROPT_STACK_SIZE | ROPT_KERNEL)
+
 static const struct command commands[] = {
-	{ "record", cmd_record, "sample a running process or a command into a data file" },
-	{ "top", cmd_top, "a live view of a running process: its hottest functions now" },
-	{ "report", cmd_report, "turn a data file into a profile: folded stacks, or another format" },
-	{ "serve", cmd_serve, "serve profiles over HTTP as Go's /debug/pprof/profile does" },
-	{ "diff", cmd_diff, "compare two profiles: differential flame graph, table, CI gate" },
+	{ "record", cmd_record, CMD_STOP_SIGNALS,
+	  SAMPLING | ROPT_DURATION | ROPT_OUTPUT | ROPT_OFF_CPU | ROPT_WALL | ROPT_NO_JIT_SUPPORT |
+	  ROPT_NO_JIT_UNWIND,
+	  "sample a running process or a command into a data file" },
+	{ "top", cmd_top, CMD_STOP_SIGNALS, SAMPLING | ROPT_DURATION | ROPT_KEEP | ROPT_NO_JIT_SUPPORT,
+	  "a live view of a running process: its hottest functions now" },
+	{ "report", cmd_report, 0, 0,
+	  "turn a data file into a profile: folded stacks, or another format" },
+	{ "serve", cmd_serve, 0, SAMPLING,
+	  "serve profiles over HTTP as Go's /debug/pprof/profile does" },
+	{ "diff", cmd_diff, 0, 0,
+	  "compare two profiles: differential flame graph, table, CI gate" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -59,6 +69,6 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return cmd_run(&commands[i], argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }

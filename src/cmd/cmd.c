@@ -1,4 +1,4 @@
-/* Helpers shared by the commands: usage errors, id lists, data file errors. */
+/* What the commands share: their setup, usage errors, id lists, data file errors. */
 #include "cprof/cmd.h"
 
 #include <errno.h>
@@ -9,6 +9,26 @@
 #include "cprof/safefile.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
+
+volatile sig_atomic_t cmd_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	cmd_stop = 1;
+}
+
+int cmd_run(const struct command *cmd, int argc, char **argv)
+{
+	if (cmd->setup & CMD_STOP_SIGNALS) {
+		struct sigaction sa = { .sa_handler = on_stop_signal };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	return cmd->run(cmd, argc, argv);
+}
 
 int usage_error(const char *fmt, ...)
 {
@@ -68,16 +88,28 @@ int pid_option(const char *arg, uint32_t **pids, size_t *n)
 	return bad ? usage_error("invalid PID '%s'", bad) : 0;
 }
 
+const char *data_file_strerror(int err)
+{
+	switch (-err) {
+	case EPROTO:
+		return "is not a cprof data file";
+	case EPROTONOSUPPORT:
+		return "was written by a newer cprof (unsupported format version)";
+	case EILSEQ:
+		return "is damaged: format version 0 is not a valid version";
+	case EOVERFLOW:
+		return "is damaged: header size out of range";
+	default:
+		return NULL;
+	}
+}
+
 int data_file_error(const char *path, int err)
 {
-	if (err == -EPROTO)
-		fprintf(stderr, "cprof: '%s' is not a cprof data file\n", path);
-	else if (err == -EPROTONOSUPPORT)
-		fprintf(stderr, "cprof: '%s' was written by a newer cprof (unsupported format version)\n",
-			path);
-	else if (err == -EILSEQ || err == -EOVERFLOW)
-		fprintf(stderr, "cprof: '%s' is damaged: %s\n", path, err == -EILSEQ ?
-			"format version 0 is not a valid version" : "header size out of range");
+	const char *why = data_file_strerror(err);
+
+	if (why)
+		fprintf(stderr, "cprof: '%s' %s\n", path, why);
 	else if (err == -ENOENT || err == -EACCES || err == -EISDIR || err == -EIO ||
 		 err == -EBADMSG || err == -ENXIO)
 		fprintf(stderr, "cprof: cannot read data file '%s': %s\n", path,
@@ -127,4 +159,47 @@ int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cm
 		fprintf(stderr, "Try 'cprof %s --help' for more information.\n", cmd);
 		return EXIT_USAGE;
 	}
+}
+
+int cmd_output_open(struct cmd_output *out, const char *path)
+{
+	int err = 0;
+
+	*out = (struct cmd_output){ .path = path, .f = stdout };
+	if (!path)
+		return 0;
+	err = safeout_new(path, 0, &out->so);
+	if (!err && !(out->f = safeout_stream(out->so)))
+		err = -errno;
+	if (!err)
+		return 0;
+	fprintf(stderr, "cprof: cannot write '%s': %s\n", path, safefile_strerror(err));
+	safeout_close(out->so);
+	out->so = NULL;
+	return EXIT_FAILURE_RUNTIME;
+}
+
+static int is_write_error(int err)
+{
+	return err == -ENOSPC || err == -EIO || err == -EDQUOT || err == -EPIPE;
+}
+
+int cmd_output_close(struct cmd_output *out, int err)
+{
+	int werr, werr2;
+
+	if (out->so) {
+		werr = err ? 0 : safeout_commit(out->so);
+		werr2 = safeout_close(out->so);
+		werr = werr ? werr : werr2;
+		out->so = NULL;
+	} else {
+		werr = fflush(stdout) || ferror(stdout) ? -(errno ? errno : EIO) : 0;
+	}
+	if (!werr || (err && !is_write_error(err)))
+		return 0;
+	fprintf(stderr, "cprof: cannot write %s%s%s: %s\n", out->path ? "'" : "",
+		out->path ? out->path : "standard output", out->path ? "'" : "",
+		safefile_strerror(werr));
+	return EXIT_FAILURE_RUNTIME;
 }

@@ -5,20 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cprof/cmd.h"
 #include "cprof/diff.h"
-#include "cprof/read_folded.h"
-#include "cprof/read_pprof.h"
-#include "cprof/notes.h"
-#include "cprof/resolver.h"
-#include "cprof/safefile.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
-
-#define MAX_INPUT_BYTES (1u << 30)
 
 static void diff_usage(FILE *f)
 {
@@ -82,87 +73,14 @@ static void diff_usage(FILE *f)
 		"     stacks nor a pprof profile\n");
 }
 
-/* Read PATH whole into *OUT (caller frees). */
-static int read_whole(const char *path, char **out, size_t *len)
-{
-	struct buf b;
-	int fd = safefile_open_input(path), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	buf_init(&b);
-	for (;;) {
-		if (b.len >= MAX_INPUT_BYTES) {
-			err = -EFBIG;
-			break;
-		}
-		if (buf_reserve(&b, 65536)) {
-			err = -ENOMEM;
-			break;
-		}
-		n = read(fd, b.data + b.len, b.cap - b.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : 0;
-			break;
-		}
-		b.len += (size_t)n;
-	}
-	close(fd);
-	if (err) {
-		buf_release(&b);
-		return err;
-	}
-	*out = b.data;
-	*len = b.len;
-	return 0;
-}
-
 /*
- * Load PATH, of the kind its first bytes say, into *OUT and its sample
- * column into *COL. Says what is wrong on stderr; returns an exit code.
+ * Load PATH into *OUT and its sample column into *COL. Says what is wrong
+ * on stderr; returns an exit code.
  */
 static int load(const char *path, struct profile **out, uint32_t *col)
 {
-	struct resolve_opts ro = { .input = path, .inlines = 1, .demangle = 1,
-				   .filter = { .until = -1 } };
-	struct report_stats st;
-	char *data = NULL;
-	size_t len = 0, line = 0;
-	int err = read_whole(path, &data, &len), rc = EXIT_OK;
+	int rc = input_load(path, out);
 
-	*out = NULL;
-	if (err) {
-		fprintf(stderr, "cprof: cannot read '%s': %s\n", path,
-			err == -EFBIG ? "larger than 1 GiB" : safefile_strerror(err));
-		return EXIT_DATA;
-	}
-	if (len >= 8 && !memcmp(data, "CPROFDAT", 8)) {
-		err = notes_load(&ro, out, &st, 0, stderr);
-		if (data_file_error(path, err))
-			rc = EXIT_DATA;
-	} else if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b) {
-		err = read_pprof(data, len, out);
-		if (err == -EBADMSG || err == -EFBIG) {
-			fprintf(stderr, "cprof: '%s' is not a valid pprof profile (%s)\n", path,
-				err == -EFBIG ? "too large once inflated or decoded: a gzip bomb? "
-						"See docs/security.md" : "truncated or damaged");
-			rc = EXIT_DATA;
-		}
-	} else {
-		err = read_folded(data, len, out, &line);
-		if (err == -EBADMSG) {
-			fprintf(stderr, "cprof: '%s' line %zu: not folded stacks (\"frame;frame COUNT\") "
-					"nor a cprof data file or pprof profile\n", path, line);
-			rc = EXIT_DATA;
-		}
-	}
-	if (!rc && err) {
-		fprintf(stderr, "cprof: cannot read '%s': %s\n", path, strerror(-err));
-		rc = EXIT_FAILURE_RUNTIME;
-	}
 	if (!rc) {
 		*col = profile_column(*out, "samples");
 		if (*col == PROFILE_NONE && (*out)->ncolumns == 1)
@@ -178,7 +96,6 @@ static int load(const char *path, struct profile **out, uint32_t *col)
 		profile_free(*out);
 		*out = NULL;
 	}
-	free(data);
 	return rc;
 }
 
@@ -242,32 +159,21 @@ static size_t gate(const struct profile *d, double pp, const regex_t *re, FILE *
 static int write_out(const struct writer *w, const struct profile *d, const struct writer_opts *wo,
 		     const char *output)
 {
-	struct safeout *so = NULL;
-	FILE *out = stdout;
-	int err = 0, werr;
+	struct cmd_output out;
+	int err, rc = cmd_output_open(&out, output);
 
-	if (output) {
-		err = safeout_new(output, 0, &so);
-		if (!err && !(out = safeout_stream(so)))
-			err = -errno;
+	if (rc)
+		return rc;
+	err = w->write(d, wo, out.f);
+	rc = cmd_output_close(&out, err);
+	if (!rc && err) {
+		fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
+		rc = EXIT_FAILURE_RUNTIME;
 	}
-	if (!err)
-		err = w->write(d, wo, out);
-	if (so) {
-		werr = err ? 0 : safeout_commit(so);
-		err = err ? err : werr;
-		werr = safeout_close(so);
-		err = err ? err : werr;
-	} else if (fflush(stdout) || ferror(stdout)) {
-		err = err ? err : -(errno ? errno : EIO);
-	}
-	if (err)
-		fprintf(stderr, "cprof: cannot write %s: %s\n", output ? output : "standard output",
-			safefile_strerror(err));
-	return err ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+	return rc;
 }
 
-int cmd_diff(int argc, char **argv)
+int cmd_diff(const struct command *cmd, int argc, char **argv)
 {
 	enum { OPT_NORMALIZE = 256, OPT_STRIP_HEX, OPT_NEGATE, OPT_FAIL_ABOVE, OPT_FUNCTION };
 	static const struct option longopts[] = {
@@ -325,7 +231,7 @@ int cmd_diff(int argc, char **argv)
 			diff_usage(stdout);
 			return EXIT_OK;
 		default:
-			if ((err = view_option(c, optarg, &wo, "diff")))
+			if ((err = view_option(c, optarg, &wo, cmd->name)))
 				return err;
 			break;
 		}

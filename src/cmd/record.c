@@ -1,7 +1,6 @@
 /* cprof record: options, messages and exit codes of a recording. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +12,7 @@
 #include "cprof/sampler.h"
 #include "cprof/util.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void record_usage(FILE *f)
+static void record_usage(FILE *f, const struct command *cmd)
 {
 	fprintf(f,
 		"Usage: cprof record [OPTIONS] -p PID[,PID...]\n"
@@ -34,46 +25,9 @@ static void record_usage(FILE *f)
 		"(SIGKILL) if cprof itself dies. Attached processes are never signalled.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID[,PID...]   attach to running processes\n"
-		"  -F, --freq HZ            samples per second per thread (default 99;\n"
-		"                           each sample interrupts the target: use 999 for\n"
-		"                           short runs, keep it low in production)\n"
-		"  -d, --duration SECONDS   stop after SECONDS (decimals allowed)\n"
-		"  -o, --output FILE        data file (default cprof.data, mode 0600; it\n"
-		"                           replaces FILE once the recording has started,\n"
-		"                           an existing FILE is kept as FILE.old; a\n"
-		"                           symbolic link, directory or FIFO is refused,\n"
-		"                           a character device written in place)\n"
-		"  -g, --call-graph MODE    dwarf (default): unwind a copy of the user stack\n"
-		"                           with the binaries' CFI, no frame pointers needed;\n"
-		"                           fp: the kernel's frame-pointer call chains\n"
-		"      --stack-size BYTES   user stack copied per sample in dwarf mode\n"
-		"                           (default 24576, at most 65528)\n"
-		"  -k, --kernel             keep kernel frames (with --off-cpu: the kernel\n"
-		"                           stack says why a thread blocked: futex_wait,\n"
-		"                           pipe_read, do_nanosleep...)\n"
-		"      --off-cpu            also record where each thread blocks and for how\n"
-		"                           long: its stack at every context switch and the\n"
-		"                           time until it runs again (blocked: off-CPU time;\n"
-		"                           preempted while runnable: run-queue delay);\n"
-		"                           'cprof report --value off-cpu' shows it\n"
-		"      --wall               --off-cpu, and the report shows wall-clock time\n"
-		"                           by default: CPU, blocked and run-queue time\n"
-		"                           together, each thread's total its lifetime\n"
-		"      --no-jit-support     do not change a launched command's environment;\n"
-		"                           by default it gets PYTHONPERFSUPPORT=1 (CPython\n"
-		"                           3.12+ names its functions through perf\n"
-		"                           trampolines, which cprof unwinds through) and\n"
-		"                           --perf-basic-prof added to NODE_OPTIONS (Node\n"
-		"                           names its JavaScript functions) and\n"
-		"                           -XX:+DumpPerfMapAtExit to JAVA_TOOL_OPTIONS (a\n"
-		"                           JVM names its compiled methods); a JVM still\n"
-		"                           running at the end is asked for its perf map\n"
-		"                           with 'jcmd PID Compiler.perfmap'\n"
-		"      --no-jit-unwind      do not unwind JIT code with the unwinding info\n"
-		"                           of its jitdump (node --perf-prof\n"
-		"                           --perf-prof-unwinding-info, python -X perf_jit):\n"
-		"                           frame pointers only, as without a jitdump\n"
+		"  -p, --pid PID[,PID...]   attach to running processes\n");
+	record_options_help(f, cmd);
+	fprintf(f,
 		"  -h, --help               show this help\n"
 		"\n"
 		"Examples:\n"
@@ -137,48 +91,6 @@ static void human_size(uint64_t bytes, char *buf, size_t size)
 		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
 }
 
-int record_option(int c, const char *arg, struct record_opts *o)
-{
-	uint64_t v;
-
-	switch (c) {
-	case 'F':
-		if (parse_u64(arg, 1, 100000, &v))
-			return usage_error("invalid frequency '%s' (expected 1..100000 Hz)", arg);
-		o->freq = (unsigned)v;
-		return 0;
-	case 'd':
-		if (parse_seconds(arg, &o->duration))
-			return usage_error("invalid duration '%s' (expected seconds > 0)", arg);
-		return 0;
-	case 'o':
-		o->output = arg;
-		return 0;
-	case 'g':
-		if (!strcmp(arg, "dwarf"))
-			o->mode = CALLGRAPH_DWARF;
-		else if (!strcmp(arg, "fp"))
-			o->mode = CALLGRAPH_FP;
-		else
-			return usage_error("invalid call-graph mode '%s' (expected dwarf or fp)", arg);
-		return 0;
-	case 'S':
-		if (parse_u64(arg, 8, 65528, &v) || v % 8)
-			return usage_error("invalid stack size '%s' (expected a multiple of 8 "
-					   "in 8..65528)", arg);
-		o->stack_size = (unsigned)v;
-		return 0;
-	case 'k':
-		o->kernel = 1;
-		return 0;
-	case 'J':
-		o->jit_support = 0;
-		return 0;
-	default:
-		return usage_error("unknown option '%c'", c);
-	}
-}
-
 /* For each target whose runtime named none (or maybe not all) of its JIT code: how to make it. */
 static void jit_hints(const struct record_result *res)
 {
@@ -211,85 +123,47 @@ static void offcpu_summary(const struct record_result *res)
 	fprintf(stderr, "\n");
 }
 
-int cmd_record(int argc, char **argv)
+int cmd_record(const struct command *cmd, int argc, char **argv)
 {
-	enum { OPT_OFF_CPU = 256, OPT_WALL, OPT_NO_JIT_UNWIND };
 	static const struct option longopts[] = {
-		RECORD_LONGOPTS,
-		{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
-		{ "wall", no_argument, NULL, OPT_WALL },
-		{ "no-jit-unwind", no_argument, NULL, OPT_NO_JIT_UNWIND },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct record_opts o = {
-		.freq = 99,
-		.output = "cprof.data",
-		.mode = CALLGRAPH_DWARF,
-		/* holds a 300-deep recursion of 64-byte frames, with room (docs/performance.md) */
-		.stack_size = 24576,
-		.jit_support = 1,
-		.stop = &stop_flag,
-	};
+	struct cmd_getopt g;
+	struct record_opts o;
 	struct record_result res;
-	struct sigaction sa;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
 	char *cmdline, size[32];
 	int c, err, rc;
 
-	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:kh", longopts, NULL)) != -1) {
+	record_opts_init(cmd, &o);
+	if ((rc = cmd_getopt_init(&g, cmd, "+p:h", longopts)))
+		return rc;
+	while ((c = getopt_long(argc, argv, g.optstring, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (pid_option(optarg, &pids, &npids))
 				return EXIT_USAGE;
 			break;
-		case 'F':
-		case 'd':
-		case 'o':
-		case 'g':
-		case 'S':
-		case 'k':
-		case 'J':
-			if (record_option(c, optarg, &o))
-				return EXIT_USAGE;
-			break;
-		case OPT_OFF_CPU:
-			if (o.offcpu == DF_OFFCPU_NONE)
-				o.offcpu = DF_OFFCPU_ON;
-			break;
-		case OPT_NO_JIT_UNWIND:
-			o.no_jit_unwind = 1;
-			break;
-		case OPT_WALL:
-			o.offcpu = DF_OFFCPU_WALL;
-			break;
 		case 'h':
-			record_usage(stdout);
+			record_usage(stdout, cmd);
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'cprof record --help' for more information.\n");
-			return EXIT_USAGE;
+			if (record_option(cmd, c, optarg, &o)) {
+				free(pids);
+				return EXIT_USAGE;
+			}
+			break;
 		}
 	}
-	if (optind < argc && npids) {
+	if (record_targets(argv + optind, pids, npids, "record", &o)) {
 		free(pids);
-		return usage_error("%s", "give either -p PID or a command, not both");
+		return EXIT_USAGE;
 	}
-	if (optind < argc)
-		o.argv = argv + optind;
-	else if (!npids)
-		return usage_error("%s", "nothing to record: give -p PID or -- COMMAND");
-	o.pids = (const pid_t *)pids;
-	o.npids = npids;
 	cmdline = join_args(argc + 1, argv - 1);
 	o.cmdline = cmdline;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 
 	err = record_run(&o, &res);
 	rc = err ? record_message(&o, &res, err) : EXIT_OK;

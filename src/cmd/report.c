@@ -11,7 +11,6 @@
 #include "cprof/datafile.h"
 #include "cprof/notes.h"
 #include "cprof/resolver.h"
-#include "cprof/safefile.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
@@ -119,7 +118,7 @@ static unsigned terminal_columns(FILE *out)
 	return 80;
 }
 
-int cmd_report(int argc, char **argv)
+int cmd_report(const struct command *cmd, int argc, char **argv)
 {
 	enum { OPT_PER_PID = 256, OPT_PER_TID, OPT_PID, OPT_TID, OPT_ANNOTATE, OPT_NO_INLINE,
 	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES, OPT_COMM, OPT_SINCE,
@@ -158,12 +157,11 @@ int cmd_report(int argc, char **argv)
 	struct report_stats st;
 	struct buf debug_path;
 	const char *output = NULL, *bad;
-	struct safeout *out_file = NULL;
+	struct cmd_output out;
 	char badbuf[64];
 	uint32_t *pids = NULL, *tids = NULL;
-	FILE *out = stdout;
 	double secs;
-	int c, err, werr, werr2, stats = 0, rc = EXIT_OK;
+	int c, err, stats = 0, rc = EXIT_OK;
 
 	buf_init(&debug_path);
 	while ((c = getopt_long(argc, argv, "i:o:f:h", longopts, NULL)) != -1) {
@@ -258,7 +256,7 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return EXIT_OK;
 		default:
-			if ((err = view_option(c, optarg, &wo, "report")))
+			if ((err = view_option(c, optarg, &wo, cmd->name)))
 				return err;
 			break;
 		}
@@ -275,18 +273,9 @@ int cmd_report(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	o.debug_path = debug_path.len ? debug_path.data : NULL;
-	if (output) {
-		/* written aside, in place only when the report succeeded (safefile.h) */
-		err = safeout_new(output, 0, &out_file);
-		if (!err && !(out = safeout_stream(out_file)))
-			err = -errno;
-		if (err) {
-			fprintf(stderr, "cprof: cannot write '%s': %s\n", output,
-				safefile_strerror(err));
-			safeout_close(out_file);
-			return EXIT_FAILURE_RUNTIME;
-		}
-	}
+	/* written aside, in place only when the report succeeded */
+	if ((rc = cmd_output_open(&out, output)))
+		goto out;
 	err = notes_load(&o, &prof, &st, stats, stderr);
 	if (!err && !value)
 		value = st.offcpu == DF_OFFCPU_WALL ? "wall" : "samples";
@@ -294,31 +283,20 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "cprof: '%s' has no %s values: record with --off-cpu or --wall\n",
 			o.input, value);
 		profile_free(prof);
-		safeout_close(out_file); /* uncommitted: FILE stays as it was */
+		cmd_output_close(&out, -EINVAL); /* uncommitted: FILE stays as it was */
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (!err) {
 		wo.column = profile_column(prof, value);
-		wo.tty = isatty(fileno(out));
-		wo.columns = wo.tty ? terminal_columns(out) : 0;
-		err = writer->write(prof, &wo, out);
+		wo.tty = isatty(fileno(out.f));
+		wo.columns = wo.tty ? terminal_columns(out.f) : 0;
+		err = writer->write(prof, &wo, out.f);
 	}
 	profile_free(prof);
 	/* a write error (a full disk, /dev/full) is the output's, not the data's */
-	if (out_file) {
-		werr = err ? 0 : safeout_commit(out_file);
-		werr2 = safeout_close(out_file);
-		werr = werr ? werr : werr2;
-	} else {
-		werr = fflush(stdout) || ferror(stdout) ? -(errno ? errno : EIO) : 0;
-	}
-	if (werr && (!err || err == -ENOSPC || err == -EIO || err == -EDQUOT || err == -EPIPE)) {
-		fprintf(stderr, "cprof: cannot write %s%s%s: %s\n", output ? "'" : "",
-			output ? output : "standard output", output ? "'" : "", strerror(-werr));
-		rc = EXIT_FAILURE_RUNTIME;
+	if ((rc = cmd_output_close(&out, err)))
 		goto out;
-	}
 	if (data_file_error(o.input, err)) {
 		rc = EXIT_DATA;
 	} else if (err) {

@@ -26,7 +26,7 @@
 
 #define MAX_TOKEN 4096
 
-static void serve_usage(FILE *f)
+static void serve_usage(FILE *f, const struct command *cmd)
 {
 	fprintf(f,
 		"Usage: cprof serve [OPTIONS] -p PID[,PID...]\n"
@@ -63,12 +63,9 @@ static void serve_usage(FILE *f)
 		"                           ours or root's, not group-writable, and others\n"
 		"                           may neither read nor write it (chmod 600)\n"
 		"      --max-seconds N      the largest seconds= (default 300)\n"
-		"      --max-requests N     profiles in progress at once (default 8)\n"
-		"  -F, --freq HZ            samples per second per thread (default 99), also\n"
-		"                           the largest hz= a client may ask\n"
-		"  -g, --call-graph MODE    dwarf (default) or fp, as for record\n"
-		"      --stack-size BYTES   user stack copied per sample (default 24576)\n"
-		"  -k, --kernel             keep kernel frames\n"
+		"      --max-requests N     profiles in progress at once (default 8)\n");
+	record_options_help(f, cmd);
+	fprintf(f,
 		"  -h, --help               show this help\n"
 		"\n"
 		"Examples:\n"
@@ -92,11 +89,15 @@ struct serve_opts {
 
 enum { OPT_TOKEN_FILE = 2000, OPT_MAX_SECONDS, OPT_MAX_REQUESTS };
 
-static int parse_serve_args(int argc, char **argv, struct serve_opts *o, uint32_t **pids,
-			    size_t *npids)
+static int parse_serve_args(const struct command *cmd, int argc, char **argv,
+			    struct serve_opts *o, uint32_t **pids, size_t *npids)
 {
 	static const struct option longopts[] = {
-		RECORD_LONGOPTS,
+		{ "pid", required_argument, NULL, 'p' },
+		/* record's, refused with a word on why */
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-jit-support", no_argument, NULL, 'J' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS },
@@ -104,11 +105,14 @@ static int parse_serve_args(int argc, char **argv, struct serve_opts *o, uint32_
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_getopt g;
 	unsigned max;
 	uint64_t v;
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "p:l:F:g:kh", longopts, NULL)) != -1) {
+	if ((rc = cmd_getopt_init(&g, cmd, "p:l:h", longopts)))
+		return rc;
+	while ((c = getopt_long(argc, argv, g.optstring, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (pid_option(optarg, pids, npids))
@@ -135,13 +139,10 @@ static int parse_serve_args(int argc, char **argv, struct serve_opts *o, uint32_
 			return usage_error("%s", "serve takes no -d, -o or --no-jit-support: each "
 					   "request says how long, and nothing is written");
 		case 'h':
-			serve_usage(stdout);
+			serve_usage(stdout, cmd);
 			return -1;
-		case '?':
-			fprintf(stderr, "Try 'cprof serve --help' for more information.\n");
-			return EXIT_USAGE;
 		default:
-			if (record_option(c, optarg, &o->rec))
+			if (record_option(cmd, c, optarg, &o->rec))
 				return EXIT_USAGE;
 		}
 	}
@@ -298,10 +299,9 @@ static void say_listening(const struct sockaddr_storage *a, uint16_t port, size_
 		npids == 1 ? "" : "es", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
-int cmd_serve(int argc, char **argv)
+int cmd_serve(const struct command *cmd, int argc, char **argv)
 {
 	struct serve_opts o = {
-		.rec = { .freq = 99, .mode = CALLGRAPH_DWARF, .stack_size = 24576 },
 		.listen = "127.0.0.1:6060",
 		.max_seconds = 300,
 		.max_requests = 8,
@@ -325,7 +325,8 @@ int cmd_serve(int argc, char **argv)
 	 * more in mappings of their own, given back when freed.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
-	rc = parse_serve_args(argc, argv, &o, &pids, &npids);
+	record_opts_init(cmd, &o.rec);
+	rc = parse_serve_args(cmd, argc, argv, &o, &pids, &npids);
 	if (!rc)
 		rc = parse_listen(o.listen, &addr);
 	if (!rc && o.token_file)

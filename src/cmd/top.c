@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <regex.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +26,7 @@
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void top_usage(FILE *f)
+static void top_usage(FILE *f, const struct command *cmd)
 {
 	fprintf(f,
 		"Usage: cprof top [OPTIONS] -p PID[,PID...]\n"
@@ -49,13 +40,9 @@ static void top_usage(FILE *f)
 		"table stays, marked \"target exited\", until q.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID[,PID...]   attach to running processes\n"
-		"  -F, --freq HZ            samples per second per thread (default 99)\n"
-		"  -d, --duration SECONDS   stop after SECONDS\n"
-		"  -o, --output FILE        also keep a data file for 'cprof report'\n"
-		"  -g, --call-graph MODE    dwarf (default) or fp, as for record\n"
-		"      --stack-size BYTES   user stack copied per sample (default 24576)\n"
-		"  -k, --kernel             keep kernel frames\n"
+		"  -p, --pid PID[,PID...]   attach to running processes\n");
+	record_options_help(f, cmd);
+	fprintf(f,
 		"  -i, --interval SECONDS   redraw every SECONDS (default 1)\n"
 		"      --decay SECONDS      the window of the default view (default 10)\n"
 		"  -a, --accumulate         count since the start instead of the window\n"
@@ -127,7 +114,7 @@ static int run_batch(const struct top_opts *o, struct live *live, struct recorde
 	while (!done && !err) {
 		struct profile *p;
 
-		while (!(done = atomic_load(&rt->done)) && !stop_flag && now_s() < next)
+		while (!(done = atomic_load(&rt->done)) && !cmd_stop && now_s() < next)
 			usleep(20000);
 		next += o->interval;
 		if (done)
@@ -138,7 +125,7 @@ static int run_batch(const struct top_opts *o, struct live *live, struct recorde
 		profile_free(p);
 		if (!err && (fputc('\n', stdout) == EOF || fflush(stdout)))
 			err = -EIO;
-		if (stop_flag)
+		if (cmd_stop)
 			break;
 	}
 	return err;
@@ -409,7 +396,7 @@ static int on_key(struct ui *u, int c)
 	switch (c) {
 	case 'q':
 	case 'Q':
-		stop_flag = 1;
+		cmd_stop = 1;
 		return 0;
 	case 's':
 		u->sort_total = !u->sort_total;
@@ -484,7 +471,7 @@ static int run_screen(const struct top_opts *o, struct live *live, struct record
 	}
 	u.last_t = now_s();
 	u.last_cpu = cpu_s();
-	while (!stop_flag && !err) {
+	while (!cmd_stop && !err) {
 		int c, rebuild = 0;
 
 		if (atomic_load(&rt->done) && !target_exited(rt))
@@ -517,11 +504,11 @@ static int run_screen(const struct top_opts *o, struct live *live, struct record
 	return err;
 }
 
-static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **pids,
-			  size_t *npids)
+static int parse_top_args(const struct command *cmd, int argc, char **argv, struct top_opts *o,
+			  uint32_t **pids, size_t *npids)
 {
 	static const struct option longopts[] = {
-		RECORD_LONGOPTS,
+		{ "pid", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "decay", required_argument, NULL, 'D' },
 		{ "accumulate", no_argument, NULL, 'a' },
@@ -529,10 +516,13 @@ static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_getopt g;
 	uint64_t v;
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+p:F:d:o:g:ki:ah", longopts, NULL)) != -1) {
+	if ((rc = cmd_getopt_init(&g, cmd, "+p:i:ah", longopts)))
+		return rc;
+	while ((c = getopt_long(argc, argv, g.optstring, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (pid_option(optarg, pids, npids))
@@ -557,25 +547,14 @@ static int parse_top_args(int argc, char **argv, struct top_opts *o, uint32_t **
 			o->limit = (unsigned)v;
 			break;
 		case 'h':
-			top_usage(stdout);
+			top_usage(stdout, cmd);
 			return -1;
-		case '?':
-			fprintf(stderr, "Try 'cprof top --help' for more information.\n");
-			return EXIT_USAGE;
 		default:
-			if (record_option(c, optarg, &o->rec))
+			if (record_option(cmd, c, optarg, &o->rec))
 				return EXIT_USAGE;
 		}
 	}
-	if (optind < argc && *npids)
-		return usage_error("%s", "give either -p PID or a command, not both");
-	if (optind < argc)
-		o->rec.argv = argv + optind;
-	else if (!*npids)
-		return usage_error("%s", "nothing to watch: give -p PID or -- COMMAND");
-	o->rec.pids = (const pid_t *)*pids;
-	o->rec.npids = *npids;
-	return 0;
+	return record_targets(argv + optind, *pids, *npids, "watch", &o->rec);
 }
 
 /* A full-screen terminal, or NULL for batch mode. */
@@ -588,18 +567,15 @@ static SCREEN *open_screen(void)
 	return newterm(NULL, stdout, stdin);
 }
 
-int cmd_top(int argc, char **argv)
+int cmd_top(const struct command *cmd, int argc, char **argv)
 {
 	struct top_opts o = {
-		.rec = { .freq = 99, .mode = CALLGRAPH_DWARF, .stack_size = 24576,
-			 .stop = &stop_flag },
 		.interval = 1,
 		.decay = 10,
 		.limit = 20,
 	};
 	struct recorder_thread rt = { .opts = &o.rec };
 	struct live *live = NULL;
-	struct sigaction sa;
 	pthread_t thread;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
@@ -607,7 +583,8 @@ int cmd_top(int argc, char **argv)
 	char *cmdline = NULL;
 	int rc, err;
 
-	rc = parse_top_args(argc, argv, &o, &pids, &npids);
+	record_opts_init(cmd, &o.rec);
+	rc = parse_top_args(cmd, argc, argv, &o, &pids, &npids);
 	if (rc) {
 		free(pids);
 		return rc < 0 ? EXIT_OK : rc;
@@ -624,11 +601,6 @@ int cmd_top(int argc, char **argv)
 		goto out;
 	}
 	o.rec.sink = live_sink(live);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	if ((err = -pthread_create(&thread, NULL, run_recorder, &rt))) {
 		fprintf(stderr, "cprof: cannot start the recorder: %s\n", strerror(-err));
 		rc = EXIT_FAILURE_RUNTIME;
@@ -644,7 +616,7 @@ int cmd_top(int argc, char **argv)
 		err = run_screen(&o, live, &rt);
 	else
 		err = run_batch(&o, live, &rt);
-	stop_flag = 1;
+	cmd_stop = 1;
 	pthread_join(thread, NULL);
 	if (screen) {
 		endwin();

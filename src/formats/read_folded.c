@@ -1,4 +1,5 @@
 #include "cprof/read_folded.h"
+#include "cprof/reader.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -139,3 +140,30 @@ out:
 	*out = p;
 	return err;
 }
+
+/* Any text may be folded stacks: the reader says which line is not. */
+static int recognise_folded(const char *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	return 1;
+}
+
+static int reader_read_folded(const struct reader_input *in, struct profile **out, size_t *line)
+{
+	*line = 0;
+	return read_folded(in->data, in->len, out, line);
+}
+
+static const char *strerror_folded(int err)
+{
+	return err == -EBADMSG ? "is not folded stacks (\"frame;frame COUNT\") nor another format "
+				 "cprof reads" : NULL;
+}
+
+const struct reader reader_folded = {
+	.name = "folded",
+	.recognise = recognise_folded,
+	.read = reader_read_folded,
+	.strerror = strerror_folded,
+};

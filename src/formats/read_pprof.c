@@ -1,4 +1,5 @@
 #include "cprof/read_pprof.h"
+#include "cprof/reader.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -92,7 +93,7 @@ static size_t bound(size_t n, size_t ratio, size_t max)
 	return n > (max - READ_PPROF_SLACK) / ratio ? max : READ_PPROF_SLACK + ratio * n;
 }
 
-struct reader {
+struct pprof_state {
 	const Pprof__Profile *pb;
 	struct profile *p;
 	struct pairmap *ids;     /* (kind, pprof id) -> index */
@@ -104,7 +105,7 @@ struct reader {
 enum { ID_MAPPING, ID_LOCATION, ID_FUNCTION, ID_MODULE };
 
 /* String I of the table, or NULL if out of range. */
-static const char *str(const struct reader *r, int64_t i)
+static const char *str(const struct pprof_state *r, int64_t i)
 {
 	if (i < 0 || (uint64_t)i >= r->pb->n_string_table)
 		return NULL;
@@ -112,7 +113,7 @@ static const char *str(const struct reader *r, int64_t i)
 }
 
 /* Index of the pprof message of KIND with id ID (0 is "none": -ENOENT). */
-static int lookup(const struct reader *r, int kind, uint64_t id, size_t *idx)
+static int lookup(const struct pprof_state *r, int kind, uint64_t id, size_t *idx)
 {
 	uint64_t v;
 
@@ -122,7 +123,7 @@ static int lookup(const struct reader *r, int kind, uint64_t id, size_t *idx)
 	return 0;
 }
 
-static int index_ids(struct reader *r)
+static int index_ids(struct pprof_state *r)
 {
 	const Pprof__Profile *pb = r->pb;
 	size_t i;
@@ -145,7 +146,7 @@ static int index_ids(struct reader *r)
 }
 
 /* The profile's module of mapping id ID, PROFILE_NONE for none. */
-static int module_of(struct reader *r, uint64_t id, uint32_t *module)
+static int module_of(struct pprof_state *r, uint64_t id, uint32_t *module)
 {
 	const Pprof__Mapping *m;
 	const char *path, *build_id;
@@ -175,7 +176,7 @@ static int module_of(struct reader *r, uint64_t id, uint32_t *module)
 }
 
 /* Append the frames of location ID to the stack, caller first. */
-static int add_location(struct reader *r, uint64_t id)
+static int add_location(struct pprof_state *r, uint64_t id)
 {
 	const Pprof__Location *loc;
 	uint32_t module, location;
@@ -226,7 +227,7 @@ static int add_location(struct reader *r, uint64_t id)
 	return 0;
 }
 
-static int add_sample(struct reader *r, const Pprof__Sample *s)
+static int add_sample(struct pprof_state *r, const Pprof__Sample *s)
 {
 	const char *comm = "";
 	uint64_t pid = 0, tid = 0;
@@ -268,7 +269,7 @@ static int add_sample(struct reader *r, const Pprof__Sample *s)
 
 int read_pprof(const void *data, size_t len, struct profile **out)
 {
-	struct reader r = { 0 };
+	struct pprof_state r = { 0 };
 	struct budget budget = { 0 };
 	ProtobufCAllocator alloc = { budget_alloc, budget_free, &budget };
 	unsigned char *raw = NULL;
@@ -322,3 +323,32 @@ out:
 	*out = r.p;
 	return err;
 }
+
+/* gzip's magic: cprof report writes its pprof gzip'd, as go tool pprof does */
+static int recognise_pprof(const char *data, size_t len)
+{
+	return len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b;
+}
+
+static int reader_read_pprof(const struct reader_input *in, struct profile **out, size_t *line)
+{
+	*line = 0;
+	return read_pprof(in->data, in->len, out);
+}
+
+static const char *strerror_pprof(int err)
+{
+	if (err == -EBADMSG)
+		return "is not a valid pprof profile (truncated or damaged)";
+	if (err == -EFBIG)
+		return "is not a valid pprof profile (too large once inflated or decoded: a gzip "
+		       "bomb? See docs/security.md)";
+	return NULL;
+}
+
+const struct reader reader_pprof = {
+	.name = "pprof",
+	.recognise = recognise_pprof,
+	.read = reader_read_pprof,
+	.strerror = strerror_pprof,
+};

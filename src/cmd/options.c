@@ -1,0 +1,291 @@
+/*
+ * The options record, top and serve share: one table, from which each
+ * command's getopt_long rows, its optstring, the shared part of its --help
+ * and its defaults are made. A command's row in main.c says which rows it
+ * takes (ROPT_* bits), so what it accepts and what its help lists are the
+ * same rows.
+ */
+#include "cprof/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cprof/record.h"
+#include "cprof/util.h"
+
+/*
+ * A setter parses ARG into O and returns 0, or EXIT_USAGE after saying
+ * what is wrong. ARG NULL is the option's absence: what the setter makes
+ * of it is the default of a command that takes the option. A flag is
+ * called with its own name when given.
+ */
+typedef int (*ropt_set)(struct record_opts *o, const char *arg);
+
+struct ropt {
+	unsigned bit;            /* ROPT_*: which commands take it is in their rows */
+	const char *name;        /* --NAME */
+	char letter;             /* -LETTER, or 0 */
+	const char *arg;         /* the argument's name in --help; NULL: a flag */
+	const char *def;         /* the default argument, parsed as if given and shown
+				    by --help; NULL: none (then set(NULL) is the default) */
+	ropt_set set;            /* what it sets in struct record_opts */
+	const char *help;        /* one paragraph, wrapped by --help */
+};
+
+static int set_freq(struct record_opts *o, const char *arg)
+{
+	uint64_t v;
+
+	if (arg && parse_u64(arg, 1, 100000, &v))
+		return usage_error("invalid frequency '%s' (expected 1..100000 Hz)", arg);
+	o->freq = arg ? (unsigned)v : 0;
+	return 0;
+}
+
+static int set_duration(struct record_opts *o, const char *arg)
+{
+	o->duration = 0;
+	if (arg && parse_seconds(arg, &o->duration))
+		return usage_error("invalid duration '%s' (expected seconds > 0)", arg);
+	return 0;
+}
+
+static int set_output(struct record_opts *o, const char *arg)
+{
+	o->output = arg;
+	return 0;
+}
+
+static int set_callgraph(struct record_opts *o, const char *arg)
+{
+	if (!arg || !strcmp(arg, "dwarf"))
+		o->mode = CALLGRAPH_DWARF;
+	else if (!strcmp(arg, "fp"))
+		o->mode = CALLGRAPH_FP;
+	else
+		return usage_error("invalid call-graph mode '%s' (expected dwarf or fp)", arg);
+	return 0;
+}
+
+static int set_stack_size(struct record_opts *o, const char *arg)
+{
+	uint64_t v;
+
+	if (arg && (parse_u64(arg, 8, 65528, &v) || v % 8))
+		return usage_error("invalid stack size '%s' (expected a multiple of 8 in 8..65528)",
+				   arg);
+	o->stack_size = arg ? (unsigned)v : 0;
+	return 0;
+}
+
+static int set_kernel(struct record_opts *o, const char *given)
+{
+	o->kernel = !!given;
+	return 0;
+}
+
+static int set_off_cpu(struct record_opts *o, const char *given)
+{
+	if (given && o->offcpu == DF_OFFCPU_NONE) /* --wall --off-cpu stays --wall */
+		o->offcpu = DF_OFFCPU_ON;
+	return 0;
+}
+
+static int set_wall(struct record_opts *o, const char *given)
+{
+	if (given)
+		o->offcpu = DF_OFFCPU_WALL;
+	return 0;
+}
+
+static int set_no_jit_support(struct record_opts *o, const char *given)
+{
+	o->jit_support = !given;
+	return 0;
+}
+
+static int set_no_jit_unwind(struct record_opts *o, const char *given)
+{
+	o->no_jit_unwind = !!given;
+	return 0;
+}
+
+/* In the order of --help. */
+static const struct ropt ropts[] = {
+	{ ROPT_FREQ, "freq", 'F', "HZ", "99", set_freq,
+	  "samples per second per thread; each sample interrupts the target: use 999 "
+	  "for short runs, keep it low in production" },
+	{ ROPT_DURATION, "duration", 'd', "SECONDS", NULL, set_duration,
+	  "stop after SECONDS (decimals allowed)" },
+	{ ROPT_OUTPUT, "output", 'o', "FILE", "cprof.data", set_output,
+	  "data file, mode 0600: it replaces FILE once the recording has started, an "
+	  "existing FILE is kept as FILE.old; a symbolic link, directory or FIFO is "
+	  "refused, a character device written in place" },
+	{ ROPT_KEEP, "output", 'o', "FILE", NULL, set_output,
+	  "also keep a data file for 'cprof report', written as record's -o writes it" },
+	{ ROPT_CALLGRAPH, "call-graph", 'g', "MODE", "dwarf", set_callgraph,
+	  "dwarf: unwind a copy of the user stack with the binaries' CFI, no frame "
+	  "pointers needed; fp: the kernel's frame-pointer call chains" },
+	/* 24576 holds a 300-deep recursion of 64-byte frames, with room (docs/performance.md) */
+	{ ROPT_STACK_SIZE, "stack-size", 0, "BYTES", "24576", set_stack_size,
+	  "user stack copied per sample in dwarf mode, a multiple of 8, at most 65528" },
+	{ ROPT_KERNEL, "kernel", 'k', NULL, NULL, set_kernel, "keep kernel frames" },
+	{ ROPT_OFF_CPU, "off-cpu", 0, NULL, NULL, set_off_cpu,
+	  "also record where each thread blocks and for how long: its stack at every "
+	  "context switch and the time until it runs again (blocked: off-CPU time; "
+	  "preempted while runnable: run-queue delay); 'cprof report --value off-cpu' "
+	  "shows it; with -k the kernel stack says why a thread blocked: futex_wait, "
+	  "pipe_read, do_nanosleep..." },
+	{ ROPT_WALL, "wall", 0, NULL, NULL, set_wall,
+	  "--off-cpu, and the report shows wall-clock time by default: CPU, blocked "
+	  "and run-queue time together, each thread's total its lifetime" },
+	{ ROPT_NO_JIT_SUPPORT, "no-jit-support", 0, NULL, NULL, set_no_jit_support,
+	  "do not change a launched command's environment; by default it gets "
+	  "PYTHONPERFSUPPORT=1 (CPython 3.12+ names its functions through perf "
+	  "trampolines, which cprof unwinds through) and --perf-basic-prof added to "
+	  "NODE_OPTIONS (Node names its JavaScript functions) and -XX:+DumpPerfMapAtExit "
+	  "to JAVA_TOOL_OPTIONS (a JVM names its compiled methods); a JVM still running "
+	  "at the end is asked for its perf map with 'jcmd PID Compiler.perfmap'" },
+	{ ROPT_NO_JIT_UNWIND, "no-jit-unwind", 0, NULL, NULL, set_no_jit_unwind,
+	  "do not unwind JIT code with the unwinding info of its jitdump (node "
+	  "--perf-prof --perf-prof-unwinding-info, python -X perf_jit): frame "
+	  "pointers only, as without a jitdump" },
+};
+
+#define NROPTS (sizeof(ropts) / sizeof(ropts[0]))
+/* getopt_long's code of a row without a letter: past every command's own codes */
+#define ROPT_CODE(i) (3000 + (int)(i))
+
+static int ropt_code(size_t i)
+{
+	return ropts[i].letter ? ropts[i].letter : ROPT_CODE(i);
+}
+
+void record_opts_init(const struct command *cmd, struct record_opts *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < NROPTS; i++)
+		if (cmd->options & ropts[i].bit)
+			ropts[i].set(o, ropts[i].def);
+	if (cmd->setup & CMD_STOP_SIGNALS)
+		o->stop = &cmd_stop;
+}
+
+int record_option(const struct command *cmd, int code, const char *arg, struct record_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < NROPTS; i++)
+		if ((cmd->options & ropts[i].bit) && ropt_code(i) == code)
+			return ropts[i].set(o, ropts[i].arg ? arg : ropts[i].name);
+	/* getopt_long said which ('?') */
+	fprintf(stderr, "Try 'cprof %s --help' for more information.\n", cmd->name);
+	return EXIT_USAGE;
+}
+
+int record_targets(char **args, const uint32_t *pids, size_t npids, const char *verb,
+		   struct record_opts *o)
+{
+	if (*args && npids)
+		return usage_error("%s", "give either -p PID or a command, not both");
+	if (!*args && !npids)
+		return usage_error("nothing to %s: give -p PID or -- COMMAND", verb);
+	o->argv = *args ? args : NULL;
+	o->pids = (const pid_t *)pids;
+	o->npids = npids;
+	return 0;
+}
+
+int cmd_getopt_init(struct cmd_getopt *g, const struct command *cmd, const char *shortopts,
+		    const struct option *longopts)
+{
+	size_t n = 0, len = strlen(shortopts), i;
+
+	if (len >= sizeof(g->optstring))
+		goto too_many;
+	memcpy(g->optstring, shortopts, len + 1);
+	for (; longopts[n].name; n++) {
+		if (n >= CMD_MAX_OPTIONS)
+			goto too_many;
+		g->longopts[n] = longopts[n];
+	}
+	for (i = 0; i < NROPTS; i++) {
+		if (!(cmd->options & ropts[i].bit))
+			continue;
+		if (n >= CMD_MAX_OPTIONS || len + 3 > sizeof(g->optstring))
+			goto too_many;
+		g->longopts[n++] = (struct option){ ropts[i].name,
+						    ropts[i].arg ? required_argument : no_argument,
+						    NULL, ropt_code(i) };
+		if (ropts[i].letter) {
+			g->optstring[len++] = ropts[i].letter;
+			if (ropts[i].arg)
+				g->optstring[len++] = ':';
+			g->optstring[len] = '\0';
+		}
+	}
+	g->longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	return 0;
+too_many:
+	fprintf(stderr, "cprof: internal error: %s has more than %d options\n", cmd->name,
+		CMD_MAX_OPTIONS);
+	return EXIT_FAILURE_RUNTIME;
+}
+
+#define HELP_COLUMN 27 /* where the text of an option starts */
+#define HELP_WIDTH 79  /* the longest line */
+
+/* The words of TEXT from column *COL on, wrapped at HELP_WIDTH under HELP_COLUMN. */
+static void help_words(FILE *f, const char *text, int *col)
+{
+	while (*text) {
+		size_t len = strcspn(text, " ");
+
+		if (*col > HELP_COLUMN && *col + 1 + (int)len > HELP_WIDTH) {
+			fprintf(f, "\n%*s", HELP_COLUMN, "");
+			*col = HELP_COLUMN;
+		} else if (*col > HELP_COLUMN) {
+			fputc(' ', f);
+			(*col)++;
+		}
+		fprintf(f, "%.*s", (int)len, text);
+		*col += (int)len;
+		text += len;
+		text += strspn(text, " ");
+	}
+}
+
+void record_options_help(FILE *f, const struct command *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < NROPTS; i++) {
+		const struct ropt *r = &ropts[i];
+		char left[64], text[1024];
+		int col;
+
+		if (!(cmd->options & r->bit))
+			continue;
+		if (r->letter)
+			col = snprintf(left, sizeof(left), "  -%c, --%s", r->letter, r->name);
+		else
+			col = snprintf(left, sizeof(left), "      --%s", r->name);
+		if (r->arg)
+			col += snprintf(left + col, sizeof(left) - (size_t)col, " %s", r->arg);
+		fputs(left, f);
+		if (col > HELP_COLUMN - 2) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fprintf(f, "%*s", HELP_COLUMN - col, "");
+		col = HELP_COLUMN;
+		if (r->def)
+			snprintf(text, sizeof(text), "%s (default %s)", r->help, r->def);
+		else
+			snprintf(text, sizeof(text), "%s", r->help);
+		help_words(f, text, &col);
+		fputc('\n', f);
+	}
+}
