@@ -37,19 +37,15 @@ allowed()
 	awk -v s="$1" '/^[a-z]/ && $1 == s { for (i = 1; i <= NF; i++) print $i }' "$table"
 }
 
-# stage_of NAME: the stage of header cprof/NAME.h, or nothing. A command
-# (src/cmd/NAME.c) has no header of its own and may share a module's name:
-# the header is the module's.
+# stage_of NAME: the stage of header cprof/NAME.h (its module's), or nothing
 stage_of()
 {
 	case $1 in version) echo base; return ;; esac
 	for f in src/*/"$1".c; do
-		case $f in src/cmd/*) continue ;; esac
 		[ -f "$f" ] || continue
 		basename "$(dirname "$f")"
 		return
 	done
-	[ -f "src/cmd/$1.c" ] && echo cmd
 }
 
 for d in src/*; do
@@ -64,8 +60,9 @@ for s in $stages; do
 	[ -d "src/$s" ] || fail "stage $s of $table has no folder src/$s/"
 done
 
-dups=$(ls src/*/*.c | grep -v '^src/cmd/' | sed 's:.*/::' | sort | uniq -d)
-[ -z "$dups" ] || fail "modules of one name in two stages: $dups"
+# a header names its module: one file of a name in all of src/
+dups=$(ls src/*/*.c | sed 's:.*/::' | sort | uniq -d)
+[ -z "$dups" ] || fail "files of one name in two stages: $dups"
 
 for h in include/cprof/*.h; do
 	n=$(basename "$h" .h)

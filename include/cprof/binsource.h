@@ -33,11 +33,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cprof/binfile.h"
 #include "cprof/binsource_cache.h"
 #include "cprof/binsource_debug.h"
 
-/* How every file of a target is opened: never blocking, never through a last link. */
-#define BINSOURCE_READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
 
 /*
  * Open the binary NAME (one of the three forms above) for reading. Returns
@@ -79,13 +78,6 @@ int binsource_for_report(const char *path, const char *host_path, const unsigned
 			 size_t len, char *out, size_t size, int *cache_refused);
 
 /*
- * FD itself if it is a regular file outside the pseudo file systems (procfs,
- * sysfs...) and, if ELF is set, starts with the ELF magic; else FD is
- * closed and -errno returned (-ENOEXEC).
- */
-int binsource_checked(int fd, int elf);
-
-/*
  * The name a mapping of PATH at [START, END) of the live process PID is
  * read by while recording, into HOST (SIZE bytes): for a file deleted since
  * it was mapped ("PATH (deleted)") the file the kernel mapped,
@@ -107,5 +99,13 @@ int binsource_open_jit_file(pid_t pid, const char *kind, const char *ext);
 
 /* Whether the JIT file open at FD is a regular file owned by us, root or the user of PID. */
 int binsource_jit_owned(int fd, pid_t pid);
+
+/*
+ * Copy the binary NAME (see binsource_open) into the build-id cache under
+ * ID, unless a copy is there already. Copies only a regular ELF file whose
+ * build-id is ID (-ESTALE if it differs), to a new 0600 file renamed into
+ * place. Returns 0 or -errno.
+ */
+int binsource_store(const char *name, const unsigned char *id, size_t len);
 
 #endif

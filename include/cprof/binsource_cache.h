@@ -36,13 +36,6 @@ int binsource_cache_path(const unsigned char *id, size_t len, char *out, size_t 
 int binsource_cache_file(const char *kind, const unsigned char *id, size_t len, char *out,
 			 size_t size);
 
-/*
- * Copy the binary NAME (see binsource_open) into the cache under ID, unless
- * a copy is there already. Copies only a regular ELF file whose build-id is
- * ID (-ESTALE if it differs), to a new 0600 file renamed into place.
- * Returns 0 or -errno.
- */
-int binsource_store(const char *name, const unsigned char *id, size_t len);
 
 /*
  * The name of the build-id cache's copy of ID into OUT: 0, -ENOENT if there
@@ -54,7 +47,8 @@ int binsource_cache_copy(const unsigned char *id, size_t len, char *out, size_t 
 /*
  * Put what FILL writes from the file NAME (opened by OPEN_IN, its build-id
  * checked to be ID) at KIND/xx/rest, unless something is there already: a
- * new 0600 file renamed into place. Returns 0 or -errno.
+ * new 0600 file renamed into place. FILL NULL: a plain copy. Returns 0 or
+ * -errno.
  */
 int binsource_cache_put(const char *kind, const unsigned char *id, size_t len, const char *name,
 			int (*open_in)(const char *), int (*fill)(int in, int out));

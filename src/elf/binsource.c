@@ -50,40 +50,6 @@ static int host_path_ok(const char *p)
 	return canonical(p) && !under(p, "/proc") && !under(p, "/dev") && !under(p, "/sys");
 }
 
-/* File systems whose "regular files" are kernel interfaces, not binaries. */
-static int pseudo_fs(long type)
-{
-	static const long types[] = { PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
-				      SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
-				      BPF_FS_MAGIC };
-	size_t i;
-
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (type == types[i])
-			return 1;
-	return 0;
-}
-
-int binsource_checked(int fd, int elf)
-{
-	unsigned char magic[SELFMAG];
-	struct statfs fs;
-	struct stat st;
-	int err = 0;
-
-	if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0)
-		err = -errno;
-	else if (!S_ISREG(st.st_mode) || pseudo_fs((long)fs.f_type))
-		err = -ENOEXEC;
-	else if (elf && (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG)))
-		err = -ENOEXEC;
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static int open_host(const char *name, int elf)
 {
 	struct stat before, after;
@@ -96,7 +62,7 @@ static int open_host(const char *name, int elf)
 		return -errno;
 	if (!S_ISREG(before.st_mode))
 		return -ENOEXEC;
-	fd = open(name, BINSOURCE_READ_FLAGS);
+	fd = open(name, BINFILE_READ_FLAGS);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &after) < 0 || after.st_dev != before.st_dev ||
@@ -104,7 +70,7 @@ static int open_host(const char *name, int elf)
 		close(fd);
 		return -ESTALE; /* replaced between the look and the open */
 	}
-	return binsource_checked(fd, elf);
+	return binfile_checked(fd, elf);
 }
 
 /*
@@ -137,7 +103,7 @@ static int same_root(const char *rootdir)
 
 static int open_in_proc_root(const char *rootdir, const char *path, int elf)
 {
-	struct open_how how = { .flags = BINSOURCE_READ_FLAGS,
+	struct open_how how = { .flags = BINFILE_READ_FLAGS,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	struct stat ours, theirs;
 	int root, fd;
@@ -157,7 +123,7 @@ static int open_in_proc_root(const char *rootdir, const char *path, int elf)
 			fd = errno == ENOSYS ? binsource_open_in_root(root, path) : -errno;
 	}
 	close(root);
-	return fd < 0 ? fd : binsource_checked(fd, elf);
+	return fd < 0 ? fd : binfile_checked(fd, elf);
 }
 
 int binsource_elf(const char *name, struct elffile **out)
@@ -184,7 +150,7 @@ static int open_name(const char *name, int elf)
 			return -EPERM;
 		/* a magic link to the file the kernel mapped: following it is the point */
 		fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-		return fd < 0 ? -errno : binsource_checked(fd, elf);
+		return fd < 0 ? -errno : binfile_checked(fd, elf);
 	}
 	return open_host(name, elf);
 }
@@ -257,7 +223,7 @@ static int walk_step(struct walk *w, const char *comp, const char *after, int *l
 	} else if (last && S_ISDIR(st.st_mode)) {
 		err = -EISDIR;
 	} else if (last) {
-		err = openat(w->dirs[w->depth], comp, BINSOURCE_READ_FLAGS);
+		err = openat(w->dirs[w->depth], comp, BINFILE_READ_FLAGS);
 		err = err < 0 ? -errno : err;
 	} else if (!S_ISDIR(st.st_mode)) {
 		err = -ENOTDIR;
@@ -418,4 +384,9 @@ void binsource_for_mapping(pid_t pid, const char *path, uint64_t start, uint64_t
 	/* not readable (mapped before a chroot() we only see now: the path is ours) */
 	if (host[0] && access(host, R_OK))
 		host[0] = '\0';
+}
+
+int binsource_store(const char *name, const unsigned char *id, size_t len)
+{
+	return binsource_cache_put("build-id", id, len, name, binsource_open, NULL);
 }

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cprof/binsource.h"
+#include "cprof/binfile.h"
 #include "cprof/elffile.h"
 
 static int cache_dir(char *out, size_t size)
@@ -228,7 +228,7 @@ int binsource_cache_put(const char *kind, const unsigned char *id, size_t len, c
 		err = -errno;
 		goto out;
 	}
-	err = fill(in, out);
+	err = (fill ? fill : copy_fd)(in, out);
 	if (close(out) < 0 && !err)
 		err = -errno;
 	/* rename: a reader never sees half a file */
@@ -241,11 +241,6 @@ out:
 		close(in);
 	close(sub);
 	return err;
-}
-
-int binsource_store(const char *name, const unsigned char *id, size_t len)
-{
-	return binsource_cache_put("build-id", id, len, name, binsource_open, copy_fd);
 }
 
 /*
@@ -265,7 +260,7 @@ int binsource_cache_get(const char *kind, const unsigned char *id, size_t len)
 	build_id_hex(id, len, hex);
 	if ((sub = cache_subdir(kind, hex, 0, &trusted)) < 0)
 		return sub;
-	fd = openat(sub, hex + 2, BINSOURCE_READ_FLAGS);
+	fd = openat(sub, hex + 2, BINFILE_READ_FLAGS);
 	close(sub);
 	if (fd < 0)
 		return -errno;
@@ -278,7 +273,7 @@ int binsource_cache_get(const char *kind, const unsigned char *id, size_t len)
 		close(fd);
 		return -EPERM;
 	}
-	if ((fd = binsource_checked(fd, 1)) < 0)
+	if ((fd = binfile_checked(fd, 1)) < 0)
 		return fd;
 	if ((err = has_build_id(fd, id, len))) {
 		close(fd);

@@ -104,7 +104,7 @@ static int open_debug(const char *name)
 	if (!S_ISREG(st.st_mode))
 		return -ENOEXEC;
 	fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : binsource_checked(fd, 1);
+	return fd < 0 ? -errno : binfile_checked(fd, 1);
 }
 
 /*
@@ -230,7 +230,7 @@ int binsource_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 	}
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, link, crc,
 					  debuginfo_file_name);
-	if (fd >= 0 && binsource_checked(fd, 1) < 0) {
+	if (fd >= 0 && binfile_checked(fd, 1) < 0) {
 		free(*debuginfo_file_name);
 		*debuginfo_file_name = NULL;
 		return -1;
