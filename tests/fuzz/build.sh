@@ -37,7 +37,7 @@ warn="-Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes"
 san="address,undefined"
 extra=${EXTRA_CFLAGS:-}
 # every harness, fuzz_NAME.c with its seeds in corpus-NAME/ (report: corpus/)
-TARGETS="report perfmap kallsyms maps folded pprof jitdump"
+TARGETS="report perfmap kallsyms maps folded pprof jitdump cpython"
 
 rm -rf "$out/obj"
 mkdir -p "$out/obj" "$out/proto"
