@@ -20,6 +20,18 @@ enum root_kind {
  */
 enum root_kind root_kind(const char *name);
 
+/*
+ * How a walk that stopped at NAME may go on, as Go's own traceback does
+ * (the recorder's unwinder, gostack.h); JUMP_NONE: it may not.
+ */
+enum root_jump {
+	JUMP_NONE,
+	JUMP_SYSTEMSTACK, /* to the goroutine that called systemstack: g0.m.curg.sched.sp */
+	JUMP_MORESTACK,   /* to the function that asked for more stack: curg.sched.{pc,sp,bp} */
+	JUMP_SIGNAL,      /* to the code a signal interrupted: the signal frame's registers */
+};
+enum root_jump root_jump(const char *name);
+
 /* Bytes past an ELF entry point that still belong to _start (ld.so's has no symbol). */
 #define ROOT_ENTRY_SPAN 64
 

@@ -17,8 +17,9 @@ struct Dwfl_Module;
 /*
  * A function. NAME is borrowed from libdwfl's copy of the string table
  * (valid until the module's dwfl_end); LEN leaves out an ELF symbol
- * version ("memcpy@@GLIBC_2.14"); a PLT stub has its target's name and
- * PLT set (its user adds "@plt").
+ * version ("memcpy@@GLIBC_2.14") and, in a binary Go linked, Go's ABI
+ * suffix (".abi0": gobin.h); a PLT stub has its target's name and PLT
+ * set (its user adds "@plt").
  */
 struct symindex_sym {
 	uint64_t start, end;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cprof/gobin.h"
 #include "cprof/util.h"
 
 /*
@@ -207,7 +208,7 @@ static int index_symbols(struct symindex *x, Dwfl_Module *mod)
 	GElf_Addr bias;
 	Elf *elf = dwfl_module_getelf(mod, &bias);
 	GElf_Ehdr eh;
-	int err = 0;
+	int err = 0, go = elf && gobin_is_go(elf);
 
 	if (elf && gelf_getehdr(elf, &eh))
 		x->entry = eh.e_entry;
@@ -223,6 +224,8 @@ static int index_symbols(struct symindex *x, Dwfl_Module *mod)
 		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
 		struct symindex_sym ms;
 
+		if (name && !go)
+			go = gobin_is_go_symbol(name);
 		if (!name || !*name || shndx == SHN_UNDEF || shndx == SHN_ABS || !addr ||
 		    !(type == STT_FUNC || type == STT_GNU_IFUNC || (type == STT_NOTYPE && bind != STB_LOCAL)))
 			continue;
@@ -240,6 +243,9 @@ static int index_symbols(struct symindex *x, Dwfl_Module *mod)
 		}
 		err = sym_push(x, &cap, &ms);
 	}
+	/* Go's names as Go's pprof writes them: runtime.madvise, not runtime.madvise.abi0 */
+	for (j = 0; go && j < x->n; j++)
+		x->syms[j].len = (uint32_t)gobin_name_len(x->syms[j].name, x->syms[j].len);
 	if (!err && elf)
 		err = add_plt(x, elf, &cap);
 	if (err || !x->n)

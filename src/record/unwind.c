@@ -14,7 +14,9 @@
 #include "cprof/binsource.h"
 #include "cprof/trampoline.h"
 #include "cprof/elffile.h"
+#include "cprof/gostack.h"
 #include "cprof/roots.h"
+#include "cprof/stoptab.h"
 #include "cprof/util.h"
 
 /*
@@ -58,19 +60,14 @@ struct uproc {
 	int jit_new;             /* some are not reported yet */
 };
 
-/* A function of a file where walks end (cprof/roots.h), in ELF vaddrs. */
-struct ustop {
-	uint64_t start, end;
-	enum root_kind kind;
-};
-
 struct ufile {
 	struct elffile *ef;      /* NULL: not an ELF file we can open */
 	int tried;
-	struct ustop *stops;     /* sorted by start */
-	size_t nstops;
-	int stops_done;
+	struct stoptab stops;    /* its functions where walks end */
 };
+
+/* Stack switches crossed in one sample, at most (signal, systemstack, and some). */
+#define MAX_JUMPS 4
 
 struct unwinder {
 	Dwfl_Callbacks callbacks;
@@ -105,6 +102,8 @@ struct unwinder {
 	size_t beyond_at, bad_at;
 	Dwfl *dwfl;              /* of the process being unwound */
 	enum root_kind stopped;  /* the walk stopped at a stack switch */
+	struct gostack *gs;      /* the stack a Go switch went to */
+	int jumps;               /* switches crossed in this sample */
 };
 
 /*
@@ -159,6 +158,7 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 {
 	struct unwinder *u = arg;
 	uint64_t sp = u->cur->regs[PERF_REG_X86_SP];
+	int r;
 
 	(void)dwfl;
 	/* careful arithmetic: addr may be anything, -1 included (a garbage rbp) */
@@ -167,8 +167,11 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 		memcpy(result, u->cur->stack + (addr - sp), sizeof(*result));
 		return true;
 	}
+	/* the goroutine's stack, after a Go stack switch */
+	if ((r = gostack_read(u->gs, addr, result)) > 0)
+		return true;
 	/* just above the copy is where a deeper stack would continue */
-	if (addr >= sp && addr - sp < (64ULL << 20))
+	if (!r && (gostack_beyond(u->gs, addr) || (addr >= sp && addr - sp < (64ULL << 20))))
 		u->beyond_at = u->n;
 	else
 		u->bad_at = u->n;
@@ -215,7 +218,8 @@ int unwinder_new(struct unwinder **out)
 	u->thread_callbacks.memory_read = cb_memory_read;
 	u->thread_callbacks.set_initial_registers = cb_set_initial_registers;
 	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths)) ||
-	    (err = addrspace_new(&u->as)) || (err = pairmap_new(&u->tramp_pcs))) {
+	    (err = addrspace_new(&u->as)) || (err = pairmap_new(&u->tramp_pcs)) ||
+	    (err = gostack_new(&u->gs))) {
 		unwinder_free(u);
 		return err;
 	}
@@ -268,12 +272,13 @@ void unwinder_free(struct unwinder *u)
 		uproc_release(&u->procs[i]);
 	for (i = 0; i < u->capfiles; i++) {
 		elffile_free(u->files[i].ef);
-		free(u->files[i].stops);
+		stoptab_release(&u->files[i].stops);
 	}
 	free(u->files);
 	free(u->order);
 	addrspace_free(u->as);
 	pairmap_free(u->tramp_pcs);
+	gostack_free(u->gs);
 	free(u->procs);
 	pairmap_free(u->by_pid);
 	strtab_free(u->paths);
@@ -608,51 +613,15 @@ static int step_trampoline(struct unwinder *u, Dwfl_Frame *frame, uint64_t ra)
 	return 1;
 }
 
-static int ustop_cmp(const void *a, const void *b)
-{
-	const struct ustop *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* F's functions where walks end, from one pass over MOD's symbols (BIAS: MOD's). */
-static void file_stops(struct ufile *f, Dwfl_Module *mod, uint64_t bias)
-{
-	int n = dwfl_module_getsymtab(mod), i;
-	size_t cap = 0;
-
-	f->stops_done = 1;
-	for (i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-		enum root_kind kind;
-
-		if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || !addr ||
-		    (kind = root_kind(name)) == ROOT_NONE)
-			continue;
-		if (array_reserve(&f->stops, &cap, f->nstops + 1, sizeof(*f->stops)))
-			break;
-		f->stops[f->nstops++] = (struct ustop){ addr - bias,
-							addr - bias + (sym.st_size ? sym.st_size : 1),
-							kind };
-	}
-	if (f->nstops) /* qsort of an empty, NULL array is undefined */
-		qsort(f->stops, f->nstops, sizeof(*f->stops), ustop_cmp);
-}
-
 /*
  * What PC (less one for a return address) is in: a module's entry point
  * (_start of ld.so or of the executable; ld.so's may have no symbol), or
  * a function of cprof/roots.h. Bytes past the entry point that still
- * belong to _start count.
+ * belong to _start count. *STOP is that function's entry (NULL: none), in
+ * *FILE loaded at *FBIAS.
  */
-static uint64_t stop_start(const void *e)
-{
-	return ((const struct ustop *)e)->start;
-}
-
-static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
+static enum root_kind frame_stop(struct unwinder *u, Dwfl *dwfl, uint64_t pc,
+				 const struct stoptab_entry **stop, struct ufile **file, uint64_t *fbias)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
 	struct ufile *f;
@@ -661,9 +630,9 @@ static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 	GElf_Ehdr ehdr;
 	uintptr_t id;
 	Elf *elf;
-	size_t lo;
 	const char *name;
 
+	*stop = NULL;
 	if (!mod || !(name = dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL)) ||
 	    !strcmp(name, JIT_MODULE) || !(id = (uintptr_t)*userdata) || id > u->capfiles ||
 	    !(elf = dwfl_module_getelf(mod, &bias)))
@@ -672,17 +641,56 @@ static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 	    pc - (ehdr.e_entry + bias) < ROOT_ENTRY_SPAN)
 		return ROOT_START;
 	f = &u->files[id - 1];
-	if (!f->stops_done)
-		file_stops(f, mod, bias);
-	lo = upper_bound_u64(f->stops, f->nstops, sizeof(f->stops[0]), pc - bias, stop_start);
-	return lo && pc - bias < f->stops[lo - 1].end ? f->stops[lo - 1].kind : ROOT_NONE;
+	if (!f->stops.built)
+		stoptab_build(&f->stops, mod, bias);
+	if (!(*stop = stoptab_find(&f->stops, pc - bias)))
+		return ROOT_NONE;
+	*file = f;
+	*fbias = bias;
+	return (*stop)->kind;
+}
+
+static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
+{
+	const struct stoptab_entry *stop;
+	struct ufile *f;
+	uint64_t bias;
+
+	return frame_stop(u, dwfl, pc, &stop, &f, &bias);
+}
+
+/*
+ * FRAME stopped at STOP of FILE (load bias BIAS), a Go stack switch: set
+ * u->resume to where the walk goes on (gostack.h). Returns 1 if it can.
+ */
+static int go_jump(struct unwinder *u, Dwfl_Frame *frame, const struct stoptab_entry *stop,
+		   struct ufile *file, uint64_t bias)
+{
+	uint32_t id = (uint32_t)(file - u->files);
+	struct gostack_copy copy = { u->cur->stack, u->cur->regs[PERF_REG_X86_SP],
+				     u->cur->stack_size };
+	uint64_t regs[17];
+	Dwarf_Word v;
+	int i;
+
+	if (stop->jump == JUMP_NONE || u->jumps >= MAX_JUMPS)
+		return 0;
+	for (i = 0; i < 17; i++)
+		regs[i] = dwfl_frame_reg(frame, i, &v) ? 0 : v;
+	return gostack_jump(u->gs, u->cur->pid, gostack_layout(u->gs, id, strtab_str(u->paths, id)),
+			    bias, stop->jump, &copy, regs, u->resume) &&
+	       ++u->jumps;
 }
 
 static int on_frame(Dwfl_Frame *frame, void *arg)
 {
 	struct unwinder *u = arg;
-	enum root_kind kind;
+	const struct stoptab_entry *stop = NULL;
+	struct ufile *file;
+	enum root_kind kind = ROOT_NONE;
+	uint64_t bias;
 	Dwarf_Addr pc;
+	Dwarf_Word sp;
 	bool activation;
 
 	if (!dwfl_frame_pc(frame, &pc, &activation))
@@ -690,19 +698,32 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	if (u->n >= u->max)
 		return DWARF_CB_ABORT;
 	u->ips[u->n++] = pc;
+	/* where each return address was, for a Go switch to check it is still there */
+	if (!activation && !dwfl_frame_reg(frame, 7, &sp))
+		gostack_slot(u->gs, sp - 8, pc);
 	/* a return address in a perf trampoline (no module, no CFI): step it ourselves */
 	if (!activation && u->curp->has_tramp && !dwfl_addrmodule(u->curp->dwfl, pc) &&
 	    in_trampoline(u, pc) && step_trampoline(u, frame, pc)) {
 		u->resume_pending = 1;
 		return DWARF_CB_ABORT;
 	}
+	/* a signal handler returns to the first byte of its restorer, not after a call */
+	if (!activation)
+		kind = frame_stop(u, u->dwfl, pc, &stop, &file, &bias);
+	if (!stop || stop->jump != JUMP_SIGNAL || stop->start + bias != pc)
+		kind = frame_stop(u, u->dwfl, caller_pc(pc, !activation), &stop, &file, &bias);
 	/* past a Go stack switch the return addresses are stale: never invent a caller */
-	kind = frame_root(u, u->dwfl, caller_pc(pc, !activation));
-	if (kind == ROOT_SWITCH || kind == ROOT_CUT) {
+	if (kind != ROOT_SWITCH && kind != ROOT_CUT)
+		return DWARF_CB_OK;
+	if (stop && go_jump(u, frame, stop, file, bias)) {
+		/* Go shows the function that called morestack, not morestack; the restorer is no call */
+		if (stop->jump == JUMP_MORESTACK || (stop->jump == JUMP_SIGNAL && !activation))
+			u->n--;
+		u->resume_pending = 1;
+	} else {
 		u->stopped = kind;
-		return DWARF_CB_ABORT;
 	}
-	return DWARF_CB_OK;
+	return DWARF_CB_ABORT;
 }
 
 int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
@@ -733,6 +754,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	u->resume_pending = 0;
 	u->dwfl = p->dwfl;
 	u->stopped = ROOT_NONE;
+	u->jumps = 0;
+	gostack_reset(u->gs);
 	rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
 	/* on from the caller of each trampoline the walk met */
 	while (u->resume_pending && u->n < max) {

@@ -5,13 +5,10 @@
 # runtime.newproc invented above runtime.systemstack); nearly every stack
 # ends at a Go root.
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/go_lib.sh"
 require_perf
 
-go=$(command -v go) || fail "go not found (scripts/install-deps.sh installs golang-go)"
-cd "$T" || fail "no scratch directory"
-cp "$SYMSRC/go_stacks.go" main.go
-GOCACHE=$T/gocache GOPATH=$T/gopath GOFLAGS= GO111MODULE=off GOPROXY=off GOTOOLCHAIN=local \
-	"$go" build -o go_stacks main.go || fail "cannot build the Go fixture"
+go_build go_stacks go_stacks.go
 
 record_ok -F 999 -o "$T/d" -- "$T/go_stacks" 2
 report_ok "$T/d" "$T/folded" --annotate --lines

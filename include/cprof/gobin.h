@@ -1,0 +1,30 @@
+/*
+ * What cprof needs to know of a binary Go's linker wrote that ELF does not
+ * say by itself: whether it is one, and how Go's own tools (pprof, its
+ * tracebacks) name its functions.
+ */
+#ifndef CPROF_GOBIN_H
+#define CPROF_GOBIN_H
+
+#include <gelf.h>
+#include <stddef.h>
+
+/*
+ * Whether ELF was linked by Go: it has Go's build information section
+ * (.go.buildinfo, Go 1.13 and later, kept by -ldflags='-s -w'). A symbol
+ * table holding runtime.buildVersion says so too (gobin_is_go_symbol).
+ */
+int gobin_is_go(Elf *elf);
+int gobin_is_go_symbol(const char *name);
+
+/*
+ * The length of NAME (LEN bytes, a function of a Go binary) without the
+ * ABI suffix Go's linker adds to its symbol (".abi0", ".abiinternal"):
+ * "runtime.madvise.abi0" is runtime.madvise in Go's pprof and tracebacks.
+ */
+size_t gobin_name_len(const char *name, size_t len);
+
+/* The section of ELF named NAME, or NULL. */
+Elf_Scn *gobin_section(Elf *elf, const char *name);
+
+#endif
