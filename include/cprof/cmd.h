@@ -15,7 +15,7 @@
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_FAILURE_RUNTIME = 1,  /* target vanished, write error, ... */
-	EXIT_GATE = 1,             /* diff: the regression gate failed */
+	EXIT_GATE = 5,             /* diff: the regression gate failed (not a failure to run) */
 	EXIT_USAGE = 2,            /* bad option, bad number */
 	EXIT_DATA = 3,             /* data file missing, unreadable or not cprof's */
 	EXIT_PERM = 4,             /* perf_event_open refused */
@@ -182,5 +182,7 @@ const char *data_file_strerror(int err);
  * wrong on stderr; returns an exit code (EXIT_DATA: the input's fault).
  */
 int input_load(const char *path, struct profile **out);
+/* The same, a data file's samples kept in time too (profile events): cprof diff's noise. */
+int input_load_timeline(const char *path, struct profile **out);
 
 #endif

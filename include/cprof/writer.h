@@ -11,6 +11,8 @@
 
 #include "cprof/profile.h"
 
+struct diff_verdict;
+
 enum report_group {
 	GROUP_COMM,              /* folded: first frame is the thread name */
 	GROUP_PID,               /* comm-PID */
@@ -31,8 +33,11 @@ struct writer_opts {
 	int inverted;            /* svg: icicle graph */
 	double minwidth;         /* svg: pixels below which frames are merged */
 	int diff;                /* P is a diff (diff.h): folded prints both columns; svg
-				    draws the widths of COLUMN coloured by the change of
-				    share; top shows the changes */
+				    draws each frame as wide as the larger of its two
+				    costs, coloured by the change; top shows the changes */
+	int diff_column_only;    /* svg of a diff: the widths of COLUMN alone (--negate) */
+	const struct diff_verdict *verdict; /* diff: costs and noise (diff.h); NULL: those
+					       of P's counts alone (shares) */
 };
 
 /* The options of `cprof report` when none is given. */

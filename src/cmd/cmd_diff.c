@@ -8,6 +8,7 @@
 
 #include "cprof/cmd.h"
 #include "cprof/diff.h"
+#include "cprof/noise.h"
 #include "cprof/util.h"
 #include "cprof/writer.h"
 
@@ -19,43 +20,58 @@ static void diff_usage(FILE *f)
 		"Compare two profiles of the same program, say before and after a change.\n"
 		"Each of BEFORE and AFTER is a cprof data file, a folded file (cprof\n"
 		"report's or any tool's, e.g. stackcollapse-perf.pl's: \"comm;f;g 12\") or\n"
-		"a pprof file cprof wrote; the kind is read from the content, not the name.\n"
-		"The builds may differ: functions are matched by name, never by address;\n"
-		"the first frame of a folded line is the thread's name.\n"
+		"a pprof file; the kind is read from the content, not the name.\n"
+		"The builds may differ: functions are matched by name, never by address\n"
+		"(Go's .abi0/.abiinternal suffixes dropped); the first frame of a folded\n"
+		"line is the thread's name.\n"
+		"\n"
+		"Costs: each function's self and total (inclusive) CPU time, when both\n"
+		"inputs carry time (data files, pprof with a period); else (folded) its\n"
+		"share of its side's samples, and the output says so. --per divides each\n"
+		"side's costs by its units of work; without it both runs are taken to\n"
+		"have done the same work.\n"
+		"\n"
+		"Noise: each side's variance comes from the recording itself: a data file\n"
+		"is cut into %u time slices and the spread of a function's cost from slice\n"
+		"to slice gives it (batch means); an input without timestamps has counting\n"
+		"noise (independent samples). A change is beyond the noise when its\n"
+		"interval, delta +- q * sqrt(var_before + var_after), excludes 0, q set for\n"
+		"95 %% over the table (Bonferroni; Student's t with the slices' degrees of\n"
+		"freedom). See docs/diff.md.\n"
 		"\n"
 		"Formats (--format, or from the extension of -o):\n"
 		"  folded  (default) difffolded.pl's \"stack BEFORE AFTER\", for flamegraph.pl\n"
-		"  svg     a differential flame graph: widths of AFTER (BEFORE with --negate),\n"
-		"          red where a frame's share grew, blue where it shrank, deeper the\n"
-		"          larger the change; hover shows both shares and the change\n"
-		"  top     functions by how much their self or total share moved: both\n"
-		"          shares, the change in points (pp) and '*' where it is beyond the\n"
-		"          noise\n"
-		"\n"
-		"Noise: samples are taken as binomial draws; a change of share is beyond the\n"
-		"noise when the 95 %% Wald interval of the difference of two proportions,\n"
-		"  (p2 - p1) +- z * sqrt(p1 (1 - p1) / n1 + p2 (1 - p2) / n2),\n"
-		"excludes 0, with z Bonferroni-corrected over the table (2 tests a function)\n"
-		"so that two recordings of the same program show no change in 95 %% of runs.\n"
+		"  svg     a differential flame graph of BEFORE and AFTER merged: each frame\n"
+		"          as wide as the larger of its two costs (what went away is drawn),\n"
+		"          red where it grew, blue where it shrank; hover shows both costs\n"
+		"  top     functions by how far their self or total cost moved: each side's\n"
+		"          cost, the change with its interval, '*' beyond the noise\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output FILE    write here instead of standard output\n"
 		"  -f, --format NAME    folded, svg or top\n"
-		"      --normalize      scale BEFORE's counts to AFTER's total (folded, svg;\n"
-		"                       shares and the noise do not depend on it)\n"
+		"      --per B,A        BEFORE did B units of work, AFTER A (requests served,\n"
+		"                       iterations): costs are per unit of work\n"
+		"      --shares         compare shares of each side's samples, not time: for\n"
+		"                       runs of a fixed time rather than a fixed work\n"
+		"      --normalize      folded, svg: scale BEFORE's counts to AFTER's total\n"
+		"                       (the costs and the noise do not depend on it)\n"
 		"      --strip-hex      write every 0x hex number of a name as 0x... (as\n"
 		"                       difffolded.pl -s), so that addresses match\n"
-		"      --negate         svg: widths of BEFORE (what was there, and is gone)\n"
+		"      --negate         svg: widths of BEFORE only, not the larger of both\n"
 		"      --limit N        top: rows (default 25, 0: all)\n"
 		"      --title TEXT     svg: the title\n"
 		"      --width PIXELS   svg: width (default 1200)\n"
 		"      --minwidth PX    svg: merge frames narrower than PX (default 0.1)\n"
-		"Regression gate:\n"
-		"      --fail-above PP  exit 1, naming them, if the self share of some function\n"
-		"                       grew by more than PP points and beyond the noise;\n"
-		"                       without -f or -o nothing else is written\n"
+		"Regression gate (without -f or -o nothing else is written):\n"
+		"      --fail-above PP  fail, naming them, if some function's self or total\n"
+		"                       cost grew by more than PP points of BEFORE's whole\n"
+		"                       cost, and beyond the noise\n"
+		"      --fail-above-pct PCT\n"
+		"                       fail if the whole program's cost grew by more than\n"
+		"                       PCT %% beyond the noise (needs time: not folded)\n"
 		"      --function RE    only functions whose name matches the extended\n"
-		"                       regular expression RE count for the gate\n"
+		"                       regular expression RE count for --fail-above\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Examples:\n"
@@ -63,14 +79,16 @@ static void diff_usage(FILE *f)
 		"  cprof diff -o diff.svg before.data after.data\n"
 		"  cprof diff -f top old.folded new.pb.gz\n"
 		"  cprof diff --fail-above 2 --function '^parse_' base.data pr.data  # in CI\n"
+		"  cprof diff --per 3000,57000 --fail-above 2 base.data pr.data\n"
 		"\n"
 		"Exit codes:\n"
 		"  0  success (and the gate, if asked, passed)\n"
-		"  1  the gate failed: a function's self share grew beyond --fail-above;\n"
-		"     or a runtime failure (write error)\n"
+		"  1  runtime failure (write error, out of memory)\n"
 		"  2  usage error (unknown option, bad number, bad regular expression)\n"
 		"  3  an input missing, unreadable, or neither a cprof data file, folded\n"
-		"     stacks nor a pprof profile\n");
+		"     stacks nor a pprof profile\n"
+		"  5  the gate failed: a cost grew beyond --fail-above or --fail-above-pct\n",
+		NOISE_SLICES);
 }
 
 /*
@@ -79,7 +97,7 @@ static void diff_usage(FILE *f)
  */
 static int load(const char *path, struct profile **out, uint32_t *col)
 {
-	int rc = input_load(path, out);
+	int rc = input_load_timeline(path, out);
 
 	if (!rc) {
 		*col = profile_column(*out, "samples");
@@ -100,11 +118,13 @@ static int load(const char *path, struct profile **out, uint32_t *col)
 }
 
 /*
- * The diff of the inputs PATHS[0] (before) and PATHS[1] (after) into *OUT,
- * one input in memory at a time: each is freed once added. Says what is
- * wrong on stderr; returns an exit code.
+ * The diff of the inputs PATHS[0] (before) and PATHS[1] (after) into *OUT
+ * and its verdict into *V (WORK: --per's, or NULL), one input in memory at
+ * a time: each is freed once added. Says what is wrong on stderr; returns
+ * an exit code.
  */
-static int diff_inputs(char **paths, const struct diff_opts *o, struct profile **out)
+static int diff_inputs(char **paths, const struct diff_opts *o, const double *work,
+		       struct profile **out, struct diff_verdict **v)
 {
 	struct differ *df = NULL;
 	struct profile *in = NULL;
@@ -118,6 +138,8 @@ static int diff_inputs(char **paths, const struct diff_opts *o, struct profile *
 		profile_free(in);
 		in = NULL;
 	}
+	if (!rc && !err)
+		err = differ_verdict(df, work, v);
 	if (!rc && err) {
 		fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
 		rc = EXIT_FAILURE_RUNTIME;
@@ -129,31 +151,98 @@ static int diff_inputs(char **paths, const struct diff_opts *o, struct profile *
 	return rc;
 }
 
-/* Print the functions that fail the gate; returns how many. */
-static size_t gate(const struct profile *d, double pp, const regex_t *re, FILE *out)
+/* COST of verdict V as text: "1.234 ms" of CPU, or "12.34%" of the side's samples. */
+static void cost_text(const struct diff_verdict *v, double cost, char *s, size_t size)
 {
-	struct diff_func *f = NULL;
-	size_t n, i, failed = 0;
+	if (v->time)
+		snprintf(s, size, "%.3f ms", cost / 1e6);
+	else
+		snprintf(s, size, "%.2f%%", cost);
+}
 
-	if (diff_functions(d, &f, &n, NULL)) {
-		fprintf(stderr, "cprof: out of memory\n");
-		return 1;
-	}
-	for (i = 0; i < n; i++) {
-		const struct diff_change *c = &f[i].self_change;
+/* What the costs of V are, for the user: one line on F. */
+static void say_costs(const struct diff_verdict *v, FILE *f)
+{
+	if (!v->time)
+		fprintf(f, "cprof: costs: shares of each side's samples (%s), noise from %s\n",
+			v->shares ? "--shares" : "an input carries no time: folded", v->slices[0] > 1 && v->slices[1] > 1 ?
+			"time slices" : "counting (no timestamps)");
+	else
+		fprintf(f, "cprof: costs: CPU time %s; noise from %s\n",
+			v->per ? "per unit of work (--per)" :
+				 "of each run, taken to have done the same work (no --per)",
+			v->slices[0] > 1 && v->slices[1] > 1 ? "time slices of each recording" :
+			"counting (an input without timestamps)");
+}
+
+static int by_points(const void *a, const void *b)
+{
+	const struct diff_func *x = a, *y = b;
+	double px = x->self_change.points > x->total_change.points ? x->self_change.points :
+								      x->total_change.points;
+	double py = y->self_change.points > y->total_change.points ? y->self_change.points :
+								      y->total_change.points;
+
+	return px < py ? 1 : px > py ? -1 : strcmp(x->name, y->name);
+}
+
+static int tripped(const struct diff_change *c, double pp)
+{
+	return c->points > pp && c->significant && c->delta > 0;
+}
+
+/* Print the functions that fail the gate (V's funcs reordered); returns how many. */
+static size_t gate(struct diff_verdict *v, double pp, const regex_t *re, FILE *out)
+{
+	size_t i, failed = 0;
+
+	if (v->n) /* qsort of an empty, NULL array is undefined */
+		qsort(v->funcs, v->n, sizeof(*v->funcs), by_points);
+	for (i = 0; i < v->n; i++) {
+		const struct diff_func *f = &v->funcs[i];
+		const struct diff_change *s = &f->self_change, *t = &f->total_change;
+		int ts = tripped(s, pp), tt = tripped(t, pp);
+		const struct diff_change *c = tt && (!ts || t->points >= s->points) ? t : s;
+		char sb[32], sa[32], tb[32], ta[32];
 		char *name;
 
-		if (c->delta <= pp || !c->significant || (re && regexec(re, f[i].name, 0, NULL, 0)))
+		if ((!ts && !tt) || (re && regexec(re, f->name, 0, NULL, 0)))
 			continue;
-		name = printable_dup(f[i].name); /* the profiled process named it */
-		fprintf(out, "cprof: regression: %s: self share %.2f%% -> %.2f%% (%+.2f pp, noise "
-			     "+-%.2f), more than --fail-above %g\n", name ? name : "?", c->before,
-			c->after, c->delta, c->margin, pp);
+		name = printable_dup(f->name); /* the profiled process named it */
+		cost_text(v, s->before, sb, sizeof(sb));
+		cost_text(v, s->after, sa, sizeof(sa));
+		cost_text(v, t->before, tb, sizeof(tb));
+		cost_text(v, t->after, ta, sizeof(ta));
+		fprintf(out, "cprof: regression: %s: %s grew: self %s -> %s, total %s -> %s (%+.2f pp "
+			     "of BEFORE's cost, noise +-%.2f), more than --fail-above %g\n",
+			name ? name : "?", ts && tt ? "self and total" : ts ? "self" : "total", sb, sa,
+			tb, ta, c->points, v->whole.before > 0 ? 100 * c->margin / v->whole.before : 0,
+			pp);
 		free(name);
 		failed++;
 	}
-	free(f);
 	return failed;
+}
+
+/* The whole program's gate: 1 (said on OUT) if its cost grew by more than PCT %. */
+static int gate_whole(const struct diff_verdict *v, double pct, FILE *out)
+{
+	const struct diff_change *c = &v->whole;
+	char b[32], a[32], m[32];
+
+	if (!v->time) {
+		fprintf(out, "cprof: warning: --fail-above-pct compares CPU time, which an input "
+			     "does not carry (folded): not checked\n");
+		return 0;
+	}
+	if (!(c->points > pct && c->significant && c->delta > 0))
+		return 0;
+	cost_text(v, c->before, b, sizeof(b));
+	cost_text(v, c->after, a, sizeof(a));
+	cost_text(v, c->margin, m, sizeof(m));
+	fprintf(out, "cprof: regression: the whole program: %s -> %s (%+.2f %%, noise +-%s), more "
+		     "than --fail-above-pct %g\n", b, a, c->points, m, pct);
+	return 1;
 }
 
 static int write_out(const struct writer *w, const struct profile *d, const struct writer_opts *wo,
@@ -173,17 +262,37 @@ static int write_out(const struct writer *w, const struct profile *d, const stru
 	return rc;
 }
 
+/* --per B,A: two positive numbers. 0, or -EINVAL. */
+static int parse_per(const char *arg, double work[2])
+{
+	const char *comma = strchr(arg, ',');
+	char first[64];
+
+	if (!comma || (size_t)(comma - arg) >= sizeof(first))
+		return -EINVAL;
+	memcpy(first, arg, (size_t)(comma - arg));
+	first[comma - arg] = '\0';
+	if (parse_double(first, 0, 1e18, &work[0]) || parse_double(comma + 1, 0, 1e18, &work[1]) ||
+	    !(work[0] > 0) || !(work[1] > 0))
+		return -EINVAL;
+	return 0;
+}
+
 int cmd_diff(const struct command *cmd, int argc, char **argv)
 {
-	enum { OPT_NORMALIZE = 256, OPT_STRIP_HEX, OPT_NEGATE, OPT_FAIL_ABOVE, OPT_FUNCTION };
+	enum { OPT_SHARES = 256, OPT_NORMALIZE, OPT_STRIP_HEX, OPT_NEGATE, OPT_FAIL_ABOVE, OPT_FAIL_PCT,
+	       OPT_FUNCTION, OPT_PER };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "per", required_argument, NULL, OPT_PER },
+		{ "shares", no_argument, NULL, OPT_SHARES },
 		{ "normalize", no_argument, NULL, OPT_NORMALIZE },
 		{ "strip-hex", no_argument, NULL, OPT_STRIP_HEX },
 		{ "negate", no_argument, NULL, OPT_NEGATE },
 		VIEW_LONGOPTS,
 		{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
+		{ "fail-above-pct", required_argument, NULL, OPT_FAIL_PCT },
 		{ "function", required_argument, NULL, OPT_FUNCTION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -193,11 +302,11 @@ int cmd_diff(const struct command *cmd, int argc, char **argv)
 	struct diff_opts dopts = { 0 };
 	const struct writer *writer = NULL;
 	const char *output = NULL, *function = NULL;
-	struct profile *in[2] = { NULL, NULL }, *d = NULL, *shown = NULL;
-	uint32_t col[2];
+	struct profile *d = NULL, *shown = NULL;
+	struct diff_verdict *v = NULL;
 	regex_t re;
-	int c, i, err, rc = EXIT_OK, have_re = 0;
-	double fail_above = -1;
+	int c, err, rc = EXIT_OK, have_re = 0, per = 0;
+	double fail_above = -1, fail_pct = -1, work[2];
 
 	while ((c = getopt_long(argc, argv, "o:f:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -210,6 +319,15 @@ int cmd_diff(const struct command *cmd, int argc, char **argv)
 						   "top)", optarg);
 			writer = writer_find(optarg);
 			break;
+		case OPT_PER:
+			if (parse_per(optarg, work))
+				return usage_error("invalid --per '%s' (expected BEFORE,AFTER: two "
+						   "positive numbers of units of work)", optarg);
+			per = 1;
+			break;
+		case OPT_SHARES:
+			dopts.shares = 1;
+			break;
 		case OPT_NORMALIZE:
 			dopts.normalize = 1;
 			break;
@@ -218,11 +336,17 @@ int cmd_diff(const struct command *cmd, int argc, char **argv)
 			break;
 		case OPT_NEGATE:
 			wo.column = DIFF_BEFORE;
+			wo.diff_column_only = 1;
 			break;
 		case OPT_FAIL_ABOVE:
 			if (parse_double(optarg, 0, 100, &fail_above))
 				return usage_error("invalid --fail-above '%s' (expected 0..100 "
 						   "percentage points)", optarg);
+			break;
+		case OPT_FAIL_PCT:
+			if (parse_double(optarg, 0, 1e6, &fail_pct))
+				return usage_error("invalid --fail-above-pct '%s' (expected a "
+						   "percentage, 0 or more)", optarg);
 			break;
 		case OPT_FUNCTION:
 			function = optarg;
@@ -257,44 +381,42 @@ int cmd_diff(const struct command *cmd, int argc, char **argv)
 		}
 		have_re = 1;
 	}
-	if (!dopts.normalize) {
-		rc = diff_inputs(argv + optind, &dopts, &d);
-	} else {
-		/* BEFORE's scale needs AFTER's total: both are held */
-		for (i = 0; i < 2 && !rc; i++)
-			rc = load(argv[optind + i], &in[i], &col[i]);
-		if (!rc) {
-			struct diff_opts raw = dopts;
-
-			/* shares and the noise come from the counts as they are */
-			raw.normalize = 0;
-			err = diff_new(in[0], col[0], in[1], col[1], &raw, &d);
-			if (!err)
-				err = diff_new(in[0], col[0], in[1], col[1], &dopts, &shown);
-			if (err) {
-				fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
-				rc = EXIT_FAILURE_RUNTIME;
-			}
+	rc = diff_inputs(argv + optind, &dopts, per ? work : NULL, &d, &v);
+	if (!rc && dopts.normalize) {
+		/* the counts drawn: BEFORE's scaled; the costs and the noise stay the recorded ones */
+		err = diff_new(d, DIFF_BEFORE, d, DIFF_AFTER, &dopts, &shown);
+		if (err) {
+			fprintf(stderr, "cprof: diff failed: %s\n", strerror(-err));
+			rc = EXIT_FAILURE_RUNTIME;
 		}
-		profile_free(in[0]);
-		profile_free(in[1]);
 	}
-	if (!rc && (writer || output || fail_above < 0)) {
+	wo.verdict = v;
+	if (!rc && (writer || output || (fail_above < 0 && fail_pct < 0))) {
 		if (!writer)
 			writer = writer_find("folded");
 		rc = write_out(writer, strcmp(writer->name, "top") && shown ? shown : d, &wo, output);
 	}
-	if (!rc && fail_above >= 0) {
-		size_t failed = gate(d, fail_above, have_re ? &re : NULL, stderr);
+	if (!rc && (fail_above >= 0 || fail_pct >= 0)) {
+		size_t failed = 0;
 
+		say_costs(v, stderr);
+		if (fail_above >= 0)
+			failed += gate(v, fail_above, have_re ? &re : NULL, stderr);
+		if (fail_pct >= 0)
+			failed += (size_t)gate_whole(v, fail_pct, stderr);
 		if (failed)
 			rc = EXIT_GATE;
+		else if (fail_above >= 0)
+			fprintf(stderr, "cprof: gate passed: no function's self or total cost grew by "
+					"more than %g points of BEFORE's cost beyond the noise\n",
+				fail_above);
 		else
-			fprintf(stderr, "cprof: gate passed: no self share grew by more than %g points "
-					"beyond the noise\n", fail_above);
+			fprintf(stderr, "cprof: gate passed: the whole program's cost grew by no more "
+					"than %g %% beyond the noise\n", fail_pct);
 	}
 	if (have_re)
 		regfree(&re);
+	diff_verdict_free(v);
 	profile_free(shown);
 	profile_free(d);
 	return rc;

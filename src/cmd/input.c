@@ -26,15 +26,27 @@ static int recognise_datafile(const char *data, size_t len)
 	return len >= 8 && !memcmp(data, DATAFILE_MAGIC, 8);
 }
 
-/* Read and named as 'cprof report' does, its warnings on stderr. */
-static int read_datafile(const struct reader_input *in, struct profile **out, size_t *line)
+/* Read and named as 'cprof report' does, its warnings on stderr; every sample in time if TIMELINE. */
+static int load_datafile(const struct reader_input *in, int timeline, struct profile **out,
+			 size_t *line)
 {
 	struct resolve_opts ro = { .input = in->path, .inlines = 1, .demangle = 1,
-				   .filter = { .until = -1 } };
+				   .timeline = timeline, .filter = { .until = -1 } };
 	struct report_stats st;
 
 	*line = 0;
 	return notes_load(&ro, out, &st, 0, stderr);
+}
+
+static int read_datafile(const struct reader_input *in, struct profile **out, size_t *line)
+{
+	return load_datafile(in, 0, out, line);
+}
+
+static int read_datafile_timeline(const struct reader_input *in, struct profile **out,
+				  size_t *line)
+{
+	return load_datafile(in, 1, out, line);
 }
 
 static const char *strerror_datafile(int err)
@@ -44,11 +56,19 @@ static const char *strerror_datafile(int err)
 	return why ? why : err == -EBADMSG ? "is damaged: a record is corrupt" : NULL;
 }
 
-static const struct reader reader_datafile = {
-	.name = "data",
-	.recognise = recognise_datafile,
-	.read = read_datafile,
-	.strerror = strerror_datafile,
+static const struct reader reader_datafile[2] = {
+	{
+		.name = "data",
+		.recognise = recognise_datafile,
+		.read = read_datafile,
+		.strerror = strerror_datafile,
+	},
+	{
+		.name = "data",
+		.recognise = recognise_datafile,
+		.read = read_datafile_timeline,
+		.strerror = strerror_datafile,
+	},
 };
 
 /* Read PATH whole into *OUT (caller frees). */
@@ -89,7 +109,7 @@ static int read_whole(const char *path, char **out, size_t *len)
 	return 0;
 }
 
-int input_load(const char *path, struct profile **out)
+static int load(const char *path, int timeline, struct profile **out)
 {
 	struct reader_input in = { .path = path };
 	const struct reader *r;
@@ -106,7 +126,7 @@ int input_load(const char *path, struct profile **out)
 	}
 	in.data = data;
 	in.len = len;
-	r = recognise_datafile(data, len) ? &reader_datafile : reader_for(data, len);
+	r = recognise_datafile(data, len) ? &reader_datafile[!!timeline] : reader_for(data, len);
 	err = r ? r->read(&in, out, &line) : -EPROTO;
 	why = r ? r->strerror(err) : "is of no format cprof reads";
 	if (err && why) {
@@ -125,4 +145,14 @@ int input_load(const char *path, struct profile **out)
 	}
 	free(data);
 	return rc;
+}
+
+int input_load(const char *path, struct profile **out)
+{
+	return load(path, 0, out);
+}
+
+int input_load_timeline(const char *path, struct profile **out)
+{
+	return load(path, 1, out);
 }

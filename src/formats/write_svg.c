@@ -10,10 +10,13 @@
  * in their parent's width), which bounds the frame count by the width in
  * pixels times the depth, whatever the number of samples.
  *
- * A diff (o->diff, diff.h) is drawn as a differential flame graph: widths
- * of o->column (AFTER, or BEFORE for --negate), each frame red where its
- * share of the whole grew from BEFORE to AFTER and blue where it shrank,
- * the more saturated the larger the change next to the largest one.
+ * A diff (o->diff, diff.h) is drawn as a differential flame graph: the
+ * tree of BEFORE and AFTER merged, each frame as wide as the larger of its
+ * two costs (o->verdict's, or shares of the counts) and never narrower
+ * than its children, so that what went away is drawn as well as what
+ * came; with o->diff_column_only the widths of o->column alone. Each frame
+ * is red where its cost grew from BEFORE to AFTER and blue where it
+ * shrank, the more saturated the larger the change next to the largest.
  */
 #include <errno.h>
 #include <math.h>
@@ -40,8 +43,8 @@ struct node {
 	uint32_t depth;          /* "all" is 0 */
 	uint32_t module;         /* PROFILE_NONE: none */
 	unsigned kind;           /* enum frame_kind, KIND_THREAD or KIND_ROOT */
-	int64_t value;           /* of the whole subtree */
-	int64_t other;           /* diff: the same, of the other column */
+	int64_t value;           /* of the whole subtree; a diff's: its width */
+	int64_t cnt[2];          /* diff: the subtree's counts of BEFORE and AFTER */
 	int64_t x;               /* start, in value units from the left edge */
 };
 
@@ -49,7 +52,11 @@ struct tree {
 	struct node *nodes;
 	size_t n, cap;
 	struct strtab *labels;
-	double maxdelta;         /* diff: the largest change of share drawn, 0..1 */
+	double maxdelta;         /* diff: the largest change of cost drawn, 0..1 */
+	double scale[2];         /* diff: the cost of a count of each column, the larger whole 1 */
+	int time;                /* diff: costs are CPU time (else shares) */
+	double big;              /* diff: the larger whole, CPU ns (time) or 1 (shares) */
+	double before;           /* diff: BEFORE's whole, the larger 1 */
 };
 
 /* A new child of PARENT; its id. */
@@ -217,10 +224,13 @@ static int tree_build(struct tree *t, const struct profile *p, const struct writ
 					 &path[k + 1]);
 		}
 		t->nodes[0].value += v;
-		t->nodes[0].other += w;
-		for (k = 0; k <= st->depth && !err; k++) {
+		for (k = 0; k <= st->depth && !err; k++)
 			t->nodes[path[k]].value += v;
-			t->nodes[path[k]].other += w;
+		for (k = 0; o->diff && k <= st->depth + 1 && !err; k++) {
+			struct node *nd = &t->nodes[k ? path[k - 1] : 0];
+
+			nd->cnt[o->column == DIFF_AFTER] += v;
+			nd->cnt[o->column != DIFF_AFTER] += w;
 		}
 	}
 out:
@@ -361,33 +371,77 @@ static void frame_colour(const char *name, unsigned kind, char rgb[8])
 	snprintf(rgb, 8, "#%02x%02x%02x", r & 0xff, g & 0xff, b & 0xff);
 }
 
-/* Shares of ND in BEFORE and AFTER, 0..1. */
-static void diff_shares(const struct tree *t, const struct node *nd, int after_wide, double sh[2])
+/* Costs of ND in BEFORE and AFTER, the larger whole 1. */
+static void diff_costs(const struct tree *t, const struct node *nd, double c[2])
 {
-	const struct node *all = &t->nodes[0];
-	double v = all->value ? (double)nd->value / (double)all->value : 0;
-	double w = all->other ? (double)nd->other / (double)all->other : 0;
-
-	sh[DIFF_BEFORE] = after_wide ? w : v;
-	sh[DIFF_AFTER] = after_wide ? v : w;
+	c[DIFF_BEFORE] = (double)nd->cnt[DIFF_BEFORE] * t->scale[DIFF_BEFORE];
+	c[DIFF_AFTER] = (double)nd->cnt[DIFF_AFTER] * t->scale[DIFF_AFTER];
 }
 
-/* Red where the share grew, blue where it shrank, white-grey where it held. */
-static void diff_colour(const struct tree *t, const struct node *nd, int after_wide, char rgb[8])
+/* Red where the cost grew, blue where it shrank, white-grey where it held. */
+static void diff_colour(const struct tree *t, const struct node *nd, char rgb[8])
 {
-	double sh[2], d, i;
-	int c;
+	double c[2], d, i;
+	int v;
 
-	diff_shares(t, nd, after_wide, sh);
-	d = sh[DIFF_AFTER] - sh[DIFF_BEFORE];
+	diff_costs(t, nd, c);
+	d = c[DIFF_AFTER] - c[DIFF_BEFORE];
 	i = t->maxdelta > 0 ? fabs(d) / t->maxdelta : 0;
-	c = 230 - (int)(200 * (i > 1 ? 1 : i));
+	v = 230 - (int)(200 * (i > 1 ? 1 : i));
 	if (d > 0)
-		snprintf(rgb, 8, "#ff%02x%02x", c, c);
+		snprintf(rgb, 8, "#ff%02x%02x", v, v);
 	else if (d < 0)
-		snprintf(rgb, 8, "#%02x%02xff", c, c);
+		snprintf(rgb, 8, "#%02x%02xff", v, v);
 	else
 		snprintf(rgb, 8, "#e6e6e6");
+}
+
+/*
+ * The cost of a count of each column (T->scale), from V or, without one,
+ * shares of each column's total; scaled so that the larger whole is 1.
+ */
+static void diff_scale(struct tree *t, const struct diff_verdict *v)
+{
+	double w[2];
+	int c;
+
+	t->time = v && v->time;
+	for (c = 0; c < 2; c++) {
+		t->scale[c] = v ? v->scale[c] : t->nodes[0].cnt[c] > 0 ? 1.0 / (double)t->nodes[0].cnt[c] : 0;
+		w[c] = (double)t->nodes[0].cnt[c] * t->scale[c];
+	}
+	t->big = w[0] > w[1] ? w[0] : w[1];
+	for (c = 0; c < 2; c++)
+		if (t->big > 0)
+			t->scale[c] /= t->big;
+	t->before = t->big > 0 ? w[0] / t->big : 0;
+}
+
+/*
+ * The merged tree's widths: each node as wide as the larger of its costs
+ * and as its children together, in units of 1e-9 of the larger whole.
+ * Children come after their parent, so one pass from the end sums them.
+ */
+static int merged_widths(struct tree *t)
+{
+	int64_t *kids = calloc(t->n + 1, sizeof(*kids));
+	size_t i;
+
+	if (!kids)
+		return -ENOMEM;
+	for (i = t->n; i-- > 0;) {
+		struct node *nd = &t->nodes[i];
+		double c[2];
+		int64_t w;
+
+		diff_costs(t, nd, c);
+		w = llround(1e9 * (c[0] > c[1] ? c[0] : c[1]));
+		nd->value = w > kids[i] ? w : kids[i];
+		if (i)
+			kids[nd->parent] += nd->value;
+	}
+	free(kids);
+	return 0;
 }
 
 /* "1234 samples", "12.345 ms cpu": a value of column COL, in its unit. */
@@ -422,14 +476,22 @@ static void put_title(FILE *out, const struct profile *p, const struct tree *t,
 			fprintf(out, "%s%s", mod ? ", " : "", kind_note[nd->kind]);
 	}
 	if (diff) {
-		double sh[2];
-		int after_wide = col == &p->columns[DIFF_AFTER];
+		double c[2];
+		int k;
 
-		diff_shares(t, nd, after_wide, sh);
-		fprintf(out, "\nbefore %lld (%.2f%%), after %lld (%.2f%%), %+.2f pp",
-			(long long)(after_wide ? nd->other : nd->value), 100 * sh[DIFF_BEFORE],
-			(long long)(after_wide ? nd->value : nd->other), 100 * sh[DIFF_AFTER],
-			100 * (sh[DIFF_AFTER] - sh[DIFF_BEFORE]));
+		diff_costs(t, nd, c);
+		fputs("\nbefore ", out);
+		for (k = 0; k < 2; k++) {
+			int64_t n = nd->cnt[k];
+
+			if (t->time)
+				fprintf(out, "%s%.3f ms (%lld samples)", k ? ", after " : "",
+					c[k] * t->big / 1e6, (long long)n);
+			else
+				fprintf(out, "%s%lld (%.2f%%)", k ? ", after " : "", (long long)n,
+					100 * c[k]);
+		}
+		fprintf(out, ", %+.2f pp", t->before > 0 ? 100 * (c[1] - c[0]) / t->before : 0.0);
 		return;
 	}
 	value_text(col, nd->value, val, sizeof(val));
@@ -506,7 +568,7 @@ static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
 	char rgb[8];
 
 	if (o->diff)
-		diff_colour(t, nd, o->column == DIFF_AFTER, rgb);
+		diff_colour(t, nd, rgb);
 	else
 		frame_colour(name, nd->kind, rgb);
 	fputs("<g><title>", out);
@@ -522,7 +584,7 @@ static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
 	fputs("</g>\n", out);
 }
 
-/* A diff's tree has nodes of no width: those of the other column only. */
+/* A diff's tree drawn with one column's widths has nodes of none: the other column's only. */
 static int drawn(const struct node *nd, double scale, double minwidth)
 {
 	return nd->value > 0 && (double)nd->value * scale >= minwidth;
@@ -541,20 +603,24 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 		return -EINVAL;
 	if ((err = strtab_new(&t.labels)) || (err = tree_build(&t, p, o)))
 		goto out;
+	if (o->diff)
+		diff_scale(&t, o->verdict);
+	if (o->diff && !o->diff_column_only && (err = merged_widths(&t)))
+		goto out;
 	if (t.nodes[0].value > 0)
 		scale = (double)(width - 2 * PAD) / (double)t.nodes[0].value;
 	if ((err = tree_layout(&t, scale > 0 ? minwidth / scale : 0)))
 		goto out;
 	for (i = 0; i < t.n; i++) {
-		double sh[2];
+		double c[2];
 
 		if (!drawn(&t.nodes[i], scale, minwidth))
 			continue;
 		if (t.nodes[i].depth > maxdepth)
 			maxdepth = t.nodes[i].depth;
-		diff_shares(&t, &t.nodes[i], o->column == DIFF_AFTER, sh);
-		if (o->diff && fabs(sh[DIFF_AFTER] - sh[DIFF_BEFORE]) > t.maxdelta)
-			t.maxdelta = fabs(sh[DIFF_AFTER] - sh[DIFF_BEFORE]);
+		diff_costs(&t, &t.nodes[i], c);
+		if (o->diff && fabs(c[DIFF_AFTER] - c[DIFF_BEFORE]) > t.maxdelta)
+			t.maxdelta = fabs(c[DIFF_AFTER] - c[DIFF_BEFORE]);
 	}
 	height = TOP + (maxdepth + 1) * ROW + BOTTOM;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"

@@ -125,10 +125,10 @@ static void value_cell(const struct profile_column *c, int64_t v, char buf[32])
 		snprintf(buf, 32, "%" PRId64, v);
 }
 
-/* How far F's shares moved: the sort key of the diff table. */
+/* How far F's costs moved, in points of BEFORE's whole: the sort key of the diff table. */
 static double moved(const struct diff_func *f)
 {
-	double s = fabs(f->self_change.delta), t = fabs(f->total_change.delta);
+	double s = fabs(f->self_change.points), t = fabs(f->total_change.points);
 
 	return s > t ? s : t;
 }
@@ -143,50 +143,75 @@ static int by_change(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void put_change(FILE *out, const struct diff_change *c)
+/* A cost of V: ms of CPU, or percent of its side. */
+static double shown_cost(const struct diff_verdict *v, double cost)
 {
-	fprintf(out, "%6.2f%% %6.2f%% %+7.2f%c ", c->before, c->after, c->delta,
-		c->significant ? '*' : ' ');
+	return v->time ? cost / 1e6 : cost;
+}
+
+/* "before after delta* +-": the change in points of BEFORE's whole, '*' beyond the noise. */
+static void put_change(FILE *out, const struct diff_verdict *v, const struct diff_change *c,
+		       double whole)
+{
+	fprintf(out, "%9.3f %9.3f %+9.2f%c %6.2f ", shown_cost(v, c->before),
+		shown_cost(v, c->after), c->points, c->significant ? '*' : ' ',
+		whole > 0 ? 100 * c->margin / whole : 0);
 }
 
 /*
- * "self: before after delta  total: before after delta  +-  function module";
- * a '*' after a delta beyond the noise, the interval's half width (self)
- * in the +- column.
+ * Two lines of what the costs are and how the noise was found, then
+ * "self-b self-a self-dpp +-pp total-b total-a total-dpp +-pp function module".
  */
 static int write_top_diff(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
-	struct diff_func *f = NULL;
+	struct diff_verdict *own = NULL;
+	const struct diff_verdict *v = o->verdict;
+	struct diff_func *f;
 	size_t n, i, rows, namew = 36;
-	double z;
-	int err = diff_functions(p, &f, &n, &z);
+	const char *unit;
+	int err = v ? 0 : diff_verdict_of(p, &own);
 
 	if (err)
 		return err;
-	if (n) /* qsort of an empty, NULL array is undefined */
+	if (!v)
+		v = own;
+	if (!(f = malloc((v->n + 1) * sizeof(*f)))) {
+		diff_verdict_free(own);
+		return -ENOMEM;
+	}
+	n = v->n;
+	if (n) { /* qsort of an empty, NULL array is undefined */
+		memcpy(f, v->funcs, n * sizeof(*f));
 		qsort(f, n, sizeof(*f), by_change);
+	}
 	rows = o->limit && o->limit < n ? o->limit : n;
 	if (o->tty)
-		namew = o->columns > 80 + 10 ? o->columns - 80 : 10;
-	fprintf(out, "# before: %lld samples, after: %lld samples; * beyond the noise: a 95 %% Wald "
-		     "interval of the difference (z = %.2f over %zu functions)\n",
-		(long long)profile_total(p, DIFF_BEFORE), (long long)profile_total(p, DIFF_AFTER),
-		z, n);
-	fprintf(out, "%7s %7s %8s  %7s %7s %8s  %6s  ", "self-b", "self-a", "delta", "total-b",
-		"total-a", "delta", "+-");
+		namew = o->columns > 86 + 10 ? o->columns - 86 : 10;
+	unit = !v->time ? "% of each side's samples" : v->per ? "ms of CPU per unit of work" :
+			  "ms of CPU, both runs taken to have done the same work (no --per)";
+	fprintf(out, "# costs: %s%s; noise: %s; d: the change in points of BEFORE's whole cost, "
+		     "+-: its interval, * beyond it (q = %.2f over %zu functions)\n", unit,
+		v->time ? "" : v->shares ? " (--shares)" : " (an input carries no time)",
+		v->slices[0] > 1 && v->slices[1] > 1 ? "time slices of each recording" :
+		"counting (an input without timestamps)", v->q, n);
+	fprintf(out, "# before: %lld samples, after: %lld samples; the whole: %.3f -> %.3f (%+.2f %%, "
+		     "+-%.2f)\n", (long long)v->count[DIFF_BEFORE], (long long)v->count[DIFF_AFTER],
+		shown_cost(v, v->whole.before), shown_cost(v, v->whole.after), v->whole.points,
+		v->whole.before > 0 ? 100 * v->whole.margin / v->whole.before : 0);
+	fprintf(out, "%9s %9s %10s %6s %9s %9s %10s %6s ", "self-b", "self-a", "self-d", "+-",
+		"total-b", "total-a", "total-d", "+-");
 	put_cell(out, "function", namew, o->tty, 1);
 	fputs("  module\n", out);
 	for (i = 0; i < rows; i++) {
-		put_change(out, &f[i].self_change);
-		fputc(' ', out);
-		put_change(out, &f[i].total_change);
-		fprintf(out, " %6.2f  ", f[i].self_change.margin);
+		put_change(out, v, &f[i].self_change, v->whole.before);
+		put_change(out, v, &f[i].total_change, v->whole.before);
 		put_cell(out, f[i].name, namew, o->tty, 1);
 		fputs("  ", out);
 		put_cell(out, profile_module_name(p, f[i].module), 20, o->tty, 0);
 		fputc('\n', out);
 	}
 	free(f);
+	diff_verdict_free(own);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -5,11 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cprof/functable.h"
+#include "cprof/noise.h"
 #include "cprof/util.h"
+
+struct fcost {               /* a function's counts on one side, and their variances */
+	double self, total, vself, vtotal;
+};
+
+struct side {                /* what the inputs of one column brought, by diff frame */
+	struct fcost *f;
+	size_t n;
+	double count, time;      /* counts in all; the CPU ns they stand for */
+	int untimed;             /* an input had no time column */
+	uint32_t slices;         /* the fewest of an input; 0 before the first */
+};
 
 struct differ {
 	struct profile *d;
+	struct side side[2];
 	struct idtab by_name;    /* frames of d by name: each name is one frame */
 	struct buf name;
 	uint32_t *frames;        /* a stack being copied */
@@ -17,26 +30,37 @@ struct differ {
 	struct diff_opts o;
 };
 
-/* NAME with every 0x hex number as "0x...", into B (NUL-terminated). */
-static int strip_hex(struct buf *b, const char *name)
+static int ends_with(const char *s, size_t len, const char *tail)
 {
+	size_t n = strlen(tail);
+
+	return len > n && !memcmp(s + len - n, tail, n);
+}
+
+int diff_match_name(struct buf *b, const char *name, int strip_hex)
+{
+	static const char *const cosmetic[] = { ".abi0", ".abiinternal" };
 	const char *s = name;
+	size_t len = strlen(name), i, end;
 
+	for (i = 0; i < sizeof(cosmetic) / sizeof(*cosmetic); i++)
+		if (ends_with(name, len, cosmetic[i]))
+			len -= strlen(cosmetic[i]);
 	b->len = 0;
-	while (*s) {
-		size_t n = 2;
+	for (end = 0; end < len;) {
+		size_t n = 1;
 
-		if (s[0] == '0' && s[1] == 'x' && strchr("0123456789abcdefABCDEF", s[2]) && s[2]) {
-			while (s[n] && strchr("0123456789abcdefABCDEF", s[n]))
+		if (strip_hex && s[end] == '0' && s[end + 1] == 'x' && end + 2 < len &&
+		    strchr("0123456789abcdefABCDEF", s[end + 2])) {
+			n = 2;
+			while (end + n < len && strchr("0123456789abcdefABCDEF", s[end + n]))
 				n++;
 			if (buf_puts(b, "0x..."))
 				return -ENOMEM;
-		} else {
-			n = 1;
-			if (buf_append(b, s, 1))
-				return -ENOMEM;
+		} else if (buf_append(b, s + end, 1)) {
+			return -ENOMEM;
 		}
-		s += n;
+		end += n;
 	}
 	return buf_append(b, "", 1) ? -ENOMEM : 0;
 }
@@ -60,15 +84,13 @@ static int copy_frame(struct differ *df, const struct profile *p, const struct p
 	struct profile_frame c = { .module = PROFILE_NONE, .location = PROFILE_NONE,
 				   .kind = f->kind, .symbolized = f->symbolized };
 	struct by_name q = { df->d, NULL };
-	const char *name = f->name;
+	const char *name;
 	uint32_t h;
 	int err;
 
-	if (df->o.strip_hex) {
-		if ((err = strip_hex(&df->name, f->name)))
-			return err;
-		name = df->name.data;
-	}
+	if ((err = diff_match_name(&df->name, f->name, df->o.strip_hex)))
+		return err;
+	name = df->name.data;
 	if (!(q.name = c.name = c.mangled = profile_str(df->d, name)))
 		return -ENOMEM;
 	/* interned: the same name is the same pointer */
@@ -115,22 +137,136 @@ void differ_free(struct differ *df)
 	profile_free(df->d);
 	idtab_release(&df->by_name);
 	buf_release(&df->name);
+	free(df->side[0].f);
+	free(df->side[1].f);
 	free(df->frames);
 	free(df);
+}
+
+/* Where the values of an input go, slice by slice, while it is accounted. */
+struct slicer {
+	const struct profile *d; /* the diff profile: its stacks and frames */
+	uint32_t k;              /* slices */
+	double *c;               /* [(2 * frame + 0 self / 1 total) * k + slice] */
+	double *w;               /* [slice]: the whole */
+	uint32_t *seen, stamp;   /* [frame]: counted in the value being added */
+};
+
+/* Value V of diff stack STACK in slice K: once to its leaf's self, once to each frame's total. */
+static void slicer_add(struct slicer *sl, uint32_t stack, uint32_t k, double v)
+{
+	const struct profile_stack *st = &sl->d->stacks[stack];
+	uint32_t i;
+
+	sl->w[k] += v;
+	if (!st->depth)
+		return;
+	if (!++sl->stamp) { /* wrapped: every frame unseen again */
+		memset(sl->seen, 0, sl->d->nframes * sizeof(*sl->seen));
+		sl->stamp = 1;
+	}
+	sl->c[(2 * (size_t)st->frames[st->depth - 1]) * sl->k + k] += v;
+	for (i = 0; i < st->depth; i++) {
+		uint32_t f = st->frames[i];
+
+		if (sl->seen[f] != sl->stamp) {
+			sl->seen[f] = sl->stamp;
+			sl->c[(2 * (size_t)f + 1) * sl->k + k] += v;
+		}
+	}
+}
+
+/*
+ * Column COL of P (its rows in the diff's stacks ROWSTACK, PROFILE_NONE
+ * if none), times SCALE, into the costs and variances of side S: by time
+ * slice if P has a timeline, else as one slice (counting noise).
+ */
+static int side_account(struct side *s, const struct profile *d, const struct profile *p,
+			uint32_t col, const uint32_t *rowstack, double scale)
+{
+	struct slicer sl = { .d = d, .k = 1 };
+	uint64_t tmin = UINT64_MAX, tmax = 0;
+	size_t i, valued = 0;
+	uint32_t tcol = profile_time_column(p, col);
+	double count = 0, time = 0;
+	int err = -ENOMEM;
+
+	for (i = 0; i < p->nevents; i++)
+		if (profile_event_value(p, &p->events[i], col) > 0 &&
+		    p->events[i].sample < p->nsamples && rowstack[p->events[i].sample] != PROFILE_NONE) {
+			valued++;
+			tmin = p->events[i].time < tmin ? p->events[i].time : tmin;
+			tmax = p->events[i].time > tmax ? p->events[i].time : tmax;
+		}
+	if (valued >= 2 * NOISE_SLICES && tmax > tmin)
+		sl.k = NOISE_SLICES;
+	sl.c = calloc(2 * d->nframes * sl.k + 1, sizeof(*sl.c));
+	sl.w = calloc(sl.k, sizeof(*sl.w));
+	sl.seen = calloc(d->nframes + 1, sizeof(*sl.seen));
+	if (!sl.c || !sl.w || !sl.seen ||
+	    array_reserve(&s->f, &s->n, d->nframes, sizeof(*s->f)))
+		goto out;
+	for (i = 0; sl.k > 1 && i < p->nevents; i++) {
+		const struct profile_event *e = &p->events[i];
+		int64_t v = profile_event_value(p, e, col);
+
+		if (v > 0 && e->sample < p->nsamples && rowstack[e->sample] != PROFILE_NONE)
+			slicer_add(&sl, rowstack[e->sample],
+				   (uint32_t)((double)(e->time - tmin) * sl.k / (double)(tmax - tmin + 1)),
+				   (double)v * scale);
+	}
+	for (i = 0; sl.k == 1 && i < p->nsamples; i++)
+		if (rowstack[i] != PROFILE_NONE)
+			slicer_add(&sl, rowstack[i], 0, (double)profile_value(p, i, col) * scale);
+	for (i = 0; i < d->nframes; i++) {
+		const double *cs = &sl.c[2 * i * sl.k], *ct = cs + sl.k;
+		uint32_t k;
+
+		for (k = 0; k < sl.k; k++) {
+			s->f[i].self += cs[k];
+			s->f[i].total += ct[k];
+		}
+		s->f[i].vself += noise_var(cs, sl.w, sl.k);
+		s->f[i].vtotal += noise_var(ct, sl.w, sl.k);
+	}
+	for (i = 0; i < sl.k; i++)
+		count += sl.w[i];
+	/* the CPU time a count stands for, if P knows it */
+	if (tcol != PROFILE_NONE && !strcmp(p->columns[tcol].unit, "nanoseconds") &&
+	    profile_total(p, col) > 0 && profile_total(p, tcol) > 0)
+		time = count * (double)profile_total(p, tcol) / (double)profile_total(p, col);
+	else
+		s->untimed = 1;
+	s->count += count;
+	s->time += time;
+	if (!s->slices || sl.k < s->slices)
+		s->slices = sl.k;
+	err = 0;
+out:
+	free(sl.c);
+	free(sl.w);
+	free(sl.seen);
+	return err;
 }
 
 int differ_add(struct differ *df, const struct profile *p, uint32_t col, unsigned which,
 	       double scale)
 {
-	uint32_t *fmap;
+	uint32_t *fmap, *rowstack;
 	size_t i, k;
 	int err = 0;
 
 	if (col >= p->ncolumns || which > DIFF_AFTER)
 		return -EINVAL;
-	if (!(fmap = malloc((p->nframes + 1) * sizeof(*fmap))))
+	fmap = malloc((p->nframes + 1) * sizeof(*fmap));
+	rowstack = malloc((p->nsamples + 1) * sizeof(*rowstack));
+	if (!fmap || !rowstack) {
+		free(fmap);
+		free(rowstack);
 		return -ENOMEM;
+	}
 	memset(fmap, 0xff, (p->nframes + 1) * sizeof(*fmap));
+	memset(rowstack, 0xff, (p->nsamples + 1) * sizeof(*rowstack));
 	for (i = 0; i < p->nsamples && !err; i++) {
 		const struct profile_stack *st = &p->stacks[p->samples[i].stack];
 		const struct profile_thread *t = &p->threads[p->samples[i].thread];
@@ -160,8 +296,13 @@ int differ_add(struct differ *df, const struct profile *p, uint32_t col, unsigne
 					     t->comm[0] ? t->comm : t->process, &thread);
 		if (!err)
 			err = profile_add(df->d, stack, thread, v, NULL);
+		if (!err)
+			rowstack[i] = stack;
 	}
+	if (!err)
+		err = side_account(&df->side[which], df->d, p, col, rowstack, scale);
 	free(fmap);
+	free(rowstack);
 	if (!err && which == DIFF_AFTER) {
 		df->d->meta.duration_ns = p->meta.duration_ns;
 		df->d->meta.freq = p->meta.freq;
@@ -201,75 +342,159 @@ int diff_new(const struct profile *before, uint32_t bcol, const struct profile *
 	return 0;
 }
 
-/* The z of a two-sided level ALPHA: erfc(z / sqrt 2) = ALPHA, by bisection. */
-static double z_of(double alpha)
+/*
+ * The change from cost B (variance VB) to A (VA), both per unit of work,
+ * as C; WHOLE is BEFORE's whole cost, Q the interval's multiplier. No
+ * interval without samples on both sides: nothing can be said.
+ */
+static void change(double b, double vb, double a, double va, double whole, double q, int both,
+		   struct diff_change *c)
 {
-	double lo = 0, hi = 40;
-	int i;
+	c->before = b;
+	c->after = a;
+	c->delta = a - b;
+	c->margin = q * sqrt((vb > 0 ? vb : 0) + (va > 0 ? va : 0));
+	c->points = whole > 0 ? 100 * c->delta / whole : 0;
+	c->significant = both && fabs(c->delta) > c->margin;
+}
 
-	for (i = 0; i < 100; i++) {
-		double mid = (lo + hi) / 2;
+/* The variance of a cost of X counts of side S, whose variance in counts is V. */
+static double cost_var(const struct diff_verdict *v, const struct side *s, unsigned which,
+		       double x, double var)
+{
+	double p = s->count > 0 ? x / s->count : 0;
 
-		if (erfc(mid / sqrt(2.0)) > alpha)
-			lo = mid;
-		else
-			hi = mid;
+	/* a share has no noise from the whole: the counting noise of the whole is out */
+	if (!v->time)
+		var -= p * p * s->count;
+	return var * v->scale[which] * v->scale[which];
+}
+
+int differ_verdict(const struct differ *df, const double *work, struct diff_verdict **out)
+{
+	const struct side *sd = df->side;
+	struct diff_verdict *v = calloc(1, sizeof(*v));
+	double whole[2];
+	unsigned dof = 0;
+	size_t i, n = 0;
+	int c, both;
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	if (work && !(work[0] > 0 && work[1] > 0)) {
+		free(v);
+		return -EINVAL;
 	}
-	return (lo + hi) / 2;
+	if (!(v->funcs = calloc(df->d->nframes + 1, sizeof(*v->funcs)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	v->per = !!work;
+	v->shares = df->o.shares;
+	v->time = !df->o.shares && !sd[0].untimed && !sd[1].untimed && sd[0].time > 0 && sd[1].time > 0;
+	for (c = 0; c < 2; c++) {
+		v->work[c] = work ? work[c] : 1;
+		v->count[c] = llround(sd[c].count);
+		v->slices[c] = sd[c].slices ? sd[c].slices : 1;
+		if (sd[c].count > 0)
+			v->scale[c] = v->time ? sd[c].time / sd[c].count / v->work[c] :
+						100 / sd[c].count;
+		whole[c] = sd[c].count * v->scale[c];
+		/* the t of the side with the fewest slices; the normal if neither has any */
+		if (v->slices[c] > 1 && (!dof || v->slices[c] - 1 < dof))
+			dof = v->slices[c] - 1;
+	}
+	both = sd[0].count > 0 && sd[1].count > 0;
+	for (i = 0; i < df->d->nframes; i++) {
+		const struct fcost *fc[2] = { i < sd[0].n ? &sd[0].f[i] : NULL,
+					      i < sd[1].n ? &sd[1].f[i] : NULL };
+		struct diff_func *f = &v->funcs[n];
+
+		if ((!fc[0] || fc[0]->total <= 0) && (!fc[1] || fc[1]->total <= 0))
+			continue;
+		f->name = df->d->frames[i].name;
+		f->module = df->d->frames[i].module;
+		for (c = 0; c < 2; c++) {
+			f->self[c] = fc[c] ? llround(fc[c]->self) : 0;
+			f->total[c] = fc[c] ? llround(fc[c]->total) : 0;
+		}
+		n++;
+	}
+	v->n = n;
+	v->q = noise_quantile(0.05 / (double)(2 * (n ? n : 1)), dof);
+	for (i = 0, n = 0; i < df->d->nframes; i++) {
+		const struct fcost *fc[2] = { i < sd[0].n ? &sd[0].f[i] : NULL,
+					      i < sd[1].n ? &sd[1].f[i] : NULL };
+		struct fcost z = { 0 }, b, a;
+		struct diff_func *f = &v->funcs[n];
+
+		if ((!fc[0] || fc[0]->total <= 0) && (!fc[1] || fc[1]->total <= 0))
+			continue;
+		b = fc[0] ? *fc[0] : z;
+		a = fc[1] ? *fc[1] : z;
+		change(b.self * v->scale[0], cost_var(v, &sd[0], 0, b.self, b.vself),
+		       a.self * v->scale[1], cost_var(v, &sd[1], 1, a.self, a.vself), whole[0], v->q,
+		       both, &f->self_change);
+		change(b.total * v->scale[0], cost_var(v, &sd[0], 0, b.total, b.vtotal),
+		       a.total * v->scale[1], cost_var(v, &sd[1], 1, a.total, a.vtotal), whole[0],
+		       v->q, both, &f->total_change);
+		n++;
+	}
+	/* the whole, one test: counting noise only (one recording says nothing of the next's) */
+	change(whole[0], v->time ? sd[0].count * v->scale[0] * v->scale[0] : 0, whole[1],
+	       v->time ? sd[1].count * v->scale[1] * v->scale[1] : 0, whole[0],
+	       noise_quantile(0.05, 0), both, &v->whole);
+	*out = v;
+	return 0;
 }
 
-static void change(int64_t x1, int64_t n1, int64_t x2, int64_t n2, double z, struct diff_change *c)
+void diff_verdict_free(struct diff_verdict *v)
 {
-	double p1 = n1 > 0 ? (double)x1 / (double)n1 : 0, p2 = n2 > 0 ? (double)x2 / (double)n2 : 0;
-	double var = (n1 > 0 ? p1 * (1 - p1) / (double)n1 : 0) +
-		     (n2 > 0 ? p2 * (1 - p2) / (double)n2 : 0);
-
-	c->before = 100 * p1;
-	c->after = 100 * p2;
-	c->delta = 100 * (p2 - p1);
-	c->margin = 100 * z * sqrt(var);
-	/* no interval without samples on both sides: nothing can be said */
-	c->significant = n1 > 0 && n2 > 0 && fabs(c->delta) > c->margin;
+	if (!v)
+		return;
+	free(v->funcs);
+	free(v);
 }
 
-int diff_functions(const struct profile *d, struct diff_func **out, size_t *n, double *zp)
+int diff_verdict_of(const struct profile *d, struct diff_verdict **out)
 {
-	struct functable t[2] = { { 0 }, { 0 } }; /* before, after: the same rows, unsorted */
-	struct diff_func *f = NULL;
-	int64_t total[2];
-	double z;
-	size_t i, c;
-	int err = 0;
+	struct differ df = { .d = (struct profile *)d }; /* read only: no differ_add */
+	uint32_t *rowstack = malloc((d->nsamples + 1) * sizeof(*rowstack));
+	size_t i;
+	unsigned c;
+	int err = d->ncolumns == 2 ? 0 : -EINVAL;
+
+	*out = NULL;
+	if (!rowstack)
+		return -ENOMEM;
+	for (c = 0; c < 2 && !err; c++) {
+		for (i = 0; i < d->nsamples; i++)
+			rowstack[i] = profile_value(d, i, c) > 0 ? d->samples[i].stack : PROFILE_NONE;
+		err = side_account(&df.side[c], d, d, c, rowstack, 1.0);
+	}
+	if (!err)
+		err = differ_verdict(&df, NULL, out);
+	free(df.side[0].f);
+	free(df.side[1].f);
+	free(rowstack);
+	return err;
+}
+
+int diff_functions(const struct profile *d, struct diff_func **out, size_t *n, double *z)
+{
+	struct diff_verdict *v = NULL;
+	int err = diff_verdict_of(d, &v);
 
 	*out = NULL;
 	*n = 0;
-	if (d->ncolumns != 2)
-		return -EINVAL;
-	for (c = 0; c < 2 && !err; c++)
-		err = functable_build(&t[c], d, (uint32_t)c, FUNCTABLE_UNSORTED);
-	if (!err && !(f = calloc(t[0].n + 1, sizeof(*f))))
-		err = -ENOMEM;
 	if (err)
-		goto out;
-	total[0] = profile_total(d, DIFF_BEFORE);
-	total[1] = profile_total(d, DIFF_AFTER);
-	z = z_of(0.05 / (double)(2 * (t[0].n ? t[0].n : 1)));
-	for (i = 0; i < t[0].n; i++) {
-		f[i].name = t[0].rows[i].name;
-		f[i].module = t[0].rows[i].module;
-		for (c = 0; c < 2; c++) {
-			f[i].self[c] = t[c].rows[i].self;
-			f[i].total[c] = t[c].rows[i].total;
-		}
-		change(f[i].self[0], total[0], f[i].self[1], total[1], z, &f[i].self_change);
-		change(f[i].total[0], total[0], f[i].total[1], total[1], z, &f[i].total_change);
-	}
-	*out = f;
-	*n = t[0].n;
-	if (zp)
-		*zp = z;
-out:
-	functable_release(&t[0]);
-	functable_release(&t[1]);
-	return err;
+		return err;
+	*out = v->funcs;
+	*n = v->n;
+	if (z)
+		*z = v->q;
+	v->funcs = NULL;
+	diff_verdict_free(v);
+	return 0;
 }

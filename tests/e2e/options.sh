@@ -24,7 +24,7 @@ CMD_TIMEOUT=10
 cd "$T" || fail "cannot cd to $T"
 
 commands="record top serve report diff"
-complaint="unrecognized option|invalid option|requires an argument|doesn't allow an argument|takes no"
+complaint="unrecognized option|invalid option|is ambiguous|requires an argument|doesn't allow an argument|takes no"
 problems=0
 
 problem()

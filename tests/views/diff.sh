@@ -10,9 +10,11 @@
 #   svg: xmllint accepts it, split_a_leaf is blue and split_c_leaf red, it
 #   opens in headless Chromium without script errors, hover shows both
 #   shares and the change, search works;
-#   top: split_a_leaf, split_b_leaf, split_c_leaf self deltas -20/0/+20
-#   within 3 points, a and c marked beyond the noise (*);
-#   gate: --fail-above 5 exits 1 naming split_c_leaf on the shifted pair, 0
+#   top --shares (the runs last a fixed time, not a fixed work):
+#   split_a_leaf, split_b_leaf, split_c_leaf self deltas -20/0/+20
+#   within 3 points, a and c marked beyond the noise (*); each column
+#   labelled (self-d and its +-, total-d and its +-);
+#   gate: --fail-above 5 exits 5 naming split_c_leaf on the shifted pair, 0
 #   on the two recordings as built, 0 with --function matching no grower;
 #   bad inputs (garbage, a folded line without count, a truncated pprof
 #   file) make one line on stderr and exit 3.
@@ -74,10 +76,13 @@ done
 note "ok: data file, folded and pprof inputs give the same diff"
 
 # -- top: the designed shift, beyond the noise
-check_exit top 0 "" diff -f top --limit 0 "$T/b1.data" "$T/a.data"
+check_exit top 0 "" diff -f top --shares --limit 0 "$T/b1.data" "$T/a.data"
+assert_eq "the top table's columns" "$(sed -n 3p "$T/top.out" | awk '{ NF = 9; print }')" \
+	"self-b self-a self-d +- total-b total-a total-d +- function"
+assert_text_contains <(head -n 1 "$T/top.out") "% of each side's samples (--shares)" "the table says what it compares"
 delta()
 {
-	awk -v f="$1" 'NR > 2 && $8 == f { print $3 }' "$T/top.out"
+	awk -v f="$1" 'NR > 3 && $9 == f { print $3 }' "$T/top.out"
 }
 for want in "split_a_leaf -20" "split_b_leaf 0" "split_c_leaf 20"; do
 	set -- $want
@@ -90,9 +95,10 @@ for want in "split_a_leaf -20" "split_b_leaf 0" "split_c_leaf 20"; do
 	fi
 done
 check_exit top2 0 "" diff -f top "$T/b1.folded" "$T/a.pb.gz"
+# the same counts, the same shares; the noise differs (no timestamps in folded text)
 assert_eq "top deltas of the folded/pprof pair" \
-	"$(awk 'NR > 2 { print $3, $6, $8 }' "$T/top2.out" | sort)" \
-	"$(awk 'NR > 2 { print $3, $6, $8 }' "$T/top.out" | head -n 25 | sort)"
+	"$(awk 'NR > 3 { print $3, $7, $9 }' "$T/top2.out" | tr -d '*' | sort)" \
+	"$(awk 'NR > 3 { print $3, $7, $9 }' "$T/top.out" | head -n 25 | tr -d '*' | sort)"
 
 # -- svg: red and blue, well-formed, alive in Chromium
 check_exit svg 0 "" diff -o "$T/diff.svg" "$T/b1.data" "$T/a.data"
@@ -140,12 +146,12 @@ else
 fi
 
 # -- the gate
-check_exit gate 1 "split_c_leaf" diff --fail-above 5 "$T/b1.data" "$T/a.data"
+check_exit gate 5 "split_c_leaf" diff --fail-above 5 "$T/b1.data" "$T/a.data"
 assert_eq "gate output on stdout without -f" "$(cat "$T/gate.out")" ""
 ! grep -q split_a_leaf "$T/gate.err" || fail "the gate names split_a_leaf, which shrank" "$(cat "$T/gate.err")"
 check_exit same 0 "gate passed" diff --fail-above 5 "$T/b1.data" "$T/b2.data"
 check_exit only 0 "gate passed" diff --fail-above 5 --function '^split_b' "$T/b1.data" "$T/a.data"
-check_exit top_gate 1 "split_c_leaf" diff -f top --fail-above 5 "$T/b1.data" "$T/a.data"
+check_exit top_gate 5 "split_c_leaf" diff -f top --fail-above 5 "$T/b1.data" "$T/a.data"
 [ -s "$T/top_gate.out" ] || fail "-f top with --fail-above wrote no table"
 
 # -- bad input: one line, exit 3
