@@ -97,6 +97,9 @@ int replay_stack(struct replay *rp, uint32_t pid, uint32_t stack_id, uint32_t *o
 const uint64_t *replay_chain(const struct replay *rp, uint32_t stack_id, size_t *n,
 			     uint32_t *trunc);
 
+/* How many of the recorder's stacks this recording has sent. */
+uint32_t replay_stack_count(const struct replay *rp);
+
 /* The name of thread TID, or of process PID ("" if unknown; borrowed until the next record). */
 const char *replay_comm(const struct replay *rp, uint32_t tid);
 const char *replay_process(const struct replay *rp, uint32_t pid);

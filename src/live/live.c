@@ -25,6 +25,7 @@
 struct row {                 /* samples of one (profile stack, thread) */
 	uint32_t stack, pid, tid;
 	uint32_t raw;            /* the recorder's stack id, to name it again */
+	uint32_t gen;            /* the process's mapping generation it was named in */
 	uint64_t total, window;
 };
 
@@ -56,6 +57,7 @@ struct live {
 	struct bucket buckets[MAX_DECAY];
 	uint64_t second;         /* the bucket now filled is second % decay */
 	struct pairmap *tids;    /* tid -> 1 */
+	struct pairmap *renames; /* pid -> 1: sent perf-map chunks, rows to name again */
 	uint64_t samples, lost, window_samples;
 	uint64_t session;        /* META records seen */
 	int finished;
@@ -139,7 +141,7 @@ struct sink *live_sink(struct live *l)
 /* ---- the naming thread: name and count ---- */
 
 static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, uint32_t raw,
-		  uint32_t *idx)
+		  uint32_t gen, uint32_t *idx)
 {
 	uint64_t *slot = pairmap_slot(l->row_of, stack, (uint64_t)pid << 32 | tid, UINT64_MAX);
 
@@ -148,7 +150,8 @@ static int row_of(struct live *l, uint32_t stack, uint32_t pid, uint32_t tid, ui
 	if (*slot == UINT64_MAX) {
 		if (array_reserve(&l->rows, &l->caprows, l->nrows + 1, sizeof(*l->rows)))
 			return -ENOMEM;
-		l->rows[l->nrows] = (struct row){ .stack = stack, .pid = pid, .tid = tid, .raw = raw };
+		l->rows[l->nrows] = (struct row){ .stack = stack, .pid = pid, .tid = tid, .raw = raw,
+						  .gen = gen };
 		*slot = l->nrows++;
 	}
 	*idx = (uint32_t)*slot;
@@ -167,7 +170,8 @@ static int on_sample(struct replay_tool *t, const struct replay_sample *s)
 	err = replay_stack(l->replay, s->pid, s->stack_id, &stack);
 	if (err)
 		return err == -ENOENT ? 0 : err;
-	if ((err = row_of(l, stack, s->pid, s->tid, s->stack_id, &idx)))
+	if ((err = row_of(l, stack, s->pid, s->tid, s->stack_id,
+			  namer_gen(replay_namer(l->replay), s->pid), &idx)))
 		return err;
 	if (array_reserve(&b->rows, &b->cap, b->n + 1, sizeof(*b->rows)) ||
 	    pairmap_put(l->tids, s->tid, 0, 1))
@@ -181,30 +185,42 @@ static int on_sample(struct replay_tool *t, const struct replay_sample *s)
 }
 
 /*
- * PM->pid named JIT code: its stacks counted so far are named again, so
- * that code seen before its names came (perf maps are read as they grow,
- * and once more at the end) shows by name. Two rows may then hold one
- * (stack, thread): the row map keeps the first, the view adds them up.
+ * PM->pid named JIT code: its stacks counted so far are to be named again
+ * (rename_rows(), once the batch of records is replayed: a perf map comes in
+ * many chunks), so that code seen before its names came shows by name.
  */
 static int on_perfmap(struct replay_tool *t, const struct df_perfmap *pm)
 {
 	struct live *l = (struct live *)((char *)t - offsetof(struct live, tool));
-	size_t i;
-	int err = 0;
 
-	for (i = 0; i < l->nrows && !err; i++) {
+	return pairmap_put(l->renames, pm->pid, 0, 1) ? -ENOMEM : 0;
+}
+
+/*
+ * Name again the rows of the processes that sent perf-map chunks, those
+ * named in the process's mappings as they are now (a row of before an
+ * exec keeps its names). Two rows may then hold one (stack, thread): the
+ * row map keeps the first, the view adds them up.
+ */
+static void rename_rows(struct live *l)
+{
+	struct namer *nm = replay_namer(l->replay);
+	uint64_t one;
+	size_t i;
+
+	if (!pairmap_count(l->renames))
+		return;
+	for (i = 0; i < l->nrows; i++) {
 		struct row *r = &l->rows[i];
-		uint64_t *slot;
 		uint32_t stack;
 
-		if (r->pid != pm->pid || replay_stack(l->replay, r->pid, r->raw, &stack) ||
-		    stack == r->stack)
-			continue;
+		if (!pairmap_get(l->renames, r->pid, 0, &one) || r->gen != namer_gen(nm, r->pid) ||
+		    replay_stack(l->replay, r->pid, r->raw, &stack) || stack == r->stack)
+			continue; /* at ENOMEM a row keeps its names */
 		r->stack = stack;
-		slot = pairmap_slot(l->row_of, stack, (uint64_t)r->pid << 32 | r->tid, i);
-		err = slot ? 0 : -ENOMEM;
+		pairmap_slot(l->row_of, stack, (uint64_t)r->pid << 32 | r->tid, i);
 	}
-	return err;
+	pairmap_clear(l->renames);
 }
 
 static int on_lost(struct replay_tool *t, uint64_t count)
@@ -238,6 +254,7 @@ static int on_meta(struct replay_tool *t, const struct df_meta *m)
 	l->prof = p;
 	pairmap_clear(l->row_of);
 	pairmap_clear(l->tids);
+	pairmap_clear(l->renames);
 	for (k = 0; k < MAX_DECAY; k++)
 		l->buckets[k].n = 0;
 	l->nrows = l->dead = 0;
@@ -396,6 +413,7 @@ static void *naming_thread(void *arg)
 			dispatch(l, work.data + pos, size, &scratch, &nscratch);
 			pos += size;
 		}
+		rename_rows(l);
 		rotate(l);
 		l->finished = closed;
 		pthread_mutex_unlock(&l->mu);
@@ -618,7 +636,8 @@ int live_new(const struct live_config *cfg, struct live **out)
 					.perfmap = on_perfmap, .lost = on_lost };
 	if ((err = profile_new(&l->prof)) ||
 	    (err = replay_new(&cfg->names, l->prof, &l->tool, &l->replay)) ||
-	    (err = pairmap_new(&l->row_of)) || (err = pairmap_new(&l->tids)))
+	    (err = pairmap_new(&l->row_of)) || (err = pairmap_new(&l->tids)) ||
+	    (err = pairmap_new(&l->renames)))
 		goto fail;
 	err = -pthread_create(&l->thread, NULL, naming_thread, l);
 	if (err)
@@ -648,6 +667,7 @@ void live_free(struct live *l)
 	profile_free(l->prof);
 	pairmap_free(l->row_of);
 	pairmap_free(l->tids);
+	pairmap_free(l->renames);
 	for (i = 0; i < MAX_DECAY; i++)
 		free(l->buckets[i].rows);
 	free(l->rows);

@@ -215,6 +215,11 @@ const uint64_t *replay_chain(const struct replay *rp, uint32_t stack_id, size_t 
 	return chain;
 }
 
+uint32_t replay_stack_count(const struct replay *rp)
+{
+	return stacktab_count(rp->stacks);
+}
+
 int replay_set_profile(struct replay *rp, struct profile *prof)
 {
 	int err = namer_set_profile(rp->namer, prof);

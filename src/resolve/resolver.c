@@ -289,6 +289,7 @@ static int collect_stats(struct resolver *r)
 	uint64_t a, b, v, named;
 	int got;
 
+	st->stacks = replay_stack_count(r->replay);
 	st->cache_refused = namer_cache_refused(nm);
 	while (pairmap_next(r->trunc_by_mod, &pos, &a, &b, &v)) {
 		struct report_trunc *t;

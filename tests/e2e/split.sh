@@ -70,6 +70,16 @@ assert_not_contains "$T/folded" 'split_._leaf;(.*;)?(split_._outer|split_b_mid|m
 assert_eq "first frame of the chain stacks" \
 	"$(first_frames "$T/folded" 'split_._leaf' | tr '\n' ' ')" "$prog "
 
+# --stats counts what the recording holds: every sample of the folded
+# output, and at least as many of the recorder's stacks as folded lines
+# (two recorded chains may name alike, never one chain two ways)
+report_ok "$T/data" "$T/stats.folded" --stats
+line=$(grep '^# samples: ' "$T/report.err") || fail "no '# samples:' line in --stats" "$(cat "$T/report.err")"
+assert_eq "samples in --stats vs the folded total" \
+	"$(echo "$line" | sed 's/^# samples: \([0-9]*\),.*/\1/')" "$(total "$T/folded")"
+assert_ge "distinct stacks in --stats vs folded lines" \
+	"$(echo "$line" | sed 's/.*distinct stacks: \([0-9]*\),.*/\1/')" "$(wc -l <"$T/folded")"
+
 if [ "$mode" = dwarf ]; then
 	assert_ge "% of samples with main in the stack" \
 		"$(share "$T/folded" "$(frame_re main)")" 99
