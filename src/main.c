@@ -6,7 +6,7 @@
 #include "cprof/version.h"
 
 /* The shared options of the commands that sample */
-#define SAMPLING (ROPT_FREQ | ROPT_CALLGRAPH | ROPT_STACK_SIZE | ROPT_KERNEL)
+#define SAMPLING (ROPT_FREQ | ROPT_CALLGRAPH | ROPT_STACK_SIZE | ROPT_KERNEL | ROPT_CHILDREN)
 
 static const struct command commands[] = {
 	{ "record", cmd_record, CMD_STOP_SIGNALS,

@@ -42,6 +42,22 @@ int procfs_same_root(pid_t pid);
 int procfs_alive(pid_t pid);
 
 /*
+ * The child processes of PID (those its threads started, from
+ * /proc/PID/task/TID/children) into PIDS, at most MAX; *N how many. A
+ * thread that ends meanwhile is skipped, as is a number out of range.
+ * Returns 0, -E2BIG when PID has more than MAX (the first MAX are in
+ * PIDS), -ESRCH when PID is gone, or -errno.
+ */
+int procfs_children(pid_t pid, pid_t *pids, size_t max, size_t *n);
+
+/*
+ * The CPU time PID has used, all its threads, user and system
+ * (/proc/PID/stat), in nanoseconds, and its start time (clock ticks after
+ * boot: with the pid, it names one process). Returns 0 or -ESRCH.
+ */
+int procfs_cpu(pid_t pid, uint64_t *cpu_ns, uint64_t *start);
+
+/*
  * A process held by what it is, not by its number: once a process has
  * exited and been reaped its pid goes to the next process started, so a
  * number alone may name a newcomer. The process is held by a pidfd

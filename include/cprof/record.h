@@ -31,6 +31,7 @@ struct record_opts {
 	int jit_support;         /* launched command: switch on Python's and Node's perf maps */
 	int no_jit_unwind;       /* ignore jitdumps' unwinding info (JIT code by frame pointers) */
 	enum df_offcpu offcpu;   /* also record blocked and run-queue time (DF_WSAMPLE) */
+	int children;            /* attached: sample the targets' descendants too */
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 	struct unwinder *unwinder; /* dwarf mode: kept warm across runs (borrowed); NULL:
@@ -102,6 +103,18 @@ struct record_result {
 	 */
 	struct { pid_t pid; enum jit_runtime runtime; int dump; } hints[RECORD_HINTS];
 	unsigned nhints;
+	/*
+	 * Attached without children: the busiest descendant of a target that
+	 * ran at the attach and was not sampled, if over the recording it used
+	 * a tenth of a CPU or more and at least ten times its target's CPU
+	 * time (a wrapper: sh, npm, a uwsgi master); busy_pid 0: none. Names
+	 * made printable.
+	 */
+	pid_t busy_pid, busy_target;
+	uint64_t busy_ns, busy_target_ns;
+	char busy_comm[16], busy_target_comm[16];
+	/* with children: descendants past the caps (targets.h) and refused (not ours) */
+	unsigned children_cut, children_refused;
 };
 
 /* Run a recording. Returns 0 or -errno with RES->stage saying where it failed. */

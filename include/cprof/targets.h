@@ -21,11 +21,31 @@
 struct pairmap;
 struct sampler;
 
+/*
+ * The descendants of attached processes are read from /proc (untrusted:
+ * a process tree may be as deep and wide as its owner makes it): at most
+ * TARGETS_DEPTH levels below a target, TARGETS_DESCENDANTS processes in
+ * all. Those past either are not sampled (res->children_cut).
+ */
+#define TARGETS_DEPTH 32
+#define TARGETS_DESCENDANTS 1024
+
 struct targets {
 	struct record_result *res; /* child_status, leftovers, stage (borrowed) */
 	struct pairmap *alive;   /* pid -> 1 while it lives, 0 once gone */
 	pid_t child;             /* the launched command; 0 when attached */
 	int child_done;          /* the command was reaped */
+	int children;            /* attached: the targets' descendants are targets too */
+	pid_t *attached;         /* every process attached to, the given ones first */
+	size_t nattached, cap;
+	size_t walked;           /* descendants found, of TARGETS_DESCENDANTS */
+	/*
+	 * Attached without CHILDREN, for res->busy_*: (pid, 0) 1 for each
+	 * process seen, (pid, 1) its CPU ns at attach, (pid, 2) its start
+	 * time, and for a descendant (pid, 3) the target it descends from
+	 */
+	struct pairmap *before;
+	uint64_t attach_end;     /* CLOCK_MONOTONIC ns */
 };
 
 /* What attaching asks of the recorder; each returns 0 or -errno (which stops). */
@@ -46,9 +66,15 @@ void targets_release(struct targets *t);
 /*
  * Attach to PIDS[0..N): every thread of each (hook thread), then their
  * mappings (hook map), then a drain and one more scan for threads born
- * before their creator was sampled.
+ * before their creator was sampled. With CHILDREN their descendants too,
+ * each attached before its own children are looked for (bounded by
+ * TARGETS_DEPTH and TARGETS_DESCENDANTS); a descendant that exits
+ * meanwhile is skipped, one refused (another user's) is counted in
+ * res->children_refused. (Processes born after their parent was
+ * attached are sampled by inheritance, with or without CHILDREN.)
  */
-int targets_attach(struct targets *t, const pid_t *pids, size_t n, const struct target_hooks *h);
+int targets_attach(struct targets *t, const pid_t *pids, size_t n, int children,
+		   const struct target_hooks *h);
 
 /*
  * Run ARGV (searched in PATH) sampled by S from its exec on (S's events
@@ -68,6 +94,8 @@ int targets_alive(struct targets *t);
  * At the end: a launched command still running is asked to stop, killed
  * after 2 s, and reaped (RES->child_status), then what it left running
  * likewise (RES->leftovers). Attached processes are never signalled.
+ * Attached without CHILDREN: RES->busy_* names the busiest descendant not
+ * sampled, if it used far more CPU than its target (record.h).
  */
 void targets_reap(struct targets *t);
 

@@ -105,14 +105,17 @@ int procfs_same_root(pid_t pid)
 	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
 }
 
-/*
- * The state letter and start time (clock ticks after boot, field 22) of
- * PID from /proc/PID/stat. Returns 0 or -ESRCH.
- */
-static int read_stat(pid_t pid, char *state, uint64_t *start)
+struct proc_stat {
+	char state;
+	uint64_t utime, stime;   /* clock ticks */
+	uint64_t start;          /* clock ticks after boot */
+};
+
+/* The fields of /proc/PID/stat cprof uses. Returns 0 or -ESRCH. */
+static int read_stat(pid_t pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long t;
+	unsigned long long ut, stt, t;
 	FILE *f;
 	size_t n;
 
@@ -126,50 +129,124 @@ static int read_stat(pid_t pid, char *state, uint64_t *start)
 	p = strrchr(buf, ')'); /* comm may contain spaces and parens */
 	if (!p || p[1] != ' ' || !p[2])
 		return -ESRCH;
-	*state = p[2];
-	/* fields 3 (the state) to 21, then the start time */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-			  "%*d %*d %llu", &t) != 1)
+	st->state = p[2];
+	/* fields 3 (the state) to 13, utime and stime, 16 to 21, the start time */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d "
+			  "%*d %*d %*d %llu", &ut, &stt, &t) != 3)
 		return -ESRCH;
-	*start = t;
+	st->utime = ut;
+	st->stime = stt;
+	st->start = t;
 	return 0;
 }
 
 int procfs_alive(pid_t pid)
 {
-	uint64_t start;
-	char state;
+	struct proc_stat st;
 
-	return !read_stat(pid, &state, &start) && state != 'Z' && state != 'X';
+	return !read_stat(pid, &st) && st.state != 'Z' && st.state != 'X';
+}
+
+int procfs_cpu(pid_t pid, uint64_t *cpu_ns, uint64_t *start)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	struct proc_stat st;
+
+	if (read_stat(pid, &st))
+		return -ESRCH;
+	if (hz <= 0)
+		hz = 100;
+	*cpu_ns = st.utime + st.stime > UINT64_MAX / 1000000000ULL
+			  ? UINT64_MAX
+			  : (st.utime + st.stime) * 1000000000ULL / (uint64_t)hz;
+	*start = st.start;
+	return 0;
+}
+
+/*
+ * The children of one thread TID of PID, appended to PIDS[*N..MAX). The
+ * file is numbers apart by spaces; parsed by hand, so that no number,
+ * however long, overflows: one past a pid's range is skipped.
+ */
+static int task_children(pid_t pid, pid_t tid, pid_t *pids, size_t max, size_t *n)
+{
+	char path[64];
+	uint64_t v = 0;
+	int c, digits = 0, err = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT || errno == ESRCH ? 0 : -errno; /* the thread ended */
+	do {
+		c = getc(f);
+		if (c >= '0' && c <= '9') {
+			v = v > INT32_MAX ? v : v * 10 + (uint64_t)(c - '0');
+			digits = 1;
+			continue;
+		}
+		if (digits && v > 0 && v <= INT32_MAX) {
+			if (*n >= max) {
+				err = -E2BIG;
+				break;
+			}
+			pids[(*n)++] = (pid_t)v;
+		}
+		v = 0;
+		digits = 0;
+	} while (c != EOF);
+	fclose(f);
+	return err;
+}
+
+struct children_ctx {
+	pid_t pid, *pids;
+	size_t max, *n;
+};
+
+static int on_task_children(pid_t tid, void *arg)
+{
+	struct children_ctx *c = arg;
+
+	return task_children(c->pid, tid, c->pids, c->max, c->n);
+}
+
+int procfs_children(pid_t pid, pid_t *pids, size_t max, size_t *n)
+{
+	struct children_ctx c = { pid, pids, max, n };
+
+	*n = 0;
+	return procfs_for_each_task(pid, on_task_children, &c);
 }
 
 int procfs_proc_open(pid_t pid, struct procfs_proc *p)
 {
-	char state;
+	struct proc_stat st;
 
 	p->pid = pid;
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (p->pidfd < 0 && errno != ENOSYS)
 		return errno == ESRCH ? -ESRCH : -errno;
 	/* read after the pidfd: had the pid been reused meanwhile, the pidfd tells */
-	if (read_stat(pid, &state, &p->start) || state == 'Z' || state == 'X') {
+	if (read_stat(pid, &st) || st.state == 'Z' || st.state == 'X') {
 		procfs_proc_release(p);
 		return -ESRCH;
 	}
+	p->start = st.start;
 	return 0;
 }
 
 int procfs_proc_alive(const struct procfs_proc *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
-	uint64_t start;
-	char state;
+	struct proc_stat st;
 
 	/* a pidfd is readable once its process has exited, whoever has the pid now */
 	if (p->pidfd >= 0 && poll(&pfd, 1, 0) != 0)
 		return 0;
-	return !read_stat(p->pid, &state, &start) && start == p->start && state != 'Z' &&
-	       state != 'X';
+	return !read_stat(p->pid, &st) && st.start == p->start && st.state != 'Z' &&
+	       st.state != 'X';
 }
 
 void procfs_proc_release(struct procfs_proc *p)

@@ -10,6 +10,7 @@
 #include "cprof/record.h"
 #include "cprof/safefile.h"
 #include "cprof/sampler.h"
+#include "cprof/targets.h"
 #include "cprof/util.h"
 
 static void record_usage(FILE *f, const struct command *cmd)
@@ -33,6 +34,7 @@ static void record_usage(FILE *f, const struct command *cmd)
 		"Examples:\n"
 		"  cprof record -p 1234 -d 10\n"
 		"  cprof record -p 1234,5678            # stop with Ctrl-C\n"
+		"  cprof record --children -p 1234 -d 10  # a wrapper and what it started\n"
 		"  cprof record -F 499 -o run.data -- ./server --port 8080\n"
 		"  cprof record --wall -k -p 1234 -d 10   # where the time goes, waiting too\n"
 		"\n" EXIT_CODES);
@@ -100,6 +102,28 @@ static void jit_hints(const struct record_result *res)
 		fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
 			res->hints[i].dump ? jit_dump_hint(res->hints[i].runtime)
 					   : jit_hint(res->hints[i].runtime));
+}
+
+/*
+ * Which processes were not sampled: the descendants --children left out,
+ * or without it a busy descendant of an idle target (a wrapper's worker).
+ */
+static void children_notes(const struct record_opts *o, const struct record_result *res)
+{
+	if (o->children && res->children_cut)
+		fprintf(stderr, "cprof: warning: --children: some descendants were not sampled: "
+			"cprof follows at most %d levels and %d processes\n", TARGETS_DEPTH,
+			TARGETS_DESCENDANTS);
+	if (o->children && res->children_refused)
+		fprintf(stderr, "cprof: note: --children: %u descendant%s not sampled: not yours "
+			"to sample (another user's, or setuid)\n", res->children_refused,
+			res->children_refused == 1 ? " was" : "s were");
+	if (res->busy_pid)
+		fprintf(stderr, "cprof: note: PID %d (%s) used %.2f s of CPU, its descendant PID "
+			"%d (%s) %.2f s, which was not sampled: add --children to sample the "
+			"processes under -p too\n", (int)res->busy_target, res->busy_target_comm,
+			res->busy_target_ns / 1e9, (int)res->busy_pid, res->busy_comm,
+			res->busy_ns / 1e9);
 }
 
 /* The off-CPU part of the summary, and why it is missing if it is. */
@@ -200,6 +224,7 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 			RECORD_PERFMAP_MAX >> 20, RECORD_NAMES_LINES, RECORD_PERFMAP_TOTAL >> 20,
 			JITFOLLOW_DUMP_MAX >> 20, (unsigned long long)(JITFOLLOW_TOTAL_MAX >> 20));
 	jit_hints(&res);
+	children_notes(&o, &res);
 	free(cmdline);
 	free(pids);
 	return rc;

@@ -11,7 +11,11 @@
 #include <string.h>
 
 #include "cprof/record.h"
+#include "cprof/targets.h"
 #include "cprof/util.h"
+
+_Static_assert(TARGETS_DEPTH == 32 && TARGETS_DESCENDANTS == 1024,
+	       "--children's help line gives these numbers");
 
 /*
  * A setter parses ARG into O and returns 0, or EXIT_USAGE after saying
@@ -110,6 +114,12 @@ static int set_no_jit_unwind(struct record_opts *o, const char *given)
 	return 0;
 }
 
+static int set_children(struct record_opts *o, const char *given)
+{
+	o->children = !!given;
+	return 0;
+}
+
 /* In the order of --help. */
 static const struct ropt ropts[] = {
 	{ ROPT_FREQ, "freq", 'F', "HZ", "99", set_freq,
@@ -130,6 +140,11 @@ static const struct ropt ropts[] = {
 	{ ROPT_STACK_SIZE, "stack-size", 0, "BYTES", "24576", set_stack_size,
 	  "user stack copied per sample in dwarf mode, a multiple of 8, at most 65528" },
 	{ ROPT_KERNEL, "kernel", 'k', NULL, NULL, set_kernel, "keep kernel frames" },
+	{ ROPT_CHILDREN, "children", 0, NULL, NULL, set_children,
+	  "with -p: also sample the descendants the processes have now (a wrapper's "
+	  "workers: sh, npm, a uwsgi master's), at most 32 levels down and 1024 "
+	  "processes; a process a sampled one starts later is sampled with or "
+	  "without it" },
 	{ ROPT_OFF_CPU, "off-cpu", 0, NULL, NULL, set_off_cpu,
 	  "also record where each thread blocks and for how long: its stack at every "
 	  "context switch and the time until it runs again (blocked: off-CPU time; "

@@ -397,7 +397,8 @@ static int attach(struct recorder *r)
 {
 	struct target_hooks h = { attach_thread, attach_map, attach_drain, r };
 
-	return targets_attach(&r->targets, r->opts->pids, r->opts->npids, &h);
+	return targets_attach(&r->targets, r->opts->pids, r->opts->npids, r->opts->children,
+			      &h);
 }
 
 

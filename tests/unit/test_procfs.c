@@ -320,6 +320,126 @@ static void test_alive(void **state)
 	assert_int_equal(procfs_alive(pid), 0);
 }
 
+struct forker {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int *fds;                /* the child waits until this pipe's write end is closed */
+	pid_t child;
+	int done;
+};
+
+/* Fork a child that waits until the write end of pipe FDS is closed; returns its pid. */
+static pid_t waiting_child(const int *fds)
+{
+	pid_t pid = fork();
+	char c;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[1]);
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+/* A thread that forks a child (its parent is this thread) and lives until told. */
+static void *forker_main(void *arg)
+{
+	struct forker *f = arg;
+	pid_t pid = waiting_child(f->fds);
+
+	pthread_mutex_lock(&f->lock);
+	f->child = pid;
+	pthread_cond_broadcast(&f->cond);
+	while (!f->done)
+		pthread_cond_wait(&f->cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+static void test_children(void **state)
+{
+	struct forker f = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0 };
+	pid_t pids[8], mine;
+	pthread_t th;
+	size_t n = 99;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	f.fds = fds;
+	mine = waiting_child(fds);
+	/* a child of another thread is in that thread's list, not the main one's */
+	assert_int_equal(pthread_create(&th, NULL, forker_main, &f), 0);
+	pthread_mutex_lock(&f.lock);
+	while (!f.child)
+		pthread_cond_wait(&f.cond, &f.lock);
+	pthread_mutex_unlock(&f.lock);
+
+	assert_int_equal(procfs_children(getpid(), pids, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true((pids[0] == mine && pids[1] == f.child) ||
+		    (pids[1] == mine && pids[0] == f.child));
+	/* more than asked for: the first MAX, and -E2BIG */
+	assert_int_equal(procfs_children(getpid(), pids, 1, &n), -E2BIG);
+	assert_int_equal(n, 1);
+	assert_true(pids[0] == mine || pids[0] == f.child);
+	assert_int_equal(procfs_children(getpid(), pids, 0, &n), -E2BIG);
+	assert_int_equal(n, 0);
+	/* a child has none */
+	assert_int_equal(procfs_children(mine, pids, 8, &n), 0);
+	assert_int_equal(n, 0);
+
+	close(fds[1]);
+	assert_int_equal(waitpid(mine, NULL, 0), mine);
+	assert_int_equal(waitpid(f.child, NULL, 0), f.child);
+	assert_int_equal(procfs_children(getpid(), pids, 8, &n), 0);
+	assert_int_equal(n, 0);
+	/* gone */
+	assert_int_equal(procfs_children(mine, pids, 8, &n), -ESRCH);
+	assert_int_equal(n, 0);
+
+	pthread_mutex_lock(&f.lock);
+	f.done = 1;
+	pthread_cond_broadcast(&f.cond);
+	pthread_mutex_unlock(&f.lock);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	close(fds[0]);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void test_cpu(void **state)
+{
+	uint64_t cpu0, start0, cpu, start, deadline;
+	struct procfs_proc p;
+	volatile uint64_t x = 1;
+
+	(void)state;
+	assert_int_equal(procfs_cpu(getpid(), &cpu0, &start0), 0);
+	assert_int_equal(procfs_proc_open(getpid(), &p), 0);
+	assert_true(p.start == start0); /* the same start field */
+	procfs_proc_release(&p);
+	/* spin until the CPU time grows (it counts in clock ticks), 10 s at most */
+	deadline = mono_ns() + 10000000000ULL;
+	do {
+		for (int i = 0; i < 1000000; i++)
+			x = x * 6364136223846793005ULL + 1;
+		assert_int_equal(procfs_cpu(getpid(), &cpu, &start), 0);
+	} while (cpu == cpu0 && mono_ns() < deadline);
+	assert_true(cpu > cpu0);
+	assert_true(start == start0);
+	assert_int_equal(procfs_cpu(reaped_child(), &cpu, &start), -ESRCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +451,8 @@ int main(void)
 		cmocka_unit_test(test_for_each_task_self),
 		cmocka_unit_test(test_read_comm),
 		cmocka_unit_test(test_alive),
+		cmocka_unit_test(test_children),
+		cmocka_unit_test(test_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
