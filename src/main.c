@@ -6,7 +6,8 @@
 #include "cprof/version.h"
 
 /* The shared options of the commands that sample */
-#define SAMPLING (ROPT_FREQ | ROPT_CALLGRAPH | ROPT_STACK_SIZE | ROPT_KERNEL | ROPT_CHILDREN)
+#define SAMPLING (ROPT_FREQ | ROPT_CALLGRAPH | ROPT_STACK_SIZE | ROPT_KERNEL | ROPT_CHILDREN | \
+		  ROPT_NO_PYTHON)
 
 static const struct command commands[] = {
 	{ "record", cmd_record, CMD_STOP_SIGNALS,

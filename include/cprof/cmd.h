@@ -49,6 +49,7 @@ enum {
 	ROPT_NO_JIT_SUPPORT = 1u << 9, /* --no-jit-support (without it: JIT support on) */
 	ROPT_NO_JIT_UNWIND = 1u << 10, /* --no-jit-unwind */
 	ROPT_CHILDREN = 1u << 11,      /* --children */
+	ROPT_NO_PYTHON = 1u << 12,     /* --no-python */
 };
 
 /* Shared setup, done by cmd_run() before a command runs (its row's setup column). */

@@ -96,6 +96,8 @@ int cpython_threads(struct cpython *py, struct cpython_thread *out, size_t max, 
 struct cpython_frame {
 	uint64_t code;           /* the PyCodeObject's address */
 	int32_t lasti;           /* byte offset of that instruction in the bytecode, -1 before the first */
+	uint8_t entry;           /* the outermost frame of one run of the evaluation loop (one C
+				    call of _PyEval_EvalFrameDefault): 3.8-3.10 every frame */
 };
 
 /*

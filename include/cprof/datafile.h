@@ -26,7 +26,8 @@ enum df_type {
 	DF_PERFMAP = 10,
 	DF_KSYM = 11,
 	DF_WSAMPLE = 12,
-	DF_TYPE_LAST = DF_WSAMPLE, /* the newest type this cprof writes */
+	DF_PYCODE = 13,
+	DF_TYPE_LAST = DF_PYCODE, /* the newest type this cprof writes */
 };
 
 /* Why an unwound user stack ended before its outermost frame. */
@@ -118,6 +119,36 @@ struct df_ksym {             /* a kernel function a recorded stack uses */
 	const char *name;
 };
 
+/*
+ * Python frames read from the interpreter's memory follow the native ones
+ * in a stack's chain, after the marker DF_CONTEXT_PYTHON (which is above
+ * PERF_CONTEXT_MAX, as perf's markers are), innermost first, one u64 each:
+ * a code object's id (DF_PYCODE) in bits 63-32, DF_PYFRAME_ENTRY when the
+ * frame began a run of the evaluation loop (cpython.h), the line below.
+ */
+#define DF_CONTEXT_PYTHON ((uint64_t)-4000)
+#define DF_PYFRAME_ENTRY (1u << 31)
+#define DF_PYFRAME_LINE 0x7fffffffu
+#define DF_PYFRAME(code, line, entry) \
+	(((uint64_t)(code) << 32) | ((line) & DF_PYFRAME_LINE) | ((entry) ? DF_PYFRAME_ENTRY : 0))
+
+/* How many of the N entries of a chain are native (before DF_CONTEXT_PYTHON). */
+static inline size_t df_native_len(const uint64_t *ips, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ips[i] == DF_CONTEXT_PYTHON)
+			return i;
+	return n;
+}
+
+struct df_pycode {           /* DF_PYCODE: what names a Python code object of process PID */
+	uint32_t pid, id;        /* ID: its number in this recording, > 0, unique across processes */
+	uint32_t firstlineno;
+	const char *qualname, *filename;
+};
+
 struct df_record {
 	enum df_type type;
 	union {
@@ -132,6 +163,7 @@ struct df_record {
 		struct df_finish finish;
 		struct df_perfmap perfmap;
 		struct df_ksym ksym;
+		struct df_pycode pycode;
 	};
 };
 

@@ -18,6 +18,7 @@
 
 #include "cprof/datafile.h"
 #include "cprof/profile.h"
+#include "cprof/pyframes.h"
 #include "cprof/roots.h"
 
 struct namer_config {
@@ -83,11 +84,23 @@ void namer_new_recording(struct namer *n);
 /* A kernel function at [START, START + SIZE) (SIZE 0: up to the next one); NAME copied. */
 int namer_ksym(struct namer *n, uint64_t start, uint64_t size, const char *name);
 
+/*
+ * What names a Python code object (copied). Chains name code objects by
+ * their ids (DF_CONTEXT_PYTHON), and the recorder sends a code object's
+ * record before the first chain that uses it.
+ */
+int namer_pycode(struct namer *n, const struct df_pycode *code);
+
+/* How the Python stacks of the chains named so far stood in their native ones. */
+const struct pyframes_stats *namer_python_stats(const struct namer *n);
+
 /* Changes whenever PID's mappings do: a chain named before may name differently after. */
 uint32_t namer_gen(const struct namer *n, uint32_t pid);
 /*
  * The profile stack id of CHAIN (LEN addresses, leaf first, with perf's
- * PERF_CONTEXT_* markers) in process PID, as mapped now. Returns 0 or -errno.
+ * PERF_CONTEXT_* markers) in process PID, as mapped now; its Python
+ * frames (DF_CONTEXT_PYTHON) stand where the interpreter ran them, by the
+ * rule of pyframes.h. Returns 0 or -errno.
  */
 int namer_chain(struct namer *n, uint32_t pid, const uint64_t *chain, size_t len,
 		uint32_t *stack);

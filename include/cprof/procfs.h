@@ -77,4 +77,11 @@ int procfs_proc_alive(const struct procfs_proc *p);
 /* Let go of P (its pidfd). Safe to call twice. */
 void procfs_proc_release(struct procfs_proc *p);
 
+/*
+ * The id thread TID of process PID has inside its own pid namespace (the
+ * last NSpid field of its status), TID itself when it has no other or it
+ * cannot be read.
+ */
+pid_t procfs_ns_tid(pid_t pid, pid_t tid);
+
 #endif

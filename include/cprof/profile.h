@@ -24,6 +24,7 @@ enum frame_kind {
 	FRAME_KERNEL,
 	FRAME_INLINED,           /* a call inlined into the frame below it */
 	FRAME_JIT,               /* named by the process's perf map */
+	FRAME_PYTHON,            /* a Python function, read from its interpreter (file, line) */
 };
 
 struct profile_column {      /* one value per sample: "samples"/"count", "cpu"/"nanoseconds" */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cprof/datafile.h"
+#include "cprof/pystacks.h"
 #include "cprof/jitenv.h"
 #include "cprof/sampler.h"
 
@@ -32,6 +33,7 @@ struct record_opts {
 	int no_jit_unwind;       /* ignore jitdumps' unwinding info (JIT code by frame pointers) */
 	enum df_offcpu offcpu;   /* also record blocked and run-queue time (DF_WSAMPLE) */
 	int children;            /* attached: sample the targets' descendants too */
+	int no_python;           /* do not read Python stacks from interpreters (pystacks.h) */
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 	struct unwinder *unwinder; /* dwarf mode: kept warm across runs (borrowed); NULL:
@@ -115,6 +117,10 @@ struct record_result {
 	char busy_comm[16], busy_target_comm[16];
 	/* with children: descendants past the caps (targets.h) and refused (not ours) */
 	unsigned children_cut, children_refused;
+	/* Python stacks read from interpreters (pystacks.h); the processes not read */
+	struct pystacks_stats python;
+	struct pystacks_note python_notes[RECORD_HINTS];
+	unsigned npython_notes;
 };
 
 /* Run a recording. Returns 0 or -errno with RES->stage saying where it failed. */

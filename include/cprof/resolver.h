@@ -13,6 +13,7 @@
 #include "cprof/jitenv.h"
 #include "cprof/namer.h"
 #include "cprof/profile.h"
+#include "cprof/pyframes.h"
 
 struct sample_filter {
 	const uint32_t *pids, *tids; /* only these (NULL: all) */
@@ -74,6 +75,7 @@ struct report_stats {
 	size_t nbinaries;
 	struct report_hint *hints;         /* JIT runtimes that named nothing */
 	size_t nhints;
+	struct pyframes_stats python;      /* how Python stacks stood in the native ones */
 };
 
 /* Free the arrays of ST. */

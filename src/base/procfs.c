@@ -255,3 +255,32 @@ void procfs_proc_release(struct procfs_proc *p)
 		close(p->pidfd);
 	p->pidfd = -1;
 }
+
+pid_t procfs_ns_tid(pid_t pid, pid_t tid)
+{
+	char path[64], line[256];
+	pid_t ns = tid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (;;) { /* the last field is the innermost namespace */
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			ns = (pid_t)v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return ns;
+}

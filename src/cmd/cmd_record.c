@@ -94,14 +94,43 @@ static void human_size(uint64_t bytes, char *buf, size_t size)
 }
 
 /* For each target whose runtime named none (or maybe not all) of its JIT code: how to make it. */
-static void jit_hints(const struct record_result *res)
+static void jit_hints(const struct record_opts *o, const struct record_result *res)
 {
 	unsigned i;
 
 	for (i = 0; i < res->nhints; i++)
-		fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
+		/* Python is read from memory, perf support or not */
+		if (o->no_python || res->hints[i].runtime != JIT_PYTHON)
+			fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
 			res->hints[i].dump ? jit_dump_hint(res->hints[i].runtime)
 					   : jit_hint(res->hints[i].runtime));
+}
+
+/* Python stacks read from interpreters: how many, how late; the interpreters not read. */
+static void python_notes(const struct record_result *res)
+{
+	const struct pystacks_stats *p = &res->python;
+	uint64_t reads = p->stacks + p->failed;
+	unsigned i;
+
+	if (reads)
+		fprintf(stderr, "cprof: Python stacks of %llu samples in %llu process%s (%llu reads "
+			"failed), read %.1f ms after the sample on average, %.1f ms at most\n",
+			(unsigned long long)p->stacks, (unsigned long long)p->processes,
+			p->processes == 1 ? "" : "es", (unsigned long long)p->failed,
+			p->lag_sum_ns / 1e6 / (double)reads, p->lag_max_ns / 1e6);
+	for (i = 0; i < res->npython_notes; i++) {
+		const struct pystacks_note *n = &res->python_notes[i];
+
+		if (n->err == -EPROTONOSUPPORT && n->major)
+			fprintf(stderr, "cprof: note: PID %d runs CPython %u.%u, whose stacks cprof does "
+				"not read (3.8 to 3.13): its Python functions are unnamed\n",
+				(int)n->pid, n->major, n->minor);
+		else
+			fprintf(stderr, "cprof: note: PID %d runs a CPython whose stacks could not be "
+				"read (%s): its Python functions are unnamed\n", (int)n->pid,
+				strerror(-n->err));
+	}
 }
 
 /*
@@ -223,7 +252,8 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 			(int)res.jit_cut_pid, res.jit_cut > 1 ? " (and of other files)" : "",
 			RECORD_PERFMAP_MAX >> 20, RECORD_NAMES_LINES, RECORD_PERFMAP_TOTAL >> 20,
 			JITFOLLOW_DUMP_MAX >> 20, (unsigned long long)(JITFOLLOW_TOTAL_MAX >> 20));
-	jit_hints(&res);
+	jit_hints(&o, &res);
+	python_notes(&res);
 	children_notes(&o, &res);
 	free(cmdline);
 	free(pids);

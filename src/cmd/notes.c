@@ -86,6 +86,12 @@ static void say_stats(FILE *f, const struct report_stats *st)
 	if (st->cache_refused)
 		fprintf(f, "# build-id cache copies not used (not owned by root or you, or writable "
 			"by others): %" PRIu64 "\n", st->cache_refused);
+	if (st->python.stacks)
+		fprintf(f, "# Python stacks: %" PRIu64 " named; %" PRIu64 " (%.1f%%) with another "
+			"number of evaluation-loop runs than the native stack (read after the sample), "
+			"%" PRIu64 " with none (Python frames at the root)\n", st->python.stacks,
+			st->python.mismatched, 100.0 * st->python.mismatched / st->python.stacks,
+			st->python.no_eval);
 	/* a runtime that could have named its JIT code and did not: how to make it */
 	for (i = 0; i < st->nhints; i++)
 		fprintf(f, "# PID %" PRIu32 " %s\n", st->hints[i].pid, jit_hint(st->hints[i].runtime));

@@ -120,6 +120,12 @@ static int set_children(struct record_opts *o, const char *given)
 	return 0;
 }
 
+static int set_no_python(struct record_opts *o, const char *given)
+{
+	o->no_python = !!given;
+	return 0;
+}
+
 /* In the order of --help. */
 static const struct ropt ropts[] = {
 	{ ROPT_FREQ, "freq", 'F', "HZ", "99", set_freq,
@@ -161,6 +167,11 @@ static const struct ropt ropts[] = {
 	  "NODE_OPTIONS (Node names its JavaScript functions) and -XX:+DumpPerfMapAtExit "
 	  "to JAVA_TOOL_OPTIONS (a JVM names its compiled methods); a JVM still running "
 	  "at the end is asked for its perf map with 'jcmd PID Compiler.perfmap'" },
+	{ ROPT_NO_PYTHON, "no-python", 0, NULL, NULL, set_no_python,
+	  "do not read Python stacks from the memory of CPython 3.8-3.13 "
+	  "interpreters; by default each Python frame (function, file, line) stands "
+	  "in its stack where the interpreter ran it, for any process, started with "
+	  "or without flags" },
 	{ ROPT_NO_JIT_UNWIND, "no-jit-unwind", 0, NULL, NULL, set_no_jit_unwind,
 	  "do not unwind JIT code with the unwinding info of its jitdump (node "
 	  "--perf-prof --perf-prof-unwinding-info, python -X perf_jit): frame "

@@ -299,36 +299,6 @@ int binsource_for_report(const char *path, const char *host_path, const unsigned
 	return copy_out(out, size, path);
 }
 
-/* The pid PID has inside its own pid namespace (it names its perf map). */
-static pid_t ns_pid(pid_t pid)
-{
-	char path[64], line[256];
-	pid_t ns = pid;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return pid;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + 6, *end;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		for (;;) { /* the last field is the innermost namespace */
-			long v = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			ns = (pid_t)v;
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return ns;
-}
-
 int binsource_jit_owned(int fd, pid_t pid)
 {
 	char proc[32];
@@ -358,7 +328,7 @@ int binsource_open_jit_file(pid_t pid, const char *kind, const char *ext)
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/root/tmp/%s-%d.%s", (int)pid, kind,
-		 (int)ns_pid(pid), ext);
+		 (int)procfs_ns_tid(pid, pid), ext);
 	fd = open_jit(path, pid);
 	if (fd < 0) {
 		snprintf(path, sizeof(path), "/tmp/%s-%d.%s", kind, (int)pid, ext);

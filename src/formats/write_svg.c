@@ -35,7 +35,7 @@
 #define BOTTOM 34                /* the details line */
 #define CHAR_W 7.08              /* of 12px Verdana, as flamegraph.pl reckons */
 
-enum { KIND_THREAD = FRAME_JIT + 1, KIND_ROOT };
+enum { KIND_THREAD = FRAME_PYTHON + 1, KIND_ROOT };
 
 struct node {
 	uint32_t label;          /* in the writer's strtab */
@@ -347,7 +347,7 @@ static double hash_unit(uint64_t hash, int shift)
 	return (double)((hash >> shift) & 0xffff) / 65535.0;
 }
 
-/* flamegraph.pl's palettes: hot for code, orange kernel, aqua inlined, green JIT. */
+/* flamegraph.pl's palettes: hot for code, orange kernel, aqua inlined, green JIT; blue Python. */
 static void frame_colour(const char *name, unsigned kind, char rgb[8])
 {
 	uint64_t h = hash_bytes(name, strlen(name), 0x5f3759df);
@@ -363,6 +363,9 @@ static void frame_colour(const char *name, unsigned kind, char rgb[8])
 		break;
 	case FRAME_JIT:
 		g = 200 + (int)(55 * v1), r = b = (int)(100 * v1);
+		break;
+	case FRAME_PYTHON:
+		r = g = 80 + (int)(55 * v1), b = 190 + (int)(65 * v2);
 		break;
 	default:
 		r = 205 + (int)(50 * v3), g = (int)(230 * v1), b = (int)(55 * v2);
@@ -456,7 +459,7 @@ static void value_text(const struct profile_column *col, int64_t v, char *s, siz
 }
 
 static const char *const kind_note[] = {
-	[FRAME_INLINED] = "inlined", [FRAME_JIT] = "JIT",
+	[FRAME_INLINED] = "inlined", [FRAME_JIT] = "JIT", [FRAME_PYTHON] = "Python",
 };
 
 /* The tooltip: name, then module and kind, then value and share. */

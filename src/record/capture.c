@@ -432,6 +432,7 @@ int capture_ksyms(struct capture *c, const struct stacktab *stacks)
 		size_t n, i;
 		const uint64_t *ips = stacktab_get(stacks, id, &n);
 
+		n = ips ? df_native_len(ips, n) : 0;
 		for (i = 0; ips && i < n && !err; i++) {
 			struct df_record rec = { .type = DF_KSYM };
 			uint64_t start, size, *seen;

@@ -17,6 +17,7 @@
 #include "cprof/jitfollow.h"
 #include "cprof/offcpu.h"
 #include "cprof/procfs.h"
+#include "cprof/pystacks.h"
 #include "cprof/sink.h"
 #include "cprof/stacktab.h"
 #include "cprof/targets.h"
@@ -58,6 +59,7 @@ struct recorder {
 	int vdso_fd;
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
 	struct jitfollow *jits;      /* the jitdumps the processes map */
+	struct pystacks *py;         /* Python stacks from interpreters; NULL: --no-python */
 	uint64_t chain[MAX_FRAMES];
 };
 
@@ -122,6 +124,8 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 	const char *file = path;
 	int err;
 
+	if (r->py)
+		pystacks_mapped(r->py, (pid_t)pid, path);
 	/* a deleted file, or one in another root: binsource's name for it */
 	binsource_for_mapping((pid_t)pid, path, start, start + len, host, sizeof(host));
 	if (host[0])
@@ -167,6 +171,14 @@ static int intern_stack(struct recorder *r, size_t n, enum df_trunc why, uint32_
 
 	st.stack = (struct df_stack){ .id = *id, .trunc = why, .n = (uint32_t)n, .ips = r->chain };
 	return sink_write(r->out, &st);
+}
+
+/* A record of a Python code object, before the first stack naming it. */
+static int write_pycode(const struct df_record *rec, void *arg)
+{
+	struct recorder *r = arg;
+
+	return sink_write(r->out, rec);
 }
 
 /* A closed off-CPU interval; one whose stack was lost gets the empty chain. */
@@ -229,6 +241,9 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 		if (why != DF_TRUNC_NONE && why != DF_TRUNC_NO_USER)
 			r->res->truncated++;
 	}
+	if (r->py && (err = pystacks_append(r->py, (pid_t)s->pid, (pid_t)s->tid, s->time, r->chain,
+					    MAX_FRAMES, &n)))
+		return err;
 	err = intern_stack(r, n, why, &id);
 	if (err)
 		return err;
@@ -268,6 +283,8 @@ static int on_event(const struct event *ev, void *arg)
 			return err;
 		if (ev->comm.exec && r->unwinder)
 			unwinder_forget(r->unwinder, ev->comm.pid);
+		if (ev->comm.exec && r->py)
+			pystacks_forget(r->py, (pid_t)ev->comm.pid);
 		err = note_thread(r, ev->comm.pid, ev->comm.tid);
 		return err ? err : sink_write(r->out, &rec);
 	case PERF_RECORD_FORK:
@@ -293,16 +310,19 @@ static int on_event(const struct event *ev, void *arg)
 			err = note_thread(r, ev->task.pid, ev->task.tid);
 			if (err)
 				return err;
-			if (r->unwinder && ev->task.pid != ev->task.ppid) {
+			if ((r->unwinder || r->py) && ev->task.pid != ev->task.ppid) {
 				uint64_t gone;
 
 				/* its pid was an exited process's this drain: keep its new state */
 				if (pairmap_get(r->exited, ev->task.pid, 0, &gone) &&
 				    pairmap_put(r->exited, ev->task.pid, 0, 0))
 					return -ENOMEM;
-				err = unwinder_fork(r->unwinder, ev->task.ppid, ev->task.pid);
+				err = r->unwinder ? unwinder_fork(r->unwinder, ev->task.ppid,
+								  ev->task.pid) : 0;
 				if (err)
 					return err;
+				if (r->py) /* a fork shares no reader: probed on its first sample */
+					pystacks_forget(r->py, (pid_t)ev->task.pid);
 			}
 		} else if (r->offcpu) {
 			offcpu_exit(r->offcpu, ev->task.tid);
@@ -313,7 +333,7 @@ static int on_event(const struct event *ev, void *arg)
 			if ((err = jitfollow_end(r->jits, (pid_t)ev->task.pid)))
 				return err;
 			/* its last samples came before it: forget it after the drain */
-			if (r->unwinder && pairmap_put(r->exited, ev->task.pid, 0, 1))
+			if ((r->unwinder || r->py) && pairmap_put(r->exited, ev->task.pid, 0, 1))
 				return -ENOMEM;
 		}
 		return sink_write(r->out, &rec);
@@ -341,11 +361,14 @@ static int drain(struct recorder *r)
 
 	if (!err)
 		err = sampler_drain(r->sampler, on_event, r);
-	if (!r->unwinder || !pairmap_count(r->exited))
+	if (!pairmap_count(r->exited))
 		return err;
-	while (pairmap_next(r->exited, &pos, &pid, &zero, &v))
-		if (v)
+	while (pairmap_next(r->exited, &pos, &pid, &zero, &v)) {
+		if (v && r->unwinder)
 			unwinder_forget(r->unwinder, (pid_t)pid);
+		if (v && r->py)
+			pystacks_forget(r->py, (pid_t)pid);
+	}
 	pairmap_clear(r->exited);
 	return err;
 }
@@ -432,7 +455,8 @@ static int record_loop(struct recorder *r)
 	int err = 0;
 
 	while (!*r->opts->stop) {
-		int timeout = 100;
+		/* a Python stack is read as its sample is drained: keep the lag short */
+		int timeout = r->py && pystacks_stats(r->py)->processes ? PYSTACKS_POLL_MS : 100;
 
 		if (deadline) {
 			uint64_t t = now_ns(CLOCK_MONOTONIC);
@@ -515,6 +539,8 @@ static int recorder_init(struct recorder *r)
 	if ((err = jitfollow_new(o->no_jit_unwind ? NULL : r->unwinder, &r->jits)))
 		return err;
 	r->empty_stack = UINT32_MAX;
+	if (!o->no_python && (err = pystacks_new(write_pycode, r, &r->py)))
+		return err;
 	if (o->offcpu && (err = offcpu_new(&r->offcpu)))
 		return err;
 	if (vdso_open(&r->vdso_fd, r->vdso_path, sizeof(r->vdso_path)))
@@ -555,6 +581,7 @@ static void recorder_release(struct recorder *r)
 	strtab_free(r->paths);
 	free(r->ids);
 	jitfollow_free(r->jits);
+	pystacks_free(r->py);
 	capture_release(&r->capture);
 	if (r->vdso_fd >= 0)
 		close(r->vdso_fd);
@@ -606,6 +633,14 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		res->lost = sampler_lost(r->sampler);
 		res->ring_bytes = sampler_ring_bytes(r->sampler);
 		res->switch_err = sampler_switch_error(r->sampler);
+	}
+	if (r->py) {
+		struct pystacks_note pn;
+
+		res->python = *pystacks_stats(r->py);
+		while (res->npython_notes < RECORD_HINTS &&
+		       !pystacks_note(r->py, res->npython_notes, &pn))
+			res->python_notes[res->npython_notes++] = pn;
 	}
 	if (r->offcpu) {
 		const struct offcpu_stats *os = offcpu_stats(r->offcpu);

@@ -31,6 +31,7 @@ enum { ID_SYM, ID_LABEL, ID_MODULE };
 #define LOC_KERNEL (1ULL << 32)
 #define LOC_JIT (2ULL << 32)
 #define LOC_LABEL (3ULL << 32)
+#define LOC_PYTHON (4ULL << 32)
 
 struct warning {             /* a namer_note of namer_warning() */
 	enum namer_note_kind kind;
@@ -61,6 +62,12 @@ struct namer {
 	size_t capkernel;
 	uint32_t *frames;        /* scratch: profile frame ids of a stack, leaf first */
 	size_t nframes, capframes;
+	struct pycodes *pycodes; /* Python code objects, by the recorder's ids */
+	struct pyframes_stats pystats;
+	uint32_t *merged;        /* scratch of a chain with Python frames: native, Python, merged */
+	uint8_t *roles;          /* scratch: pyframes_role() of each native frame, entry of each
+				    Python frame */
+	size_t capmerged, caproles;
 	int vdso_fd;             /* our vDSO, used if the recording's has its build-id */
 	char vdso_path[64];
 };
@@ -267,24 +274,62 @@ static int push_kernel_frame(struct namer *r, uint64_t ip, int is_return)
 }
 
 /* The profile stack of CHAIN (leaf first, with perf context markers) in PID. */
+/*
+ * Put the NP Python frames PY (a chain's, innermost first) into the stack
+ * of r->frames (root first) where the interpreter ran them (pyframes.h).
+ */
+static int merge_python(struct namer *r, const uint64_t *py, size_t np)
+{
+	size_t n = r->nframes, i, total;
+	uint32_t *nat, *pyf, *out;
+	uint8_t *role, *entry;
+	int err;
+
+	if (array_reserve(&r->merged, &r->capmerged, 2 * (n + np), sizeof(*r->merged)) ||
+	    array_reserve(&r->roles, &r->caproles, n + np, 1))
+		return -ENOMEM;
+	nat = r->merged, pyf = nat + n, out = pyf + np;
+	role = r->roles, entry = role + n;
+	memcpy(nat, r->frames, n * sizeof(*nat));
+	for (i = 0; i < n; i++)
+		role[i] = (uint8_t)pyframes_role(&r->prof->frames[nat[i]]);
+	for (i = 0; i < np; i++) { /* root first */
+		uint64_t v = py[np - 1 - i];
+		uint32_t code = (uint32_t)(v >> 32), line = (uint32_t)v & DF_PYFRAME_LINE;
+		struct profile_frame f;
+
+		pycodes_frame(r->pycodes, code, line, &f);
+		entry[i] = !!(v & DF_PYFRAME_ENTRY);
+		if ((err = location(r, LOC_PYTHON | code, line, &f.location)) ||
+		    (err = profile_frame(r->prof, &f, &pyf[i])))
+			return err;
+	}
+	pyframes_merge(nat, role, n, pyf, entry, np, out, &total, &r->pystats);
+	if (array_reserve(&r->frames, &r->capframes, total, sizeof(*r->frames)))
+		return -ENOMEM;
+	memcpy(r->frames, out, total * sizeof(*out));
+	r->nframes = total;
+	return 0;
+}
+
 int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 			 uint32_t *stack)
 {
 	uint64_t ctx = PERF_CONTEXT_USER;
+	size_t i, native = df_native_len(chain, n);
 	uint8_t *kernel;
-	size_t i;
 	int err = 0;
 
 	if (array_reserve(&r->kernel, &r->capkernel, n, 1))
 		return -ENOMEM;
 	kernel = r->kernel;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < native; i++) {
 		if (chain[i] >= PERF_CONTEXT_MAX)
 			ctx = chain[i];
 		kernel[i] = ctx == PERF_CONTEXT_KERNEL;
 	}
 	r->nframes = 0;
-	for (i = 0; i < n && !err; i++) {
+	for (i = 0; i < native && !err; i++) {
 		int is_return = i > 0 && chain[i - 1] < PERF_CONTEXT_MAX;
 
 		if (chain[i] >= PERF_CONTEXT_MAX)
@@ -303,7 +348,19 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 		r->frames[i] = r->frames[r->nframes - 1 - i];
 		r->frames[r->nframes - 1 - i] = t;
 	}
+	if (native + 1 < n && (err = merge_python(r, chain + native + 1, n - native - 1)))
+		return err;
 	return profile_stack(r->prof, r->frames, r->nframes, stack);
+}
+
+int namer_pycode(struct namer *r, const struct df_pycode *code)
+{
+	return pycodes_add(r->pycodes, code);
+}
+
+const struct pyframes_stats *namer_python_stats(const struct namer *r)
+{
+	return &r->pystats;
 }
 
 int namer_perfmap(struct namer *r, const struct df_perfmap *pm)
@@ -462,7 +519,7 @@ int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer
 	    (err = symbolizer_new(&scfg, &r->sym)) || (err = addrspace_new(&r->as)) ||
 	    (err = strtab_new(&r->labels)) || (err = pairmap_new(&r->jit_idx)) ||
 	    (err = pairmap_new(&r->locs)) || (err = pairmap_new(&r->warned)) ||
-	    (err = addrsyms_new(&r->ksyms))) {
+	    (err = addrsyms_new(&r->ksyms)) || (err = pycodes_new(&r->pycodes))) {
 		namer_free(r);
 		return err;
 	}
@@ -492,6 +549,9 @@ void namer_free(struct namer *r)
 	addrsyms_free(r->ksyms);
 	free(r->kernel);
 	free(r->frames);
+	pycodes_free(r->pycodes);
+	free(r->merged);
+	free(r->roles);
 	if (r->vdso_fd >= 0)
 		close(r->vdso_fd);
 	free(r);

@@ -80,6 +80,7 @@ static void count_truncation(struct resolver *r, const struct replay_sample *s)
 
 	if (!chain || why == DF_TRUNC_NONE || why >= 8)
 		return;
+	n = df_native_len(chain, n);
 	root = n ? namer_root_at(nm, s->pid, chain[n - 1], n > 1) : ROOT_NONE;
 	if (root == ROOT_START || root == ROOT_SWITCH)
 		return;
@@ -291,6 +292,7 @@ static int collect_stats(struct resolver *r)
 
 	st->stacks = replay_stack_count(r->replay);
 	st->cache_refused = namer_cache_refused(nm);
+	st->python = *namer_python_stats(nm);
 	while (pairmap_next(r->trunc_by_mod, &pos, &a, &b, &v)) {
 		struct report_trunc *t;
 
@@ -319,6 +321,8 @@ static int collect_stats(struct resolver *r)
 	for (pos = 0, cap = 0; pairmap_next(r->runtimes, &pos, &a, &b, &v);) {
 		if (b || pairmap_get(r->runtimes, a, 1, &named) || !jit_hint((enum jit_runtime)v))
 			continue;
+		if (v == JIT_PYTHON && st->python.stacks)
+			continue; /* named from its memory */
 		if (array_reserve(&st->hints, &cap, st->nhints + 1, sizeof(*st->hints)))
 			return -ENOMEM;
 		st->hints[st->nhints++] = (struct report_hint){ (uint32_t)a, (enum jit_runtime)v };

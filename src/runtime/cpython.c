@@ -32,7 +32,7 @@ struct layout {
 	uint32_t is_next, is_tstate_head;
 	uint32_t ts_next, ts_frame, cf_frame, ts_thread_id, ts_native_tid;
 	uint8_t frame_kind, lasti_units; /* lasti_units: bytes per unit of f_lasti */
-	uint32_t fr_back, fr_code, fr_lasti, fr_owner;
+	uint32_t fr_back, fr_code, fr_lasti, fr_owner, fr_entry; /* fr_entry: 3.11's is_entry */
 	uint32_t co_filename, co_name, co_qualname, co_firstlineno, co_table, co_code;
 	uint8_t table_kind;
 	uint32_t uni_state, uni_length, uni_ascii_size, uni_compact_size;
@@ -49,7 +49,7 @@ static const struct layout layouts[] = {
 	{ .minor = 8, .last = 9, .rt_interp_head = 32, .is_next = 0, .is_tstate_head = 8,
 	  .ts_next = 8, .ts_frame = 24, .cf_frame = NONE, .ts_thread_id = 176, .ts_native_tid = NONE,
 	  .frame_kind = FRAME_OBJECT, .lasti_units = 1,
-	  .fr_back = 24, .fr_code = 32, .fr_lasti = 104, .fr_owner = NONE,
+	  .fr_back = 24, .fr_code = 32, .fr_lasti = 104, .fr_owner = NONE, .fr_entry = NONE,
 	  .co_filename = 104, .co_name = 112, .co_qualname = NONE, .co_firstlineno = 40,
 	  .co_table = 120, .co_code = NONE, .table_kind = TABLE_LNOTAB,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 48, .uni_compact_size = 72,
@@ -57,7 +57,7 @@ static const struct layout layouts[] = {
 	{ .minor = 10, .last = 10, .rt_interp_head = 32, .is_next = 0, .is_tstate_head = 8,
 	  .ts_next = 8, .ts_frame = 24, .cf_frame = NONE, .ts_thread_id = 176, .ts_native_tid = NONE,
 	  .frame_kind = FRAME_OBJECT, .lasti_units = 2,
-	  .fr_back = 24, .fr_code = 32, .fr_lasti = 96, .fr_owner = NONE,
+	  .fr_back = 24, .fr_code = 32, .fr_lasti = 96, .fr_owner = NONE, .fr_entry = NONE,
 	  .co_filename = 104, .co_name = 112, .co_qualname = NONE, .co_firstlineno = 40,
 	  .co_table = 120, .co_code = NONE, .table_kind = TABLE_LINETABLE,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 48, .uni_compact_size = 72,
@@ -65,7 +65,7 @@ static const struct layout layouts[] = {
 	{ .minor = 11, .last = 11, .rt_interp_head = 40, .is_next = 0, .is_tstate_head = 16,
 	  .ts_next = 8, .ts_frame = 56, .cf_frame = 8, .ts_thread_id = 152, .ts_native_tid = 160,
 	  .frame_kind = FRAME_INTERP, .lasti_units = 1,
-	  .fr_back = 48, .fr_code = 32, .fr_lasti = 56, .fr_owner = 69,
+	  .fr_back = 48, .fr_code = 32, .fr_lasti = 56, .fr_owner = 69, .fr_entry = 68,
 	  .co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 72,
 	  .co_table = 136, .co_code = 184, .table_kind = TABLE_LOCATIONS,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 48, .uni_compact_size = 72,
@@ -73,7 +73,7 @@ static const struct layout layouts[] = {
 	{ .minor = 12, .last = 12, .rt_interp_head = 40, .is_next = 0, .is_tstate_head = 72,
 	  .ts_next = 8, .ts_frame = 56, .cf_frame = 0, .ts_thread_id = 136, .ts_native_tid = 144,
 	  .frame_kind = FRAME_INTERP, .lasti_units = 1,
-	  .fr_back = 8, .fr_code = 0, .fr_lasti = 56, .fr_owner = 70,
+	  .fr_back = 8, .fr_code = 0, .fr_lasti = 56, .fr_owner = 70, .fr_entry = NONE,
 	  .co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 68,
 	  .co_table = 136, .co_code = 192, .table_kind = TABLE_LOCATIONS,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 40, .uni_compact_size = 56,
@@ -169,6 +169,7 @@ static int layout_from_debug_offsets(struct procmem *mem, uint64_t runtime, unsi
 	}
 	l->minor = minor;
 	l->cf_frame = NONE;
+	l->fr_entry = NONE;
 	l->frame_kind = FRAME_INTERP;
 	l->lasti_units = 1;
 	l->table_kind = TABLE_LOCATIONS;
@@ -190,6 +191,8 @@ static void read_sizes(struct cpython *py)
 	py->frame_read = end_of(l->fr_lasti + 8, py->frame_read);
 	if (l->fr_owner != NONE)
 		py->frame_read = end_of(l->fr_owner + 1, py->frame_read);
+	if (l->fr_entry != NONE)
+		py->frame_read = end_of(l->fr_entry + 1, py->frame_read);
 	py->code_read = end_of(l->co_filename + 8, l->co_name + 8);
 	if (l->co_qualname != NONE)
 		py->code_read = end_of(l->co_qualname + 8, py->code_read);
@@ -493,6 +496,8 @@ static int read_frame(struct cpython *py, uint64_t addr, struct cpython_frame *f
 	*next = get_u64(b, l->fr_back);
 	f->code = get_u64(b, l->fr_code);
 	*skip = l->fr_owner != NONE && b[l->fr_owner] == OWNED_BY_CSTACK;
+	/* 3.8-3.10 run each frame in its own C call; 3.12+ mark a run's start by a C entry frame */
+	f->entry = l->frame_kind == FRAME_OBJECT || (l->fr_entry != NONE && b[l->fr_entry]);
 	if (l->frame_kind == FRAME_OBJECT) {
 		int32_t lasti = (int32_t)get_u32(b, l->fr_lasti);
 
@@ -534,8 +539,12 @@ int cpython_stack(struct cpython *py, pid_t tid, struct cpython_frame *frames, s
 			break;
 		if (!skip)
 			frames[(*n)++] = f;
+		else if (*n)
+			frames[*n - 1].entry = 1;
 		frame = next;
 	}
+	if (!err && *n) /* the outermost frame began a run, whatever marks it */
+		frames[*n - 1].entry = 1;
 	return err;
 }
 

@@ -1,0 +1,69 @@
+/*
+ * Python frames of a recorded chain (DF_CONTEXT_PYTHON, datafile.h): the
+ * code objects' names the recorder sent (DF_PYCODE), and the rule that puts
+ * the Python frames where the interpreter ran them in the native stack.
+ *
+ * The rule: each run of CPython's evaluation loop is one native frame
+ * (_PyEval_EvalFrameDefault) and, in the Python stack, the frames from one
+ * marked "entry" inwards to the next one (3.8-3.10: one frame each; 3.11+
+ * several). Runs are matched from the root: the K'th loop frame is
+ * replaced by the K'th run; when the Python stack has more runs than the
+ * native one (it was read after the sample, or the native unwind stopped
+ * early), the innermost loop frame takes them all; loop frames left over
+ * stay. Without any loop frame the Python frames stand at the root. When
+ * a chain has Python frames, CPython's perf-trampoline frames (-X perf)
+ * are dropped: the interpreter's memory is the one source of its names.
+ */
+#ifndef CPROF_PYFRAMES_H
+#define CPROF_PYFRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cprof/datafile.h"
+#include "cprof/profile.h"
+
+/* What a native frame is to the rule. */
+enum pyframes_role {
+	PYROLE_OTHER,
+	PYROLE_EVAL,             /* a run of the evaluation loop: replaced */
+	PYROLE_TRAMPOLINE,       /* a perf trampoline of CPython ("py::NAME:FILE"): dropped */
+};
+
+/* The role of frame F. */
+enum pyframes_role pyframes_role(const struct profile_frame *f);
+
+/* How the Python stacks stood in their native ones (namer.h shows them). */
+struct pyframes_stats {
+	uint64_t stacks;         /* chains with Python frames */
+	uint64_t mismatched;     /* loop frames in the native stack != runs in the Python one */
+	uint64_t no_eval;        /* no loop frame: the Python frames stand at the root */
+};
+
+/*
+ * Merge the N native frames NATIVE (root first, ROLE[i] each) with the NP
+ * Python frames PY (root first; ENTRY[j] when frame j begins a run) into
+ * OUT (room for N + NP), their count into *NOUT; ST counts the stack.
+ */
+void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const uint32_t *py,
+		    const uint8_t *entry, size_t np, uint32_t *out, size_t *nout,
+		    struct pyframes_stats *st);
+
+struct pycodes;
+
+int pycodes_new(struct pycodes **out);
+void pycodes_free(struct pycodes *pc);
+/* Keep what names C (strings copied); a later record of the same id replaces it. */
+int pycodes_add(struct pycodes *pc, const struct df_pycode *c);
+/* Forget every code object (another recording begins). */
+void pycodes_clear(struct pycodes *pc);
+
+/*
+ * Frame F (name, file, start line; kind FRAME_PYTHON) of the code object
+ * ID at LINE; its strings borrowed until the next pycodes_add/clear/free.
+ * An id never sent gives "[python]". F->location is left to the caller.
+ */
+void pycodes_frame(const struct pycodes *pc, uint32_t id, uint32_t line,
+		   struct profile_frame *f);
+
+#endif
