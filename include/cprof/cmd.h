@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cprof/view.h"
+
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_FAILURE_RUNTIME = 1,  /* target vanished, write error, ... */
@@ -94,6 +96,8 @@ int cmd_getopt_init(struct cmd_getopt *g, const struct command *cmd, const char 
 
 struct record_opts;
 struct record_result;
+struct writer;
+struct writer_opts;
 /* O zeroed, then the defaults of the shared options CMD takes; O->stop is cmd_stop if CMD has it. */
 void record_opts_init(const struct command *cmd, struct record_opts *o);
 /*
@@ -128,17 +132,37 @@ const char *parse_id_list(const char *arg, uint32_t **out, size_t *n, char bad[6
 int pid_option(const char *arg, uint32_t **pids, size_t *n);
 
 /* The options of the views that report and diff share, as getopt_long codes and rows. */
-enum { OPT_VIEW_LIMIT = 1000, OPT_VIEW_TITLE, OPT_VIEW_WIDTH, OPT_VIEW_MINWIDTH };
+enum { OPT_VIEW_LIMIT = 1000, OPT_VIEW_TITLE, OPT_VIEW_WIDTH, OPT_VIEW_MINWIDTH, OPT_VIEW_LANG };
 #define VIEW_LONGOPTS                                                   \
+	{ "lang", required_argument, NULL, OPT_VIEW_LANG },             \
 	{ "limit", required_argument, NULL, OPT_VIEW_LIMIT },           \
 	{ "title", required_argument, NULL, OPT_VIEW_TITLE },           \
 	{ "width", required_argument, NULL, OPT_VIEW_WIDTH },           \
 	{ "minwidth", required_argument, NULL, OPT_VIEW_MINWIDTH }
 
+/* --lang NAME into *LANG. Returns 0, or EXIT_USAGE after saying what is wrong. */
+int lang_option(const char *arg, enum view_lang *lang);
+/* The help lines of --lang, for the usage texts. */
+#define LANG_HELP \
+	"      --lang LANG      python, js or native: only that language's frames, the time\n" \
+	"                       of the others charged to their nearest kept caller;\n" \
+	"                       all: every frame. Default: every frame, but the top\n" \
+	"                       table of a profile with Python (else JavaScript)\n" \
+	"                       frames shows that language's\n"
+/*
+ * Replace *P with its view by WO->lang (view.h) for the writer W (VIEW_AUTO:
+ * the language of the profile for the top table, every frame for the
+ * others); when the top table's default chose a language, say so on NOTE
+ * (NULL: silent). Returns 0 or -ENOMEM (*P then unchanged).
+ */
+int cmd_view(struct profile **p, const struct writer_opts *wo, const struct writer *w,
+	     FILE *note);
+
 /* Parse all of ARG as a decimal number in [MIN, MAX]. Returns 0 or -EINVAL. */
 int parse_double(const char *arg, double min, double max, double *out);
 
 struct profile;
+struct writer;
 struct writer_opts;
 /*
  * Set the view option of getopt code OPT from ARG into WO, the last case of

@@ -12,7 +12,10 @@
  * early), the innermost loop frame takes them all; loop frames left over
  * stay. Without any loop frame the Python frames stand at the root. When
  * a chain has Python frames, CPython's perf-trampoline frames (-X perf)
- * are dropped: the interpreter's memory is the one source of its names.
+ * are dropped: the interpreter's memory is the one source of its names;
+ * and the interpreter's own frames between two Python frames (its call
+ * machinery: call_function, _PyObject_Vectorcall...) are folded away, a C
+ * extension's (another module's) kept.
  */
 #ifndef CPROF_PYFRAMES_H
 #define CPROF_PYFRAMES_H
@@ -28,6 +31,9 @@ enum pyframes_role {
 	PYROLE_OTHER,
 	PYROLE_EVAL,             /* a run of the evaluation loop: replaced */
 	PYROLE_TRAMPOLINE,       /* a perf trampoline of CPython ("py::NAME:FILE"): dropped */
+	PYROLE_INTERP,           /* the interpreter's (the loop's module): dropped between two
+				    Python frames */
+	PYROLE_PYTHON,           /* a Python frame (in OUT's roles only) */
 };
 
 /* The role of frame F. */
@@ -43,11 +49,12 @@ struct pyframes_stats {
 /*
  * Merge the N native frames NATIVE (root first, ROLE[i] each) with the NP
  * Python frames PY (root first; ENTRY[j] when frame j begins a run) into
- * OUT (room for N + NP), their count into *NOUT; ST counts the stack.
+ * OUT (room for N + NP), their count into *NOUT; OUTROLE (room for N + NP)
+ * is scratch. ST counts the stack.
  */
 void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const uint32_t *py,
-		    const uint8_t *entry, size_t np, uint32_t *out, size_t *nout,
-		    struct pyframes_stats *st);
+		    const uint8_t *entry, size_t np, uint32_t *out, uint8_t *outrole,
+		    size_t *nout, struct pyframes_stats *st);
 
 struct pycodes;
 

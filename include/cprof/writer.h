@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cprof/profile.h"
+#include "cprof/view.h"
 
 struct diff_verdict;
 
@@ -20,6 +21,7 @@ enum report_group {
 };
 
 struct writer_opts {
+	enum view_lang lang;     /* --lang: the command makes the view (view.h) */
 	uint32_t column;         /* the value column to show (samples by default) */
 	enum report_group group;
 	int annotate;            /* folded: _[k] kernel, _[i] inlined, _[j] JIT suffixes */

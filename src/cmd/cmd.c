@@ -150,6 +150,8 @@ int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cm
 			return usage_error("invalid width '%s' (expected 100..100000 pixels)", arg);
 		wo->width = (unsigned)v;
 		return 0;
+	case OPT_VIEW_LANG:
+		return lang_option(arg, &wo->lang);
 	case OPT_VIEW_MINWIDTH:
 		if (parse_double(arg, 0, 10000, &wo->minwidth))
 			return usage_error("invalid minimum width '%s' (expected 0..10000 pixels)",
@@ -159,6 +161,35 @@ int view_option(int opt, const char *arg, struct writer_opts *wo, const char *cm
 		fprintf(stderr, "Try 'cprof %s --help' for more information.\n", cmd);
 		return EXIT_USAGE;
 	}
+}
+
+int lang_option(const char *arg, enum view_lang *lang)
+{
+	if (view_lang_parse(arg, lang))
+		return usage_error("invalid language '%s' (expected python, js, native or all)", arg);
+	return 0;
+}
+
+int cmd_view(struct profile **p, const struct writer_opts *wo, const struct writer *w,
+	     FILE *note)
+{
+	enum view_lang lang = wo->lang;
+	struct profile *v;
+	int err;
+
+	if (lang == VIEW_AUTO)
+		lang = !strcmp(w->name, "top") ? view_auto(*p) : VIEW_ALL;
+	if (lang == VIEW_ALL)
+		return 0;
+	if ((err = view_lang(*p, lang, &v)))
+		return err;
+	profile_free(*p);
+	*p = v;
+	if (wo->lang == VIEW_AUTO && note)
+		fprintf(note, "cprof: a top table of %s frames only, the time of the code they "
+			"call charged to them (--lang all: every frame)\n",
+			lang == VIEW_PYTHON ? "Python" : "JavaScript (JIT)");
+	return 0;
 }
 
 int cmd_output_open(struct cmd_output *out, const char *path)

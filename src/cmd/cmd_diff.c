@@ -59,6 +59,8 @@ static void diff_usage(FILE *f)
 		"      --strip-hex      write every 0x hex number of a name as 0x... (as\n"
 		"                       difffolded.pl -s), so that addresses match\n"
 		"      --negate         svg: widths of BEFORE only, not the larger of both\n"
+		"      --lang LANG      python, js or native: compare only that language's\n"
+		"                       frames, the others' time charged to their caller\n"
 		"      --limit N        top: rows (default 25, 0: all)\n"
 		"      --title TEXT     svg: the title\n"
 		"      --width PIXELS   svg: width (default 1200)\n"
@@ -95,10 +97,20 @@ static void diff_usage(FILE *f)
  * Load PATH into *OUT and its sample column into *COL. Says what is wrong
  * on stderr; returns an exit code.
  */
-static int load(const char *path, struct profile **out, uint32_t *col)
+static int load(const char *path, enum view_lang lang, struct profile **out, uint32_t *col)
 {
 	int rc = input_load_timeline(path, out);
+	struct profile *v;
 
+	if (!rc && lang != VIEW_AUTO && lang != VIEW_ALL) {
+		if (view_lang(*out, lang, &v)) {
+			fprintf(stderr, "cprof: diff failed: %s\n", strerror(ENOMEM));
+			rc = EXIT_FAILURE_RUNTIME;
+		} else {
+			profile_free(*out);
+			*out = v;
+		}
+	}
 	if (!rc) {
 		*col = profile_column(*out, "samples");
 		if (*col == PROFILE_NONE && (*out)->ncolumns == 1)
@@ -124,7 +136,7 @@ static int load(const char *path, struct profile **out, uint32_t *col)
  * an exit code.
  */
 static int diff_inputs(char **paths, const struct diff_opts *o, const double *work,
-		       struct profile **out, struct diff_verdict **v)
+		       enum view_lang lang, struct profile **out, struct diff_verdict **v)
 {
 	struct differ *df = NULL;
 	struct profile *in = NULL;
@@ -132,7 +144,7 @@ static int diff_inputs(char **paths, const struct diff_opts *o, const double *wo
 	int i, rc = EXIT_OK, err = differ_new(o, &df);
 
 	for (i = 0; i < 2 && !err && !rc; i++) {
-		rc = load(paths[i], &in, &col);
+		rc = load(paths[i], lang, &in, &col);
 		if (!rc)
 			err = differ_add(df, in, col, i ? DIFF_AFTER : DIFF_BEFORE, 1.0);
 		profile_free(in);
@@ -381,7 +393,7 @@ int cmd_diff(const struct command *cmd, int argc, char **argv)
 		}
 		have_re = 1;
 	}
-	rc = diff_inputs(argv + optind, &dopts, per ? work : NULL, &d, &v);
+	rc = diff_inputs(argv + optind, &dopts, per ? work : NULL, wo.lang, &d, &v);
 	if (!rc && dopts.normalize) {
 		/* the counts drawn: BEFORE's scaled; the costs and the noise stay the recorded ones */
 		err = diff_new(d, DIFF_BEFORE, d, DIFF_AFTER, &dopts, &shown);

@@ -64,6 +64,7 @@ static void report_usage(FILE *f)
 		"      --comm NAME      only threads, or processes, of this name\n"
 		"      --since SEC      only samples from SEC seconds after the start\n"
 		"      --until SEC      only samples before SEC seconds after the start\n"
+		LANG_HELP
 		"Naming frames:\n"
 		"      --no-inline      do not expand inlined calls into frames\n"
 		"      --lines          add each frame's source position, as in\n"
@@ -287,6 +288,8 @@ int cmd_report(const struct command *cmd, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (!err)
+		err = cmd_view(&prof, &wo, writer, stderr);
 	if (!err) {
 		wo.column = profile_column(prof, value);
 		wo.tty = isatty(fileno(out.f));

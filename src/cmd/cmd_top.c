@@ -47,6 +47,10 @@ static void top_usage(FILE *f, const struct command *cmd)
 		"      --decay SECONDS      the window of the default view (default 10)\n"
 		"  -a, --accumulate         count since the start instead of the window\n"
 		"      --limit N            batch mode: rows per table (default 20, 0: all)\n"
+		"      --lang LANG          python, js or native: only that language's frames,\n"
+		"                           the others' time charged to their nearest kept\n"
+		"                           caller; all: every frame (default: the target's\n"
+		"                           language, Python or JavaScript, if it has one)\n"
 		"  -h, --help               show this help\n"
 		"\n"
 		"Keys: q quit, s sort by self/total, t threads of the selected function,\n"
@@ -66,6 +70,7 @@ struct top_opts {
 	double interval;
 	unsigned decay, limit;
 	int accumulate;
+	enum view_lang lang;     /* --lang; VIEW_AUTO: the target's language, if any */
 };
 
 struct recorder_thread {
@@ -106,10 +111,10 @@ static double cpu_s(void)
 static int run_batch(const struct top_opts *o, struct live *live, struct recorder_thread *rt)
 {
 	const struct writer *top = writer_find("top");
-	struct writer_opts wo = { .limit = o->limit };
+	struct writer_opts wo = { .limit = o->limit, .lang = o->lang };
 	struct live_view_opts vo = { .accumulate = o->accumulate };
 	double next = now_s() + o->interval;
-	int done = 0, err = 0;
+	int done = 0, err = 0, said = 0;
 
 	while (!done && !err) {
 		struct profile *p;
@@ -121,7 +126,11 @@ static int run_batch(const struct top_opts *o, struct live *live, struct recorde
 			live_sync(live, 5000); /* the naming thread takes the last records */
 		if ((err = live_view(live, &vo, &p)))
 			break;
-		err = top->write(p, &wo, stdout);
+		/* the first table in a language says so, once */
+		if (!(err = cmd_view(&p, &wo, top, said ? NULL : stderr)))
+			said |= view_auto(p) != VIEW_ALL;
+		if (!err)
+			err = top->write(p, &wo, stdout);
 		profile_free(p);
 		if (!err && (fputc('\n', stdout) == EOF || fflush(stdout)))
 			err = -EIO;
@@ -162,12 +171,17 @@ static double pct(int64_t v, int64_t total)
 static int refresh_view(struct ui *u)
 {
 	struct live_view_opts vo = { .accumulate = u->accumulate, .hide_kernel = u->hide_kernel };
+	struct writer_opts wo = { .lang = u->o->lang };
 	struct profile *p;
 	size_t i;
 	int err;
 
 	if ((err = live_view(u->live, &vo, &p)))
 		return err;
+	if ((err = cmd_view(&p, &wo, writer_find("top"), NULL))) {
+		profile_free(p);
+		return err;
+	}
 	functable_release(&u->ft);
 	profile_free(u->view);
 	u->view = p;
@@ -513,6 +527,7 @@ static int parse_top_args(const struct command *cmd, int argc, char **argv, stru
 		{ "decay", required_argument, NULL, 'D' },
 		{ "accumulate", no_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "lang", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -545,6 +560,10 @@ static int parse_top_args(const struct command *cmd, int argc, char **argv, stru
 			if (parse_u64(optarg, 0, 1000000, &v))
 				return usage_error("invalid limit '%s'", optarg);
 			o->limit = (unsigned)v;
+			break;
+		case 'G':
+			if (lang_option(optarg, &o->lang))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			top_usage(stdout, cmd);

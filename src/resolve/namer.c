@@ -281,18 +281,24 @@ static int push_kernel_frame(struct namer *r, uint64_t ip, int is_return)
 static int merge_python(struct namer *r, const uint64_t *py, size_t np)
 {
 	size_t n = r->nframes, i, total;
-	uint32_t *nat, *pyf, *out;
-	uint8_t *role, *entry;
+	uint32_t *nat, *pyf, *out, interp = PROFILE_NONE;
+	uint8_t *role, *entry, *outrole;
 	int err;
 
 	if (array_reserve(&r->merged, &r->capmerged, 2 * (n + np), sizeof(*r->merged)) ||
-	    array_reserve(&r->roles, &r->caproles, n + np, 1))
+	    array_reserve(&r->roles, &r->caproles, 2 * (n + np), 1))
 		return -ENOMEM;
 	nat = r->merged, pyf = nat + n, out = pyf + np;
-	role = r->roles, entry = role + n;
+	role = r->roles, entry = role + n, outrole = entry + np;
 	memcpy(nat, r->frames, n * sizeof(*nat));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		role[i] = (uint8_t)pyframes_role(&r->prof->frames[nat[i]]);
+		if (role[i] == PYROLE_EVAL)
+			interp = r->prof->frames[nat[i]].module;
+	}
+	for (i = 0; interp != PROFILE_NONE && i < n; i++)
+		if (role[i] == PYROLE_OTHER && r->prof->frames[nat[i]].module == interp)
+			role[i] = PYROLE_INTERP;
 	for (i = 0; i < np; i++) { /* root first */
 		uint64_t v = py[np - 1 - i];
 		uint32_t code = (uint32_t)(v >> 32), line = (uint32_t)v & DF_PYFRAME_LINE;
@@ -304,7 +310,7 @@ static int merge_python(struct namer *r, const uint64_t *py, size_t np)
 		    (err = profile_frame(r->prof, &f, &pyf[i])))
 			return err;
 	}
-	pyframes_merge(nat, role, n, pyf, entry, np, out, &total, &r->pystats);
+	pyframes_merge(nat, role, n, pyf, entry, np, out, outrole, &total, &r->pystats);
 	if (array_reserve(&r->frames, &r->capframes, total, sizeof(*r->frames)))
 		return -ENOMEM;
 	memcpy(r->frames, out, total * sizeof(*out));

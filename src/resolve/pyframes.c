@@ -1,6 +1,7 @@
 #include "cprof/pyframes.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +39,11 @@ enum pyframes_role pyframes_role(const struct profile_frame *f)
 }
 
 void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const uint32_t *py,
-		    const uint8_t *entry, size_t np, uint32_t *out, size_t *nout,
-		    struct pyframes_stats *st)
+		    const uint8_t *entry, size_t np, uint32_t *out, uint8_t *outrole,
+		    size_t *nout, struct pyframes_stats *st)
 {
-	size_t i, j = 0, k = 0, evals = 0, runs = 0;
+	size_t i, j = 0, k = 0, evals = 0, runs = 0, m = 0, first = SIZE_MAX, last = 0;
 
-	*nout = 0;
 	for (i = 0; i < n; i++)
 		evals += role[i] == PYROLE_EVAL;
 	for (i = 0; i < np; i++)
@@ -53,21 +53,30 @@ void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const
 	if (!evals) {
 		st->no_eval++;
 		for (; j < np; j++)
-			out[(*nout)++] = py[j];
+			out[m] = py[j], outrole[m++] = PYROLE_PYTHON;
 	}
 	for (i = 0; i < n; i++) {
 		if (role[i] == PYROLE_TRAMPOLINE)
 			continue;
 		if (role[i] != PYROLE_EVAL || j == np) {
-			out[(*nout)++] = native[i];
+			out[m] = native[i], outrole[m++] = role[i];
 			continue;
 		}
 		/* the K'th loop frame: the K'th run, or every run left for the innermost */
 		k++;
 		do
-			out[(*nout)++] = py[j++];
+			out[m] = py[j++], outrole[m++] = PYROLE_PYTHON;
 		while (j < np && (k == evals || !entry[j]));
 	}
+	for (i = 0; i < m; i++)
+		if (outrole[i] == PYROLE_PYTHON) {
+			first = first == SIZE_MAX ? i : first;
+			last = i;
+		}
+	/* the interpreter's frames between two Python frames: its call machinery */
+	for (i = 0, *nout = 0; i < m; i++)
+		if (outrole[i] != PYROLE_INTERP || first == SIZE_MAX || i < first || i > last)
+			out[(*nout)++] = out[i];
 }
 
 int pycodes_new(struct pycodes **out)

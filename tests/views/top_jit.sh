@@ -38,9 +38,10 @@ assert_between "top, third table, during the run: total share of fibHotJs" "$mid
 
 # A process that computes, then execs node: its perf map names node's code
 # again, but the samples it took before the exec keep their names (those
-# of the old image), as in the report of the same data file.
+# of the old image), as in the report of the same data file (--lang all: a
+# native function, where the default top table of node is JavaScript only).
 require_workload forkexec_nofp
-cprof_run exec top -F 999 -d 5 -a --limit 0 -o "$T/exec.data" -- \
+cprof_run exec top -F 999 -d 5 -a --limit 0 --lang all -o "$T/exec.data" -- \
 	"$WORKDIR/forkexec_nofp" 1.5 "$node" --perf-basic-prof "$SYMSRC/hot.js" 8
 expect_rc 0 exec "cprof top of a process that execs node"
 report_ok "$T/exec.data" "$T/exec.folded"
