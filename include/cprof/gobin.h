@@ -8,6 +8,7 @@
 
 #include <gelf.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Whether ELF was linked by Go: it has Go's build information section
@@ -26,5 +27,12 @@ size_t gobin_name_len(const char *name, size_t len);
 
 /* The section of ELF named NAME, or NULL. */
 Elf_Scn *gobin_section(Elf *elf, const char *name);
+
+/*
+ * The value and size of the first symbol of ELF's .symtab named NAME, an
+ * ABI suffix of the symbol ignored (gobin_name_len). Returns 0, or
+ * -ENOENT when there is no such symbol (or no .symtab: -ldflags=-s).
+ */
+int gobin_symbol(Elf *elf, const char *name, uint64_t *value, uint64_t *size);
 
 #endif

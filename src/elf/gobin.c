@@ -1,5 +1,6 @@
 #include "cprof/gobin.h"
 
+#include <errno.h>
 #include <string.h>
 
 Elf_Scn *gobin_section(Elf *elf, const char *name)
@@ -41,4 +42,35 @@ size_t gobin_name_len(const char *name, size_t len)
 			return len - n;
 	}
 	return len;
+}
+
+int gobin_symbol(Elf *elf, const char *name, uint64_t *value, uint64_t *size)
+{
+	size_t want = strlen(name);
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		/* one pass, bounded by the table's size */
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 1; i < n; i++) {
+			GElf_Sym sym;
+			const char *s;
+
+			if (!gelf_getsym(d, (int)i, &sym) ||
+			    !(s = elf_strptr(elf, sh.sh_link, sym.st_name)) ||
+			    gobin_name_len(s, strlen(s)) != want || memcmp(s, name, want))
+				continue;
+			*value = sym.st_value;
+			*size = sym.st_size;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

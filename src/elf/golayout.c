@@ -154,35 +154,15 @@ static int from_version(Elf *elf, struct golayout *out)
 	return -ENOENT;
 }
 
-/* Where runtime.systemstack_switch is, from ELF's .symtab (one pass, bounded by its size). */
+/* Where runtime.systemstack_switch is, from ELF's .symtab. */
 static void switch_range(Elf *elf, struct golayout *out)
 {
-	static const char name[] = "runtime.systemstack_switch";
-	Elf_Scn *scn = NULL;
+	uint64_t value, size;
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
-		    !(d = elf_getdata(scn, NULL)))
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 1; i < n; i++) {
-			GElf_Sym sym;
-			const char *s;
-
-			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    !(s = elf_strptr(elf, sh.sh_link, sym.st_name)) ||
-			    gobin_name_len(s, strlen(s)) != sizeof(name) - 1 ||
-			    memcmp(s, name, sizeof(name) - 1))
-				continue;
-			out->switch_start = sym.st_value;
-			out->switch_end = sym.st_value + (sym.st_size ? sym.st_size : 1);
-			return;
-		}
-	}
+	if (gobin_symbol(elf, "runtime.systemstack_switch", &value, &size))
+		return;
+	out->switch_start = value;
+	out->switch_end = value + (size ? size : 1);
 }
 
 static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
