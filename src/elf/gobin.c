@@ -1,7 +1,12 @@
 #include "cprof/gobin.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "cprof/binsource.h"
 
 Elf_Scn *gobin_section(Elf *elf, const char *name)
 {
@@ -73,4 +78,51 @@ int gobin_symbol(Elf *elf, const char *name, uint64_t *value, uint64_t *size)
 		}
 	}
 	return -ENOENT;
+}
+
+int gobin_open(const char *path, Elf **elf)
+{
+	int fd = binsource_open(path);
+
+	if (fd < 0)
+		return fd;
+	elf_version(EV_CURRENT);
+	if (!(*elf = elf_begin(fd, ELF_C_READ_MMAP, NULL))) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	return fd;
+}
+
+void gobin_close(int fd, Elf *elf)
+{
+	elf_end(elf);
+	close(fd);
+}
+
+int gobin_file_is_go(const char *path)
+{
+	Elf *elf;
+	int fd = gobin_open(path, &elf), go;
+
+	if (fd < 0)
+		return fd;
+	go = gobin_is_go(elf);
+	gobin_close(fd, elf);
+	return go;
+}
+
+int gobin_pid_is_go(pid_t pid)
+{
+	char link[64], path[PATH_MAX], host[PATH_MAX + 64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return -ENOENT;
+	path[n] = '\0';
+	/* in a container its path is in its root; a deleted file is not read */
+	binsource_for_mapping(pid, path, 0, 0, host, sizeof(host));
+	return gobin_file_is_go(host[0] ? host : path);
 }

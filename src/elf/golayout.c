@@ -4,9 +4,7 @@
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cprof/binsource.h"
 #include "cprof/gobin.h"
 
 /*
@@ -206,15 +204,12 @@ int golayout_read(Elf *elf, struct golayout *out)
 
 int golayout_read_file(const char *path, struct golayout *out)
 {
-	int fd = binsource_open(path), err;
 	Elf *elf;
+	int fd = gobin_open(path, &elf), err;
 
 	if (fd < 0)
 		return fd;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	err = elf ? golayout_read(elf, out) : -ENOEXEC;
-	elf_end(elf);
-	close(fd);
+	err = golayout_read(elf, out);
+	gobin_close(fd, elf);
 	return err;
 }
