@@ -1,12 +1,16 @@
 /* cprof record: options, messages and exit codes of a recording. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cprof/cmd.h"
+#include "cprof/gobin.h"
 #include "cprof/jitfollow.h"
+#include "cprof/procfs.h"
 #include "cprof/record.h"
 #include "cprof/safefile.h"
 #include "cprof/sampler.h"
@@ -176,6 +180,52 @@ static void offcpu_summary(const struct record_result *res)
 	fprintf(stderr, "\n");
 }
 
+/* The file a launched command runs, as execvp finds it, into OUT (PATH_MAX bytes); 0 or -1. */
+static int command_file(const char *arg0, char *out)
+{
+	const char *dirs = getenv("PATH"), *end;
+	char cand[PATH_MAX];
+
+	if (strchr(arg0, '/'))
+		return realpath(arg0, out) ? 0 : -1;
+	for (; dirs && *dirs; dirs = *end ? end + 1 : end) {
+		int n;
+
+		end = strchrnul(dirs, ':');
+		n = snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - dirs), dirs, arg0);
+		if (n > 0 && (size_t)n < sizeof(cand) && !access(cand, X_OK) && realpath(cand, out))
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * The target that is a Go program, named into NAME ("" if none): its
+ * goroutines block in Go's scheduler, so --off-cpu sees only its threads.
+ */
+static void go_target(const struct record_opts *o, char *name, size_t size)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	name[0] = '\0';
+	if (o->argv && !command_file(o->argv[0], path) && gobin_file_is_go(path) == 1)
+		snprintf(name, size, "%s", o->argv[0]);
+	for (i = 0; !o->argv && i < o->npids && !name[0]; i++) {
+		pid_t kids[64];
+		size_t n = 0, k;
+
+		if (gobin_pid_is_go(o->pids[i]) == 1)
+			snprintf(name, size, "PID %d", (int)o->pids[i]);
+		/* with --children, a wrapper's own children (a Go server under a shell) */
+		if (!name[0] && o->children)
+			procfs_children(o->pids[i], kids, 64, &n);
+		for (k = 0; k < n && !name[0]; k++)
+			if (gobin_pid_is_go(kids[k]) == 1)
+				snprintf(name, size, "PID %d", (int)kids[k]);
+	}
+}
+
 int cmd_record(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -188,7 +238,7 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 	struct record_result res;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
-	char *cmdline, size[32];
+	char *cmdline, size[32], go[128];
 	int c, err, rc;
 
 	record_opts_init(cmd, &o);
@@ -218,6 +268,9 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 	cmdline = join_args(argc + 1, argv - 1);
 	o.cmdline = cmdline;
 
+	/* checked now: an attached process may be gone when the recording ends */
+	if (o.offcpu)
+		go_target(&o, go, sizeof(go));
 	err = record_run(&o, &res);
 	rc = err ? record_message(&o, &res, err) : EXIT_OK;
 	if (!err || res.samples) {
@@ -229,8 +282,15 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 			res.processes, res.duration_ns / 1e9, size, o.output, res.cpu_ns / 1e9,
 			res.duration_ns ? 100.0 * res.cpu_ns / res.duration_ns : 0.0);
 	}
-	if ((!err || res.samples) && o.offcpu)
+	if ((!err || res.samples) && o.offcpu) {
 		offcpu_summary(&res);
+		if (go[0] && !res.switch_err)
+			fprintf(stderr, "cprof: note: %s is a Go program: its goroutines wait in Go's "
+				"scheduler, not as OS threads, so off-CPU stacks show the scheduler "
+				"parking threads (futex, epollwait); Go's block and mutex profiles "
+				"show where goroutines wait (runtime/pprof \"block\" and \"mutex\", "
+				"/debug/pprof/block and /debug/pprof/mutex)\n", go);
+	}
 	if (res.lost) {
 		human_size(res.ring_bytes, size, sizeof(size));
 		/* a LOST record counts records of every kind the kernel dropped */

@@ -4,9 +4,7 @@
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cprof/binsource.h"
 #include "cprof/gobin.h"
 
 /*
@@ -154,35 +152,15 @@ static int from_version(Elf *elf, struct golayout *out)
 	return -ENOENT;
 }
 
-/* Where runtime.systemstack_switch is, from ELF's .symtab (one pass, bounded by its size). */
+/* Where runtime.systemstack_switch is, from ELF's .symtab. */
 static void switch_range(Elf *elf, struct golayout *out)
 {
-	static const char name[] = "runtime.systemstack_switch";
-	Elf_Scn *scn = NULL;
+	uint64_t value, size;
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
-		    !(d = elf_getdata(scn, NULL)))
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 1; i < n; i++) {
-			GElf_Sym sym;
-			const char *s;
-
-			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    !(s = elf_strptr(elf, sh.sh_link, sym.st_name)) ||
-			    gobin_name_len(s, strlen(s)) != sizeof(name) - 1 ||
-			    memcmp(s, name, sizeof(name) - 1))
-				continue;
-			out->switch_start = sym.st_value;
-			out->switch_end = sym.st_value + (sym.st_size ? sym.st_size : 1);
-			return;
-		}
-	}
+	if (gobin_symbol(elf, "runtime.systemstack_switch", &value, &size))
+		return;
+	out->switch_start = value;
+	out->switch_end = value + (size ? size : 1);
 }
 
 static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
@@ -226,15 +204,12 @@ int golayout_read(Elf *elf, struct golayout *out)
 
 int golayout_read_file(const char *path, struct golayout *out)
 {
-	int fd = binsource_open(path), err;
 	Elf *elf;
+	int fd = gobin_open(path, &elf), err;
 
 	if (fd < 0)
 		return fd;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	err = elf ? golayout_read(elf, out) : -ENOEXEC;
-	elf_end(elf);
-	close(fd);
+	err = golayout_read(elf, out);
+	gobin_close(fd, elf);
 	return err;
 }

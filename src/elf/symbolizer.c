@@ -14,6 +14,8 @@
 #include "cprof/dwarfloc.h"
 #include "cprof/elffile.h"
 #include "cprof/elfpages.h"
+#include "cprof/gobin.h"
+#include "cprof/gopcln.h"
 #include "cprof/roots.h"
 #include "cprof/symindex.h"
 #include "cprof/util.h"
@@ -32,6 +34,8 @@ struct module {
 	int has_symbols, has_debuginfo;
 	struct symindex syms;    /* its functions */
 	struct dwarfloc *dwarf;  /* made on the first lookup that reads DWARF */
+	int pcln_tried;          /* whether gopcln was looked for */
+	struct gopcln *gopcln;   /* a Go binary without DWARF: its pclntab names lines */
 };
 
 struct symbolizer {
@@ -86,6 +90,7 @@ void symbolizer_free(struct symbolizer *s)
 		elffile_free(s->mods[i].ef);
 		symindex_release(&s->mods[i].syms);
 		dwarfloc_free(s->mods[i].dwarf);
+		gopcln_free(s->mods[i].gopcln);
 		if (s->mods[i].dwfl)
 			dwfl_end(s->mods[i].dwfl);
 	}
@@ -211,6 +216,26 @@ uint32_t symbolizer_module_count(const struct symbolizer *s)
 	return s->nmods;
 }
 
+/*
+ * Go's linker writes its pclntab even when it writes no DWARF (-ldflags=-w):
+ * M's lines and inlined calls come from there when it is such a binary.
+ * Looked for once; 0 or -ENOMEM.
+ */
+static int module_pclntab(struct module *m)
+{
+	Dwarf_Addr bias;
+	Elf *elf;
+
+	if (m->pcln_tried || !m->dmod)
+		return 0;
+	m->pcln_tried = 1;
+	elf = dwfl_module_getelf(m->dmod, &bias);
+	if (elf && gobin_is_go(elf) && !dwfl_module_getdwarf(m->dmod, &bias) &&
+	    gopcln_new(elf, &m->gopcln) == -ENOMEM)
+		return -ENOMEM;
+	return 0;
+}
+
 void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_info *info)
 {
 	struct module *m = &s->mods[mod];
@@ -220,7 +245,8 @@ void symbolizer_module_info(struct symbolizer *s, uint32_t mod, struct module_in
 	build_id_hex(m->build_id, m->build_id_len, info->build_id);
 	info->used = m->opened;
 	if (m->opened && m->dmod && !m->has_debuginfo)
-		m->has_debuginfo = dwfl_module_getdwarf(m->dmod, &bias) != NULL;
+		m->has_debuginfo = dwfl_module_getdwarf(m->dmod, &bias) != NULL ||
+				   (!module_pclntab(m) && m->gopcln);
 	info->status = m->status;
 	info->has_symbols = m->has_symbols;
 	info->has_debuginfo = m->has_debuginfo;
@@ -296,13 +322,17 @@ static int add_inlines(struct symbolizer *s, struct module *m, uint64_t addr, si
 {
 	struct dwarfloc_frame fr[DWARFLOC_MAX];
 	size_t first = *n - 1, j, k;
-	int err = 0;
+	int err = 0, flags = (s->cfg.inlines ? DWARFLOC_INLINES : 0) |
+			     (s->cfg.lines ? DWARFLOC_LINES : 0);
 
-	if (!m->dwarf && (err = dwarfloc_new(m->dmod, &m->file, &m->dwarf)))
+	if ((err = module_pclntab(m)))
 		return err;
-	k = dwarfloc_at(m->dwarf, addr,
-			(s->cfg.inlines ? DWARFLOC_INLINES : 0) | (s->cfg.lines ? DWARFLOC_LINES : 0),
-			fr, DWARFLOC_MAX - first);
+	if (m->gopcln)
+		k = gopcln_at(m->gopcln, addr, flags, fr, DWARFLOC_MAX - first);
+	else if (!m->dwarf && (err = dwarfloc_new(m->dmod, &m->file, &m->dwarf)))
+		return err;
+	else
+		k = dwarfloc_at(m->dwarf, addr, flags, fr, DWARFLOC_MAX - first);
 	for (j = 1; j < k && !err; j++) {
 		const char *name = fr[j].name ? fr[j].name : "[inlined]";
 

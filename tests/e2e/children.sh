@@ -12,6 +12,8 @@
 #                                       (--per-pid, report --pid) each child's
 #                                       own split within 3 points
 #   cprof top -p WRAPPER --children     batch mode shows the children's leaves
+#   cprof serve -p WRAPPER --children   its profile, read by go tool pprof, has
+#                                       the children's leaves and pid labels
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -58,7 +60,7 @@ both_running()
 	[ "$n" = 2 ] && [ "$all" = 3 ]
 }
 
-# 40 s: outlives the three recordings however slow cprof starts; killed after.
+# 40 s: outlives the four recordings however slow cprof starts; killed after.
 start_bg wr sh "$T/wrapper.sh" "$prog" 40
 wait_for 10 both_running || fail "the wrapper's two split_nofp children did not start within 10 s" \
 	"descendants: $(descendants "$wr" | tr '\n' ' ')"
@@ -120,4 +122,29 @@ leaves=$(awk '$4 ~ /^split_[abc]_leaf$/ { v = $1; sub(/%/, "", v); s += v; n++ }
 	      END { printf "%d %.1f\n", n, s }' "$T/top.last")
 assert_eq "leaves in top's table" "${leaves% *}" 3
 assert_ge "%self of the three leaves together in top" "${leaves#* }" 90
+
+# --- serve: a scrape's profile, as go tool pprof reads it
+command -v go >/dev/null || fail "go not found (scripts/install-deps.sh installs golang-go)"
+command -v curl >/dev/null || fail "curl not found"
+start_bg srv "$CPROF" serve --children -F 999 -p "$wr" --listen 127.0.0.1:0 2>"$T/serve.err"
+wait_for 10 grep -q 'serving .* on http://127.0.0.1:[0-9]*/debug/pprof/' "$T/serve.err" ||
+	fail "cprof serve did not say where it listens" "$(cat "$T/serve.err")"
+port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.err")
+assert_eq "status of serve's profile?seconds=2" \
+	"$(curl -s -m 30 -o "$T/serve.pb.gz" -w '%{http_code}' \
+		"http://127.0.0.1:$port/debug/pprof/profile?seconds=2")" 200
+kill "$srv"
+mkdir -p "$T/home" "$T/gocache"
+for v in top raw; do
+	HOME=$T/home GOCACHE=$T/gocache timeout -k 5 60 go tool pprof -symbolize=none -$v \
+		"$T/serve.pb.gz" >"$T/serve.$v" 2>"$T/serve.$v.err" ||
+		fail "go tool pprof -$v of serve's profile failed" "$(head -c 1500 "$T/serve.$v.err")"
+done
+leaves=$(awk '$6 ~ /^split_[abc]_leaf$/ { v = $2; sub(/%/, "", v); s += v; n++ }
+	      END { printf "%d %.1f\n", n, s }' "$T/serve.top")
+note "serve's profile: $(grep -E 'split_|flat%' "$T/serve.top" | tr -s ' ' | tr '\n' '|')"
+assert_eq "leaves in serve's profile (go tool pprof -top)" "${leaves% *}" 3
+assert_ge "flat % of the three leaves together in serve's profile" "${leaves#* }" 90
+assert_text_contains "$T/serve.raw" "pid:[$a]" "serve's samples of child A have its pid label"
+assert_text_contains "$T/serve.raw" "pid:[$b]" "serve's samples of child B have its pid label"
 pass

@@ -4,6 +4,7 @@
  * table says (libelf), and on small ELF files written by the test.
  */
 #include "unit.h"
+#include "unitelf.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -196,21 +197,13 @@ static void write_elf(const char *path, const Elf64_Phdr *ph, size_t nph,
 		      const unsigned char *build_id, uint32_t id_len)
 {
 	unsigned char file[0x400] = { 0 };
-	Elf64_Ehdr eh = { 0 };
+	Elf64_Ehdr eh;
 	Elf64_Nhdr nh = { 4, id_len, NT_GNU_BUILD_ID };
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_DYN;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
+	unit_ehdr(&eh, ET_DYN);
 	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
 	eh.e_phnum = (Elf64_Half)nph;
-	eh.e_shentsize = sizeof(Elf64_Shdr);
 	memcpy(file, &eh, sizeof(eh));
 	assert_true(sizeof(eh) + nph * sizeof(*ph) <= NOTE_OFF);
 	memcpy(file + sizeof(eh), ph, nph * sizeof(*ph));
