@@ -19,6 +19,7 @@
 #   --max-processes 2    the unwinding state of 3 busy processes through a
 #                        budget of 2: dropped and read again (the summary
 #                        counts it), each split still within 5 points
+#   top --all-cpus --comm NOFP   batch mode: the three leaves, >= 90 % together
 #
 # -a needs CPU-wide events: root, CAP_PERFMON or perf_event_paranoid <= 0.
 # Refused to a user without them, the test skips (tests/allowed-skips.txt).
@@ -137,4 +138,9 @@ report_ok "$T/budget.data" "$T/budget.nofp" --comm "$NOFP"
 splits "split_nofp (--max-processes 2)" "$T/budget.nofp" 50 30 20
 report_ok "$T/budget.data" "$T/budget.fp" --comm "$FP"
 splits "split_fp (--max-processes 2)" "$T/budget.fp" 20 30 50
+
+# --- top: the same sampling, live (batch mode)
+cprof_run top top --all-cpus --comm "$NOFP" -F 999 -d 3 --limit 0
+expect_rc 0 top "cprof top --all-cpus --comm $NOFP"
+assert_top_leaves "$T/top.out" 90
 pass
