@@ -12,9 +12,10 @@
 static const struct command commands[] = {
 	{ "record", cmd_record, CMD_STOP_SIGNALS,
 	  SAMPLING | ROPT_DURATION | ROPT_OUTPUT | ROPT_OFF_CPU | ROPT_WALL | ROPT_NO_JIT_SUPPORT |
-	  ROPT_NO_JIT_UNWIND,
+	  ROPT_NO_JIT_UNWIND | ROPT_ALL | ROPT_HOST,
 	  "sample a running process or a command into a data file" },
-	{ "top", cmd_top, CMD_STOP_SIGNALS, SAMPLING | ROPT_DURATION | ROPT_KEEP | ROPT_NO_JIT_SUPPORT,
+	{ "top", cmd_top, CMD_STOP_SIGNALS,
+	  SAMPLING | ROPT_DURATION | ROPT_KEEP | ROPT_NO_JIT_SUPPORT | ROPT_ALL_LONG | ROPT_HOST,
 	  "a live view of a running process: its hottest functions now" },
 	{ "report", cmd_report, 0, 0,
 	  "turn a data file into a profile: folded stacks, or another format" },

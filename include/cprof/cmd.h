@@ -52,6 +52,9 @@ enum {
 	ROPT_NO_JIT_UNWIND = 1u << 10, /* --no-jit-unwind */
 	ROPT_CHILDREN = 1u << 11,      /* --children */
 	ROPT_NO_PYTHON = 1u << 12,     /* --no-python */
+	ROPT_ALL = 1u << 13,           /* -a, --all-cpus */
+	ROPT_ALL_LONG = 1u << 14,      /* --all-cpus alone (top's -a is --accumulate) */
+	ROPT_HOST = 1u << 15,          /* --comm, --exclude-pid, --max-processes (with -a) */
 };
 
 /* Shared setup, done by cmd_run() before a command runs (its row's setup column). */
@@ -107,12 +110,15 @@ void record_opts_init(const struct command *cmd, struct record_opts *o);
  */
 int record_option(const struct command *cmd, int code, const char *arg, struct record_opts *o);
 /*
- * The targets of a recording into O: the processes PIDS (-p) or the
- * command ARGS (what follows the options, NULL-terminated), one of them.
- * Returns 0, or EXIT_USAGE after saying why ("nothing to VERB" for none).
+ * The targets of a recording into O: the processes PIDS (-p), the
+ * command ARGS (what follows the options, NULL-terminated) or every
+ * process (-a, already in O), one of them. Returns 0, or EXIT_USAGE after
+ * saying why ("nothing to VERB" for none, an option -a lacks or forbids).
  */
 int record_targets(char **args, const uint32_t *pids, size_t npids, const char *verb,
 		   struct record_opts *o);
+/* Free what the options parsed into O hold (--exclude-pid's list). */
+void record_opts_release(struct record_opts *o);
 /* The --help lines of the shared options CMD takes. */
 void record_options_help(FILE *f, const struct command *cmd);
 /* Say why a recording failed (RES->stage, ERR); returns the exit code. */

@@ -34,6 +34,16 @@ struct record_opts {
 	enum df_offcpu offcpu;   /* also record blocked and run-queue time (DF_WSAMPLE) */
 	int children;            /* attached: sample the targets' descendants too */
 	int no_python;           /* do not read Python stacks from interpreters (pystacks.h) */
+	/*
+	 * all: every process of the host (host.h), neither PIDS nor ARGV; of
+	 * them only those named COMM (NULL: any), not EXCLUDE's. MAX_PROCESSES
+	 * bounds the processes the unwinder holds state of (0: no bound).
+	 */
+	int all;
+	const char *comm;
+	const pid_t *exclude;
+	size_t nexclude;
+	size_t max_processes;
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 	struct unwinder *unwinder; /* dwarf mode: kept warm across runs (borrowed); NULL:
@@ -121,6 +131,15 @@ struct record_result {
 	struct pystacks_stats python;
 	struct pystacks_note python_notes[RECORD_HINTS];
 	unsigned npython_notes;
+	/*
+	 * all: samples not recorded (the recorder's, other names', kernel
+	 * threads...), processes with samples recorded, those whose mappings
+	 * were read from /proc (having run before the recording), and those
+	 * whose unwinding state was dropped for MAX_PROCESSES
+	 */
+	uint64_t host_filtered;
+	uint32_t host_processes, host_read;
+	uint64_t host_dropped;
 };
 
 /* Run a recording. Returns 0 or -errno with RES->stage saying where it failed. */

@@ -45,6 +45,7 @@ struct sampler_config {
 	int start_disabled;      /* open disabled; sampler_enable() or exec starts */
 	int enable_on_exec;      /* for a launched command */
 	int off_cpu;             /* also open the context-switch source */
+	int system_wide;         /* per-CPU events of every process (sampler_add_cpus) */
 	size_t ring_pages;       /* data pages per CPU ring, power of two (fewer
 				  * if the locked-memory limit says so) */
 };
@@ -62,6 +63,14 @@ void sampler_free(struct sampler *s);
  * or -ENOBUFS when not even a small ring buffer could be mapped.
  */
 int sampler_add_thread(struct sampler *s, pid_t tid);
+
+/*
+ * System-wide: one event per CPU for every process (perf's -a: pid -1),
+ * with the records of every process's mappings, names, forks and exits.
+ * Returns 0 or an errno as sampler_add_thread(); -EACCES/-EPERM when
+ * perf_event_paranoid allows no CPU-wide events to this user.
+ */
+int sampler_add_cpus(struct sampler *s);
 
 /*
  * Stop sampling TID through the events opened for it by

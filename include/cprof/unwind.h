@@ -43,6 +43,18 @@ void unwinder_forget(struct unwinder *u, pid_t pid);
 /* Process PID was forked from PPID and shares its mappings. */
 int unwinder_fork(struct unwinder *u, pid_t ppid, pid_t pid);
 
+/*
+ * At most MAX processes' state (0: no limit, the default): the state of
+ * one more process drops that of the one unwound (or mapped into) longest
+ * ago, its mappings, CFI session and JIT images; unwinder_dropped() counts
+ * them. Its caller sees it gone (unwinder_has()) and feeds its mappings
+ * again before its next sample, or that unwinds no further than its pc.
+ */
+void unwinder_set_max_procs(struct unwinder *u, size_t max);
+uint64_t unwinder_dropped(const struct unwinder *u);
+/* Whether the unwinder holds state of PID (mappings it was given). */
+int unwinder_has(struct unwinder *u, pid_t pid);
+
 struct unwind_input {
 	pid_t pid, tid;
 	const uint64_t *regs;    /* indexed by PERF_REG_X86_* */

@@ -22,9 +22,11 @@ static void record_usage(FILE *f, const struct command *cmd)
 	fprintf(f,
 		"Usage: cprof record [OPTIONS] -p PID[,PID...]\n"
 		"       cprof record [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       cprof record [OPTIONS] -a [--comm NAME] [--exclude-pid PID[,PID...]]\n"
 		"\n"
 		"Sample every thread of the target (threads born later included) with the\n"
-		"cpu-clock software event and write the stacks to a data file.\n"
+		"cpu-clock software event and write the stacks to a data file; with -a,\n"
+		"every process of the host.\n"
 		"Stops after -d SECONDS, on Ctrl-C/SIGTERM, or when every target has exited;\n"
 		"a launched command still running then is sent SIGTERM, and it is killed\n"
 		"(SIGKILL) if cprof itself dies. Attached processes are never signalled.\n"
@@ -41,6 +43,7 @@ static void record_usage(FILE *f, const struct command *cmd)
 		"  cprof record --children -p 1234 -d 10  # a wrapper and what it started\n"
 		"  cprof record -F 499 -o run.data -- ./server --port 8080\n"
 		"  cprof record --wall -k -p 1234 -d 10   # where the time goes, waiting too\n"
+		"  cprof record -a -d 10                # every process; then report --comm NAME\n"
 		"\n" EXIT_CODES);
 }
 
@@ -71,6 +74,11 @@ int record_message(const struct record_opts *o, const struct record_result *res,
 		fprintf(stderr, "cprof: cannot run '%s': %s\n", o->argv[0], strerror(-err));
 		return EXIT_FAILURE_RUNTIME;
 	case STAGE_PERF:
+		if (o->all) {
+			fprintf(stderr, "cprof: cannot sample every CPU (-a): perf_event_open: %s\n",
+				sampler_strerror(err));
+			return err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_FAILURE_RUNTIME;
+		}
 		fprintf(stderr, "cprof: cannot sample PID %d: perf_event_open: %s\n",
 			(int)res->failed_pid, sampler_strerror(err));
 		return err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_FAILURE_RUNTIME;
@@ -157,6 +165,20 @@ static void children_notes(const struct record_opts *o, const struct record_resu
 			"processes under -p too\n", (int)res->busy_target, res->busy_target_comm,
 			res->busy_target_ns / 1e9, (int)res->busy_pid, res->busy_comm,
 			res->busy_ns / 1e9);
+}
+
+/* -a: the processes sampled, and what the budget of unwinding state dropped. */
+static void host_summary(const struct record_opts *o, const struct record_result *res)
+{
+	fprintf(stderr, "cprof: -a: samples of %u processes recorded (%llu samples of cprof, "
+		"kernel threads%s%s not)", res->host_processes,
+		(unsigned long long)res->host_filtered, o->comm ? " and other names" : "",
+		o->nexclude ? " and excluded processes" : "");
+	if (res->host_dropped)
+		fprintf(stderr, "; unwinding state of %llu processes dropped past --max-processes "
+			"%zu and read again at their next sample",
+			(unsigned long long)res->host_dropped, o->max_processes);
+	fprintf(stderr, "\n");
 }
 
 /* The off-CPU part of the summary, and why it is missing if it is. */
@@ -256,6 +278,7 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 		default:
 			if (record_option(cmd, c, optarg, &o)) {
 				free(pids);
+				record_opts_release(&o);
 				return EXIT_USAGE;
 			}
 			break;
@@ -263,6 +286,7 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 	}
 	if (record_targets(argv + optind, pids, npids, "record", &o)) {
 		free(pids);
+		record_opts_release(&o);
 		return EXIT_USAGE;
 	}
 	cmdline = join_args(argc + 1, argv - 1);
@@ -291,6 +315,8 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 				"show where goroutines wait (runtime/pprof \"block\" and \"mutex\", "
 				"/debug/pprof/block and /debug/pprof/mutex)\n", go);
 	}
+	if ((!err || res.samples) && o.all)
+		host_summary(&o, &res);
 	if (res.lost) {
 		human_size(res.ring_bytes, size, sizeof(size));
 		/* a LOST record counts records of every kind the kernel dropped */
@@ -317,5 +343,6 @@ int cmd_record(const struct command *cmd, int argc, char **argv)
 	children_notes(&o, &res);
 	free(cmdline);
 	free(pids);
+	record_opts_release(&o);
 	return rc;
 }

@@ -31,6 +31,7 @@ static void top_usage(FILE *f, const struct command *cmd)
 	fprintf(f,
 		"Usage: cprof top [OPTIONS] -p PID[,PID...]\n"
 		"       cprof top [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       cprof top [OPTIONS] --all-cpus [--comm NAME]   (every process)\n"
 		"\n"
 		"Sample the target like 'cprof record' (same unwinder and symbols) and show\n"
 		"its hottest functions live, redrawn every interval. On a terminal it is a\n"
@@ -62,6 +63,7 @@ static void top_usage(FILE *f, const struct command *cmd)
 		"  cprof top -p 1234\n"
 		"  cprof top -F 999 -k -- ./server --port 8080\n"
 		"  cprof top -p 1234 -d 30 -o run.data > top.log   # batch mode, and a data file\n"
+		"  cprof top --all-cpus -k                         # the whole host\n"
 		"\n" EXIT_CODES);
 }
 
@@ -606,6 +608,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	rc = parse_top_args(cmd, argc, argv, &o, &pids, &npids);
 	if (rc) {
 		free(pids);
+		record_opts_release(&o.rec);
 		return rc < 0 ? EXIT_OK : rc;
 	}
 	cmdline = join_args(argc + 1, argv - 1);
@@ -658,5 +661,6 @@ out:
 	live_free(live);
 	free(cmdline);
 	free(pids);
+	record_opts_release(&o.rec);
 	return rc;
 }

@@ -126,6 +126,53 @@ static int set_no_python(struct record_opts *o, const char *given)
 	return 0;
 }
 
+static int set_all(struct record_opts *o, const char *given)
+{
+	o->all = !!given;
+	return 0;
+}
+
+static int set_comm(struct record_opts *o, const char *arg)
+{
+	/* the kernel keeps 15 bytes of a name (TASK_COMM_LEN) */
+	if (arg && (!*arg || strlen(arg) > 15))
+		return usage_error("invalid process name '%s' (1 to 15 bytes, as in "
+				   "/proc/PID/comm)", arg);
+	o->comm = arg;
+	return 0;
+}
+
+static int set_exclude_pid(struct record_opts *o, const char *arg)
+{
+	uint32_t *ids = (uint32_t *)o->exclude;
+
+	if (!arg) {
+		free(ids);
+		o->exclude = NULL;
+		o->nexclude = 0;
+		return 0;
+	}
+	if (pid_option(arg, &ids, &o->nexclude))
+		return EXIT_USAGE;
+	o->exclude = (const pid_t *)ids;
+	return 0;
+}
+
+static int set_max_processes(struct record_opts *o, const char *arg)
+{
+	uint64_t v;
+
+	if (arg && parse_u64(arg, 2, 1000000, &v))
+		return usage_error("invalid process count '%s' (expected 2..1000000)", arg);
+	o->max_processes = arg ? (size_t)v : 0;
+	return 0;
+}
+
+#define ALL_HELP                                                                         \
+	"every process on every CPU, those started later too, but cprof itself; "          \
+	"kernel threads with -k only; needs root, CAP_PERFMON or "                          \
+	"kernel.perf_event_paranoid 0 or lower"
+
 /* In the order of --help. */
 static const struct ropt ropts[] = {
 	{ ROPT_FREQ, "freq", 'F', "HZ", "99", set_freq,
@@ -151,6 +198,16 @@ static const struct ropt ropts[] = {
 	  "workers: sh, npm, a uwsgi master's), at most 32 levels down and 1024 "
 	  "processes; a process a sampled one starts later is sampled with or "
 	  "without it" },
+	{ ROPT_ALL, "all-cpus", 'a', NULL, NULL, set_all, ALL_HELP },
+	{ ROPT_ALL_LONG, "all-cpus", 0, NULL, NULL, set_all, ALL_HELP },
+	{ ROPT_HOST, "comm", 0, "NAME", NULL, set_comm,
+	  "with -a: only threads named NAME or of a process named NAME" },
+	{ ROPT_HOST, "exclude-pid", 0, "PID[,PID...]", NULL, set_exclude_pid,
+	  "with -a: not these processes" },
+	{ ROPT_HOST, "max-processes", 0, "N", "256", set_max_processes,
+	  "with -a: unwinding state (mappings, unwind tables) of at most N processes; "
+	  "past it that of the one sampled longest ago is dropped, and read again "
+	  "from /proc at its next sample" },
 	{ ROPT_OFF_CPU, "off-cpu", 0, NULL, NULL, set_off_cpu,
 	  "also record where each thread blocks and for how long: its stack at every "
 	  "context switch and the time until it runs again (blocked: off-CPU time; "
@@ -211,13 +268,40 @@ int record_option(const struct command *cmd, int code, const char *arg, struct r
 	return EXIT_USAGE;
 }
 
+void record_opts_release(struct record_opts *o)
+{
+	free((void *)o->exclude);
+	o->exclude = NULL;
+	o->nexclude = 0;
+}
+
+/* -a's options: with it only, and not those it has no meaning with. */
+static int all_targets(char **args, size_t npids, struct record_opts *o)
+{
+	if (!o->all && (o->comm || o->nexclude))
+		return usage_error("%s needs -a (--all-cpus)", o->comm ? "--comm" : "--exclude-pid");
+	if (!o->all)
+		return 0;
+	if (*args || npids)
+		return usage_error("%s", "give one of -a, -p PID or a command");
+	if (o->children)
+		return usage_error("%s", "--children is for -p: -a samples every process already");
+	if (o->offcpu != DF_OFFCPU_NONE)
+		return usage_error("%s", "--off-cpu and --wall are not supported with -a yet");
+	return 0;
+}
+
 int record_targets(char **args, const uint32_t *pids, size_t npids, const char *verb,
 		   struct record_opts *o)
 {
+	if (all_targets(args, npids, o))
+		return EXIT_USAGE;
+	if (o->all)
+		return 0;
 	if (*args && npids)
 		return usage_error("%s", "give either -p PID or a command, not both");
 	if (!*args && !npids)
-		return usage_error("nothing to %s: give -p PID or -- COMMAND", verb);
+		return usage_error("nothing to %s: give -p PID, -a or -- COMMAND", verb);
 	o->argv = *args ? args : NULL;
 	o->pids = (const pid_t *)pids;
 	o->npids = npids;

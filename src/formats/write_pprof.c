@@ -4,7 +4,8 @@
  * profiles Go writes. Every value column is a sample type; a location per
  * profile location, its frames as lines innermost first; a mapping per
  * module, the kernel's and one "[jit]" for JIT code; functions by (name,
- * mangled name, file, first line); labels pid, tid and thread per sample.
+ * mangled name, file, first line); labels pid, tid, thread (the thread's
+ * name) and comm (its process's) per sample, the names when known.
  *
  * The messages are built from the profile into flat arrays first (their
  * pointers into each other are set once the arrays stop growing), packed
@@ -242,6 +243,9 @@ static int gzip_write(const uint8_t *data, size_t len, FILE *out)
 	return err;
 }
 
+/* The labels of a sample: pid, tid, thread, comm */
+#define LABELS 4
+
 static int write_pprof(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
 	struct builder b = { .p = p };
@@ -249,6 +253,7 @@ static int write_pprof(const struct profile *p, const struct writer_opts *o, FIL
 	Pprof__ValueType period_type = PPROF__VALUE_TYPE__INIT;
 	Pprof__ValueType *types = NULL, **type_ptrs = NULL;
 	Pprof__Label *labels = NULL, **label_ptrs = NULL;
+	uint8_t *nlabels = NULL; /* of each thread */
 	Pprof__Sample *samples = NULL, **sample_ptrs = NULL;
 	Pprof__Mapping *maps = NULL, **map_ptrs = NULL;
 	Pprof__Location *locs = NULL, **loc_ptrs = NULL;
@@ -270,12 +275,13 @@ static int write_pprof(const struct profile *p, const struct writer_opts *o, FIL
 	b.stacks = malloc((p->nstacks ? p->nstacks : 1) * sizeof(*b.stacks));
 	types = calloc(p->ncolumns ? p->ncolumns : 1, sizeof(*types));
 	type_ptrs = calloc(p->ncolumns ? p->ncolumns : 1, sizeof(*type_ptrs));
-	labels = calloc(3 * p->nthreads + 1, sizeof(*labels));
-	label_ptrs = calloc(3 * p->nthreads + 1, sizeof(*label_ptrs));
+	labels = calloc(LABELS * p->nthreads + 1, sizeof(*labels));
+	label_ptrs = calloc(LABELS * p->nthreads + 1, sizeof(*label_ptrs));
+	nlabels = calloc(p->nthreads + 1, 1);
 	samples = calloc(p->nsamples + 1, sizeof(*samples));
 	sample_ptrs = calloc(p->nsamples + 1, sizeof(*sample_ptrs));
-	if (!b.maps || !b.stacks || !types || !type_ptrs || !labels || !label_ptrs || !samples ||
-	    !sample_ptrs) {
+	if (!b.maps || !b.stacks || !types || !type_ptrs || !labels || !label_ptrs || !nlabels ||
+	    !samples || !sample_ptrs) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -303,24 +309,28 @@ static int write_pprof(const struct profile *p, const struct writer_opts *o, FIL
 	comment(&b, &prof, "host: ", p->meta.hostname);
 	comment(&b, &prof, "kernel: ", p->meta.release);
 
-	/* each thread's labels, shared by its samples */
+	/* each thread's labels, shared by its samples (go tool pprof -tags) */
 	for (i = 0; i < p->nthreads; i++) {
 		const struct profile_thread *t = &p->threads[i];
-		const char *comm = t->comm[0] ? t->comm : t->process;
-		Pprof__Label *l = &labels[3 * i];
+		const char *thread = t->comm[0] ? t->comm : t->process;
+		const char *keys[LABELS] = { "pid", "tid", "thread", "comm" };
+		const char *strs[LABELS] = { NULL, NULL, thread, t->process };
+		int64_t nums[LABELS] = { t->pid, t->tid, 0, 0 };
+		size_t k;
 
-		pprof__label__init(&l[0]);
-		pprof__label__init(&l[1]);
-		pprof__label__init(&l[2]);
-		l[0].key = str(&b, "pid");
-		l[0].num = t->pid;
-		l[1].key = str(&b, "tid");
-		l[1].num = t->tid;
-		l[2].key = str(&b, "thread");
-		l[2].str = str(&b, comm);
-		label_ptrs[3 * i] = &l[0];
-		label_ptrs[3 * i + 1] = &l[1];
-		label_ptrs[3 * i + 2] = &l[2];
+		for (k = 0; k < LABELS; k++) {
+			Pprof__Label *l = &labels[LABELS * i + nlabels[i]];
+
+			if (strs[k] && !strs[k][0])
+				continue; /* no name label for a nameless one */
+			pprof__label__init(l);
+			l->key = str(&b, keys[k]);
+			if (strs[k])
+				l->str = str(&b, strs[k]);
+			else
+				l->num = nums[k];
+			label_ptrs[LABELS * i + nlabels[i]++] = l;
+		}
 	}
 
 	for (i = 0; i < p->nsamples && !b.err; i++)
@@ -386,8 +396,8 @@ static int write_pprof(const struct profile *p, const struct writer_opts *o, FIL
 		ps->location_id = &b.sample_locs[r->first];
 		ps->n_value = p->ncolumns;
 		ps->value = (int64_t *)&p->values[i * p->ncolumns]; /* packing only reads it */
-		ps->label = &label_ptrs[3 * s->thread];
-		ps->n_label = ps->label[2]->str ? 3 : 2; /* no thread label for a nameless one */
+		ps->label = &label_ptrs[LABELS * s->thread];
+		ps->n_label = nlabels[s->thread];
 		sample_ptrs[prof.n_sample++] = ps;
 	}
 	if ((err = b.err))
@@ -432,6 +442,7 @@ out:
 	free(samples);
 	free(label_ptrs);
 	free(labels);
+	free(nlabels);
 	free(type_ptrs);
 	free(types);
 	free(b.sample_locs);

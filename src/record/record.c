@@ -14,6 +14,7 @@
 #include "cprof/capture.h"
 #include "cprof/datafile.h"
 #include "cprof/elffile.h"
+#include "cprof/host.h"
 #include "cprof/jitfollow.h"
 #include "cprof/offcpu.h"
 #include "cprof/procfs.h"
@@ -55,6 +56,7 @@ struct recorder {
 	uint32_t nids;
 	size_t capids;
 	struct targets targets;      /* the processes sampled, their lifetimes */
+	struct host *host;           /* -a: which samples are kept, first sights */
 	struct capture capture;      /* the names captured at the end */
 	int vdso_fd;
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
@@ -265,6 +267,8 @@ static int on_event(const struct event *ev, void *arg)
 	int err;
 
 	r->res->events++;
+	if (r->host && (err = host_event(r->host, ev)) <= 0)
+		return err; /* not recorded, or failed */
 	switch (ev->type) {
 	case PERF_RECORD_SAMPLE:
 		return on_sample(r, &ev->sample);
@@ -375,11 +379,22 @@ static int drain(struct recorder *r)
 
 /* ---- the recorder's part of attaching (targets.h) ---- */
 
+/* Thread TID of PID is named COMM, as read from /proc (a host_hooks comm). */
+static int write_comm(pid_t pid, pid_t tid, const char *comm, void *arg)
+{
+	struct recorder *r = arg;
+	struct df_record rec = { .type = DF_COMM };
+	int err = note_thread(r, (uint32_t)pid, (uint32_t)tid);
+
+	rec.comm = (struct df_comm){ .pid = pid, .tid = tid, .comm = comm,
+				     .time = now_ns(CLOCK_MONOTONIC) };
+	return err ? err : sink_write(r->out, &rec);
+}
+
 /* A target_hooks thread: sample TID of PID unless it is already, announce its name. */
 static int attach_thread(pid_t pid, pid_t tid, void *arg)
 {
 	struct recorder *r = arg;
-	struct df_record rec = { .type = DF_COMM };
 	char comm[64];
 	uint64_t v;
 	int err;
@@ -395,9 +410,7 @@ static int attach_thread(pid_t pid, pid_t tid, void *arg)
 		return err;
 	if (procfs_read_comm(pid, tid, comm, sizeof(comm)))
 		return 0;
-	rec.comm = (struct df_comm){ .pid = pid, .tid = tid, .comm = comm,
-				     .time = now_ns(CLOCK_MONOTONIC) };
-	return sink_write(r->out, &rec);
+	return write_comm(pid, tid, comm, r);
 }
 
 /* A target_hooks map: an executable mapping of PID, as if the kernel announced it. */
@@ -422,6 +435,20 @@ static int attach(struct recorder *r)
 
 	return targets_attach(&r->targets, r->opts->pids, r->opts->npids, r->opts->children,
 			      &h);
+}
+
+/* -a: every CPU, every process (host.h) but the recorder. */
+static int attach_all(struct recorder *r)
+{
+	const struct record_opts *o = r->opts;
+	struct host_opts ho = { .self = getpid(), .comm = o->comm, .exclude = o->exclude,
+				.nexclude = o->nexclude, .kernel = o->kernel };
+	struct host_hooks hh = { write_comm, attach_map, r };
+	int err = host_new(&ho, &hh, r->unwinder, &r->host);
+
+	if (!err && (err = sampler_add_cpus(r->sampler)))
+		return fail(r, STAGE_PERF, 0, err);
+	return err;
 }
 
 
@@ -479,7 +506,7 @@ static int record_loop(struct recorder *r)
 			err = sink_flush(r->out);
 		if (err)
 			break;
-		if (!targets_alive(&r->targets)) {
+		if (!r->host && !targets_alive(&r->targets)) {
 			r->res->targets_exited = 1;
 			break;
 		}
@@ -523,6 +550,7 @@ static int recorder_init(struct recorder *r)
 		.enable_on_exec = o->argv != NULL,
 		.ring_pages = ring_pages(o),
 		.off_cpu = o->offcpu != DF_OFFCPU_NONE,
+		.system_wide = o->all,
 	};
 	int err;
 
@@ -536,6 +564,8 @@ static int recorder_init(struct recorder *r)
 		r->unwinder = o->unwinder;
 	else if (o->mode == CALLGRAPH_DWARF && (err = unwinder_new(&r->unwinder)))
 		return err;
+	if (r->unwinder && o->all)
+		unwinder_set_max_procs(r->unwinder, o->max_processes);
 	if ((err = jitfollow_new(o->no_jit_unwind ? NULL : r->unwinder, &r->jits)))
 		return err;
 	r->empty_stack = UINT32_MAX;
@@ -568,6 +598,7 @@ static int recorder_init(struct recorder *r)
 static void recorder_release(struct recorder *r)
 {
 	sampler_free(r->sampler);
+	host_free(r->host);
 	if (r->unwinder != r->opts->unwinder)
 		unwinder_free(r->unwinder);
 	offcpu_free(r->offcpu);
@@ -607,7 +638,7 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 	if (!err)
 		err = opts->argv ? targets_launch(&r->targets, opts->argv, opts->jit_support,
 						  r->sampler)
-				 : attach(r);
+				 : opts->all ? attach_all(r) : attach(r);
 	if (err && r->out) {
 		/* nothing was recorded: leave the user's files as they were */
 		df_writer_discard(r->df);
@@ -641,6 +672,14 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		while (res->npython_notes < RECORD_HINTS &&
 		       !pystacks_note(r->py, res->npython_notes, &pn))
 			res->python_notes[res->npython_notes++] = pn;
+	}
+	if (r->host) {
+		const struct host_stats *hs = host_stats(r->host);
+
+		res->host_filtered = hs->filtered;
+		res->host_processes = hs->processes;
+		res->host_read = hs->read;
+		res->host_dropped = r->unwinder ? unwinder_dropped(r->unwinder) : 0;
 	}
 	if (r->offcpu) {
 		const struct offcpu_stats *os = offcpu_stats(r->offcpu);

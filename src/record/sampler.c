@@ -73,7 +73,8 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 	if (!cfg->kernel)
 		a->exclude_callchain_kernel = 1;
 	a->disabled = cfg->start_disabled;
-	a->inherit = 1;
+	/* a CPU-wide event sees every task already: nothing to inherit */
+	a->inherit = !cfg->system_wide;
 	a->enable_on_exec = cfg->enable_on_exec;
 	a->mmap = 1;
 	a->mmap2 = 1;
@@ -350,6 +351,13 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 	if (!err && opened)
 		s->nthreads++;
 	return err;
+}
+
+int sampler_add_cpus(struct sampler *s)
+{
+	if (!s->cfg.system_wide)
+		return -EINVAL;
+	return sampler_add_thread(s, -1);
 }
 
 static int ioctl_all(struct sampler *s, unsigned long req)

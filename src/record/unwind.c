@@ -15,6 +15,7 @@
 #include "cprof/trampoline.h"
 #include "cprof/elffile.h"
 #include "cprof/gostack.h"
+#include "cprof/proctab.h"
 #include "cprof/roots.h"
 #include "cprof/stoptab.h"
 #include "cprof/util.h"
@@ -72,9 +73,7 @@ struct ufile {
 struct unwinder {
 	Dwfl_Callbacks callbacks;
 	Dwfl_Thread_Callbacks thread_callbacks;
-	struct pairmap *by_pid;  /* pid -> index + 1 in procs (0: free slot) */
-	struct uproc *procs;
-	size_t nprocs, capprocs;
+	struct proctab *procs;   /* pid -> struct uproc */
 	struct addrspace *as;    /* the processes' mappings (ids: ID_PATH, ID_SEQ) */
 	uint32_t seq;            /* of the last mapping */
 	struct as_map *order;    /* scratch: mappings to report, newest first */
@@ -203,6 +202,8 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *arg)
 	return dwfl_thread_state_registers(thread, 0, 17, regs);
 }
 
+static void uproc_release(void *elem, pid_t pid, void *arg);
+
 int unwinder_new(struct unwinder **out)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
@@ -217,7 +218,8 @@ int unwinder_new(struct unwinder **out)
 	u->thread_callbacks.get_thread = cb_get_thread;
 	u->thread_callbacks.memory_read = cb_memory_read;
 	u->thread_callbacks.set_initial_registers = cb_set_initial_registers;
-	if ((err = pairmap_new(&u->by_pid)) || (err = strtab_new(&u->paths)) ||
+	if ((err = proctab_new(sizeof(struct uproc), uproc_release, u, &u->procs)) ||
+	    (err = strtab_new(&u->paths)) ||
 	    (err = addrspace_new(&u->as)) || (err = pairmap_new(&u->tramp_pcs)) ||
 	    (err = gostack_new(&u->gs))) {
 		unwinder_free(u);
@@ -250,10 +252,14 @@ static void proc_restart(struct uproc *p)
 	p->jit_new = p->njits > 0;
 }
 
-static void uproc_release(struct uproc *p)
+/* A process's state goes (proctab.h): exec, exit, or the budget. */
+static void uproc_release(void *elem, pid_t pid, void *arg)
 {
+	struct unwinder *u = arg;
+	struct uproc *p = elem;
 	size_t i;
 
+	addrspace_exec(u->as, (uint32_t)pid);
 	if (p->dwfl)
 		dwfl_end(p->dwfl); /* before the images its modules read */
 	for (i = 0; i < p->njits; i++)
@@ -268,8 +274,7 @@ void unwinder_free(struct unwinder *u)
 
 	if (!u)
 		return;
-	for (i = 0; i < u->nprocs; i++)
-		uproc_release(&u->procs[i]);
+	proctab_free(u->procs); /* before the address space its release empties */
 	for (i = 0; i < u->capfiles; i++) {
 		elffile_free(u->files[i].ef);
 		stoptab_release(&u->files[i].stops);
@@ -279,41 +284,37 @@ void unwinder_free(struct unwinder *u)
 	addrspace_free(u->as);
 	pairmap_free(u->tramp_pcs);
 	gostack_free(u->gs);
-	free(u->procs);
-	pairmap_free(u->by_pid);
 	strtab_free(u->paths);
 	free(u);
 }
 
 static struct uproc *proc_find(struct unwinder *u, pid_t pid)
 {
-	uint64_t v;
-
-	if (!pairmap_get(u->by_pid, (uint64_t)pid, 0, &v) || !v)
-		return NULL;
-	return &u->procs[v - 1];
+	return proctab_find(u->procs, pid);
 }
 
 static struct uproc *proc_get(struct unwinder *u, pid_t pid)
 {
-	struct uproc *p = proc_find(u, pid);
-	size_t i;
+	struct uproc *p = proctab_get(u->procs, pid, NULL);
 
 	if (p)
-		return p;
-	for (i = 0; i < u->nprocs && u->procs[i].pid; i++)
-		;
-	if (i == u->nprocs) {
-		if (array_reserve(&u->procs, &u->capprocs, u->nprocs + 1, sizeof(*u->procs)))
-			return NULL;
-		u->nprocs++;
-	}
-	p = &u->procs[i];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	if (pairmap_put(u->by_pid, (uint64_t)pid, 0, i + 1))
-		return NULL;
+		p->pid = pid;
 	return p;
+}
+
+void unwinder_set_max_procs(struct unwinder *u, size_t max)
+{
+	proctab_set_max(u->procs, max);
+}
+
+uint64_t unwinder_dropped(const struct unwinder *u)
+{
+	return proctab_dropped(u->procs);
+}
+
+int unwinder_has(struct unwinder *u, pid_t pid)
+{
+	return proc_find(u, pid) != NULL;
 }
 
 static uint64_t jit_end(const void *e)
@@ -432,19 +433,14 @@ drop:
 
 void unwinder_forget(struct unwinder *u, pid_t pid)
 {
-	struct uproc *p = proc_find(u, pid);
-
 	addrspace_exec(u->as, (uint32_t)pid);
-	if (!p)
-		return;
-	uproc_release(p);
-	pairmap_put(u->by_pid, (uint64_t)pid, 0, 0);
+	proctab_drop(u->procs, pid);
 }
 
 int unwinder_fork(struct unwinder *u, pid_t ppid, pid_t pid)
 {
 	unwinder_forget(u, pid);
-	if (!proc_find(u, ppid))
+	if (!proc_find(u, ppid)) /* found: the latest used, its child evicts another */
 		return 0;
 	if (!proc_get(u, pid))
 		return -ENOMEM;

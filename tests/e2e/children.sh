@@ -114,14 +114,7 @@ done
 # --- top, batch mode: the children's functions in its table
 cprof_run top top --children -F 999 -a --limit 0 -p "$wr" -d 3
 expect_rc 0 top "cprof top --children -p WRAPPER"
-# the last table: the lines after the last '#' header
-awk '/^#/ { n = 0; delete l; next } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' \
-	"$T/top.out" >"$T/top.last"
-note "top's last table: $(head -n 8 "$T/top.last" | tr -s ' ' | tr '\n' '|')"
-leaves=$(awk '$4 ~ /^split_[abc]_leaf$/ { v = $1; sub(/%/, "", v); s += v; n++ }
-	      END { printf "%d %.1f\n", n, s }' "$T/top.last")
-assert_eq "leaves in top's table" "${leaves% *}" 3
-assert_ge "%self of the three leaves together in top" "${leaves#* }" 90
+assert_top_leaves "$T/top.out" 90
 
 # --- serve: a scrape's profile, as go tool pprof reads it
 command -v go >/dev/null || fail "go not found (scripts/install-deps.sh installs golang-go)"

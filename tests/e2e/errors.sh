@@ -12,10 +12,12 @@
 #      report -o /dev/full, report >/dev/full
 #   2  record -F abc / -d abc / -p abc / -g bogus / --stack-size abc (stderr
 #      names the value), unknown options, an unknown subcommand, record with
-#      neither -p nor a command, record with both
+#      neither -p nor a command, record with both; -a with -p, a command,
+#      --children or --off-cpu; --comm or --exclude-pid without -a; a bad
+#      --comm, --exclude-pid or --max-processes
 #   3  report -i of a missing file, of /etc/passwd, of an empty file, of a
 #      directory; report with no -i where there is no cprof.data
-#   4  record -- true and record -p $$ with perf_event_open refused
+#   4  record -- true, record -p $$ and record -a with perf_event_open refused
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +34,8 @@ ulimit -c unlimited 2>/dev/null
 check_exit noperf 4 perf_event_paranoid record -o "$T/x.data" -- true
 check_exit noperf_pid 4 "$$" record -p $$ -d 1 -o "$T/x.data"
 assert_text_contains "$T/noperf_pid.err" perf_event_open "record -p: names perf_event_open"
+check_exit noperf_all 4 "every CPU (-a)" record -a -d 1 -o "$T/x.data"
+assert_text_contains "$T/noperf_all.err" perf_event_paranoid "record -a: says what allows it"
 
 # 1: runtime failure
 nopid=999999
@@ -70,6 +74,15 @@ check_exit badropt 2 "" report --no-such-option -i "$T/x.data"
 check_exit badcmd 2 "" frobnicate
 check_exit notarget 2 "" record -o "$T/x.data"
 check_exit both 2 "" record -p $$ -o "$T/x.data" -- true
+check_exit all_pid 2 "one of -a" record -a -p $$ -o "$T/x.data"
+check_exit all_cmd 2 "one of -a" record -a -o "$T/x.data" -- true
+check_exit all_children 2 "--children" record -a --children -o "$T/x.data"
+check_exit all_offcpu 2 "--off-cpu" record -a --off-cpu -o "$T/x.data"
+check_exit comm_alone 2 "needs -a" record --comm sh -p $$ -o "$T/x.data"
+check_exit exclude_alone 2 "needs -a" record --exclude-pid 1 -p $$ -o "$T/x.data"
+check_exit badcomm 2 0123456789abcdef record -a --comm 0123456789abcdef -o "$T/x.data"
+check_exit badexclude 2 x1 record -a --exclude-pid 1,x1 -o "$T/x.data"
+check_exit badmaxproc 2 "'1'" record -a --max-processes 1 -o "$T/x.data"
 
 # 3: bad data file
 check_exit nofile 3 /nonexistent/cprof.data report -i /nonexistent/cprof.data

@@ -566,6 +566,22 @@ busy_share()
 	awk -v b="$busy" -v n="$n" 'BEGIN { printf "%.1f", 100 * b / n }'
 }
 
+# assert_top_leaves TOP_OUT MIN: the last table of top's batch output (the
+# lines after its last '#' header) has split's three leaves, with MIN % of
+# self time or more together.
+assert_top_leaves()
+{
+	local leaves
+
+	awk '/^#/ { n = 0; delete l; next } { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' \
+		"$1" >"$1.last"
+	note "top's last table: $(head -n 8 "$1.last" | tr -s ' ' | tr '\n' '|')"
+	leaves=$(awk '$4 ~ /^split_[abc]_leaf$/ { v = $1; sub(/%/, "", v); s += v; n++ }
+		      END { printf "%d %.1f\n", n, s }' "$1.last")
+	assert_eq "leaves in top's table" "${leaves% *}" 3
+	assert_ge "%self of the three leaves together in top" "${leaves#* }" "$2"
+}
+
 # require_workload NAME...: the workload programs exist in $WORKDIR.
 require_workload()
 {

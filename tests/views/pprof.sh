@@ -6,7 +6,8 @@
 # total, its cpu total is that times the period, its top three functions are
 # the folded output's top three leaves with flat shares within 1 point, and
 # -traces shows each chain leaf first. The mapping of split_nofp carries its
-# build-id and [FN][FL][LN]; every sample has pid, tid and thread labels.
+# build-id and [FN][FL][LN]; every sample has pid, tid, thread and comm
+# (its process's name) labels.
 # An always-inline method (tests/sym/cxx_inline.cc) shows as two lines of one
 # location, itself over its caller, in a mapping flagged [IN]. A recording
 # with -k puts kernel frames in a [kernel.kallsyms] mapping whose range holds
@@ -119,12 +120,14 @@ assert_eq "flags of the split_nofp mapping ($multi inlined lines)" \
 
 # labels: every sample is of thread split_nofp, with its pid and tid
 gopprof tags -tags -sample_index=samples "$T/split.pb.gz"
-for key in pid tid thread; do
+for key in pid tid thread comm; do
 	assert_eq "samples with a $key label" \
 		"$(awk -v k="$key:" '$1 == k && $2 == "Total" { print $3 }' "$T/tags")" "$want.0"
 done
 assert_eq "thread label of all samples" \
 	"$(awk '$1 == "thread:" { on = 1; next } on { print $NF; exit }' "$T/tags")" split_nofp
+assert_eq "comm label of all samples" \
+	"$(awk '$1 == "comm:" { on = 1; next } on { print $NF; exit }' "$T/tags")" split_nofp
 assert_eq "samples whose pid label equals their tid label (split has one thread)" \
 	"$(grep -cE '^ +pid:\[([0-9]+)\] tid:\[\1\]$' "$T/raw")" "$(grep -cE '^ +pid:\[' "$T/raw")"
 
