@@ -129,6 +129,16 @@ struct cpython_code {
 int cpython_code(struct cpython *py, uint64_t code, struct cpython_code *out);
 
 /*
+ * A fingerprint of each of the N code objects CODES into KEYS (0 when one
+ * could not be read): a hash of its name, qualified name and file name
+ * objects' addresses and its first line. A code object is freed with its
+ * function and its address may be given to another: the fingerprint tells
+ * a cached code object's names still hold (as far as 32 bits tell), at one
+ * read of all of them. Returns 0, or the read's error when none was read.
+ */
+int cpython_code_keys(struct cpython *py, const uint64_t *codes, size_t n, uint32_t *keys);
+
+/*
  * The source line of the instruction at byte offset LASTI (a frame's) of
  * the code object CODE, from its line table (co_lnotab 3.8-3.9,
  * co_linetable 3.10, the location table 3.11+) into *LINE; LASTI < 0 gives

@@ -91,8 +91,8 @@ int namer_ksym(struct namer *n, uint64_t start, uint64_t size, const char *name)
  */
 int namer_pycode(struct namer *n, const struct df_pycode *code);
 
-/* How the Python stacks of the chains named so far stood in their native ones. */
-const struct pyframes_stats *namer_python_stats(const struct namer *n);
+/* How the Python frames of the profile stack STACK (named by namer_chain) stood. */
+enum pyframes_fit namer_python_fit(const struct namer *n, uint32_t stack);
 
 /* Changes whenever PID's mappings do: a chain named before may name differently after. */
 uint32_t namer_gen(const struct namer *n, uint32_t pid);

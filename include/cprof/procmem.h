@@ -52,6 +52,21 @@ int procmem_read(struct procmem *m, uint64_t addr, void *buf, size_t len);
 /* A pointer (8 bytes: 64-bit targets only), a u64 and a u32 at ADDR, in host order. */
 int procmem_read_ptr(struct procmem *m, uint64_t addr, uint64_t *out);
 int procmem_read_u32(struct procmem *m, uint64_t addr, uint32_t *out);
+/* One range of a procmem_readv(). */
+struct procmem_iov {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+};
+
+/*
+ * Read the N ranges V, each as procmem_read() would, in one system call
+ * for a process (up to 64 at a time). Returns how many of them, from the
+ * first, were read whole (a range that cannot be read stops it: those
+ * after it are not read), or the -errno of the first when none was.
+ */
+int procmem_readv(struct procmem *m, const struct procmem_iov *v, size_t n);
+
 /*
  * The NUL-terminated string at ADDR into BUF (SIZE >= 1 bytes, always
  * NUL-terminated), read page by page so that a short string near the end

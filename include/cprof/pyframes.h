@@ -39,22 +39,31 @@ enum pyframes_role {
 /* The role of frame F. */
 enum pyframes_role pyframes_role(const struct profile_frame *f);
 
-/* How the Python stacks stood in their native ones (namer.h shows them). */
+/* How a Python stack stood in its native one. */
+enum pyframes_fit {
+	PYFIT_NONE,              /* no Python frames */
+	PYFIT_MATCH,             /* as many loop frames in the native stack as runs in the Python one */
+	PYFIT_MISMATCH,          /* another number: the Python stack was read after it moved on,
+				    or the native unwind stopped early */
+	PYFIT_NO_EVAL,           /* no loop frame: the Python frames stand at the root */
+};
+
+/* Samples with Python frames, by how they stood (the report's --stats). */
 struct pyframes_stats {
-	uint64_t stacks;         /* chains with Python frames */
-	uint64_t mismatched;     /* loop frames in the native stack != runs in the Python one */
-	uint64_t no_eval;        /* no loop frame: the Python frames stand at the root */
+	uint64_t stacks;         /* samples with Python frames */
+	uint64_t mismatched;     /* PYFIT_MISMATCH */
+	uint64_t no_eval;        /* PYFIT_NO_EVAL */
 };
 
 /*
  * Merge the N native frames NATIVE (root first, ROLE[i] each) with the NP
  * Python frames PY (root first; ENTRY[j] when frame j begins a run) into
  * OUT (room for N + NP), their count into *NOUT; OUTROLE (room for N + NP)
- * is scratch. ST counts the stack.
+ * is scratch. Returns how the Python stack stood.
  */
-void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const uint32_t *py,
-		    const uint8_t *entry, size_t np, uint32_t *out, uint8_t *outrole,
-		    size_t *nout, struct pyframes_stats *st);
+enum pyframes_fit pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n,
+				 const uint32_t *py, const uint8_t *entry, size_t np,
+				 uint32_t *out, uint8_t *outrole, size_t *nout);
 
 struct pycodes;
 

@@ -11,8 +11,8 @@
  * chain that uses its id is returned. Lines are cached per (code, offset).
  *
  * Reading happens after the sample was taken, when the recorder drains
- * its rings: once a process runs a Python it reads, every
- * PYSTACKS_POLL_MS (else at a quarter full, or every 100 ms). The Python
+ * its rings: the rings wake it at every sample (record -a: every
+ * PYSTACKS_POLL_MS once a process runs a Python it reads). The Python
  * stack may be younger than the native one; the lag is measured.
  * A read that fails (a hostile or changing memory, a thread that is gone)
  * leaves the sample its native stack and is counted, never an error.

@@ -46,6 +46,8 @@ struct sampler_config {
 	int enable_on_exec;      /* for a launched command */
 	int off_cpu;             /* also open the context-switch source */
 	int system_wide;         /* per-CPU events of every process (sampler_add_cpus) */
+	int wake_each;           /* wake the reader at every sample, not at a quarter ring (a
+				    sample's process memory is read as it is drained) */
 	size_t ring_pages;       /* data pages per CPU ring, power of two (fewer
 				  * if the locked-memory limit says so) */
 };

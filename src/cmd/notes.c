@@ -87,9 +87,10 @@ static void say_stats(FILE *f, const struct report_stats *st)
 		fprintf(f, "# build-id cache copies not used (not owned by root or you, or writable "
 			"by others): %" PRIu64 "\n", st->cache_refused);
 	if (st->python.stacks)
-		fprintf(f, "# Python stacks: %" PRIu64 " named; %" PRIu64 " (%.1f%%) with another "
-			"number of evaluation-loop runs than the native stack (read after the sample), "
-			"%" PRIu64 " with none (Python frames at the root)\n", st->python.stacks,
+		fprintf(f, "# Python stacks: %" PRIu64 " samples; %" PRIu64 " (%.1f%%) with another "
+			"number of evaluation-loop runs than the native stack (read after it moved on, "
+			"or the native stack cut short), %" PRIu64 " with none (Python frames at the "
+			"root)\n", st->python.stacks,
 			st->python.mismatched, 100.0 * st->python.mismatched / st->python.stacks,
 			st->python.no_eval);
 	/* a runtime that could have named its JIT code and did not: how to make it */

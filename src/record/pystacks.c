@@ -28,7 +28,7 @@ struct pystacks {
 	size_t nslots, capslots;
 	uint32_t free_head;      /* index + 1; 0: none */
 	uint32_t epoch;
-	struct pairmap *codes;   /* (epoch, code address) -> code id */
+	struct pairmap *codes;   /* (epoch, code address) -> code id | its fingerprint << 32 */
 	struct pairmap *lines;   /* (code id, offset + 1) -> line + 1 */
 	struct pairmap *nstids;  /* (epoch, tid) -> the tid inside its pid namespace */
 	uint32_t ncodes;
@@ -36,6 +36,8 @@ struct pystacks {
 	struct pystacks_note notes[NOTES_MAX];
 	size_t nnotes;
 	struct cpython_frame frames[PYSTACKS_DEPTH];
+	uint64_t code_addrs[PYSTACKS_DEPTH];
+	uint32_t keys[PYSTACKS_DEPTH];
 };
 
 int pystacks_new(pystacks_emit_fn emit, void *arg, struct pystacks **out)
@@ -140,10 +142,14 @@ void pystacks_mapped(struct pystacks *ps, pid_t pid, const char *path)
 }
 
 /*
- * The id of the code object at CODE in P into *ID, its names handed to
- * EMIT the first time; 0 (no name) when it cannot be read or ids ran out.
+ * The id of the code object at CODE in P, whose fingerprint is KEY
+ * (cpython_code_keys()), into *ID, its names handed to EMIT the first
+ * time; a code object at an address cached with another fingerprint is
+ * another (its address was reused) and gets a new id. 0 (no name) when it
+ * cannot be read or ids ran out.
  */
-static int code_id(struct pystacks *ps, struct pyproc *p, pid_t pid, uint64_t code, uint32_t *id)
+static int code_id(struct pystacks *ps, struct pyproc *p, pid_t pid, uint64_t code, uint32_t key,
+		   uint32_t *id)
 {
 	struct df_record rec = { .type = DF_PYCODE };
 	struct cpython_code c;
@@ -151,18 +157,18 @@ static int code_id(struct pystacks *ps, struct pyproc *p, pid_t pid, uint64_t co
 	int err;
 
 	*id = 0;
-	if (pairmap_get(ps->codes, p->epoch, code, &v)) {
+	if (pairmap_get(ps->codes, p->epoch, code, &v) && key && (uint32_t)(v >> 32) == key) {
 		*id = (uint32_t)v;
 		return 0;
 	}
-	if (ps->ncodes + 1 >= PYSTACKS_CODES_MAX || cpython_code(p->py, code, &c))
+	if (!key || ps->ncodes + 1 >= PYSTACKS_CODES_MAX || cpython_code(p->py, code, &c))
 		return 0; /* not cached: a code object half made may read later */
 	rec.pycode = (struct df_pycode){ .pid = (uint32_t)pid, .id = ps->ncodes + 1,
 					 .firstlineno = c.firstlineno, .qualname = c.qualname,
 					 .filename = c.filename };
 	if ((err = ps->emit(&rec, ps->arg)))
 		return err;
-	if (pairmap_put(ps->codes, p->epoch, code, rec.pycode.id))
+	if (pairmap_put(ps->codes, p->epoch, code, (uint64_t)key << 32 | rec.pycode.id))
 		return -ENOMEM;
 	*id = ++ps->ncodes;
 	return 0;
@@ -231,12 +237,16 @@ int pystacks_append(struct pystacks *ps, pid_t pid, pid_t tid, uint64_t time, ui
 	}
 	if (!got)
 		return 0;
+	/* one read tells whether the code objects cached are still the ones named */
+	for (i = 0; i < got; i++)
+		ps->code_addrs[i] = ps->frames[i].code;
+	cpython_code_keys(p->py, ps->code_addrs, got, ps->keys);
 	chain[(*n)++] = DF_CONTEXT_PYTHON;
 	for (i = 0; i < got; i++) {
 		const struct cpython_frame *f = &ps->frames[i];
 		uint32_t id;
 
-		if ((err = code_id(ps, p, pid, f->code, &id)))
+		if ((err = code_id(ps, p, pid, f->code, ps->keys[i], &id)))
 			return err;
 		chain[(*n)++] = DF_PYFRAME(id, id ? frame_line(ps, p, id, f) : 0, f->entry);
 	}

@@ -550,6 +550,8 @@ static int recorder_init(struct recorder *r)
 		.enable_on_exec = o->argv != NULL,
 		.ring_pages = ring_pages(o),
 		.off_cpu = o->offcpu != DF_OFFCPU_NONE,
+		/* a Python stack is read as its sample is drained: at once (-a: every 2 ms) */
+		.wake_each = !o->no_python && !o->all,
 		.system_wide = o->all,
 	};
 	int err;

@@ -87,8 +87,12 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 	a->exclude_guest = 1;
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
-	a->wakeup_watermark = (uint32_t)(cfg->ring_pages * 4096 / 4);
-	a->watermark = 1;
+	if (cfg->wake_each) {
+		a->wakeup_events = 1;
+	} else {
+		a->wakeup_watermark = (uint32_t)(cfg->ring_pages * 4096 / 4);
+		a->watermark = 1;
+	}
 	/* two sources share each ring: a sample says which by its event id */
 	if (cfg->off_cpu)
 		a->sample_type |= PERF_SAMPLE_IDENTIFIER;

@@ -63,7 +63,8 @@ struct namer {
 	uint32_t *frames;        /* scratch: profile frame ids of a stack, leaf first */
 	size_t nframes, capframes;
 	struct pycodes *pycodes; /* Python code objects, by the recorder's ids */
-	struct pyframes_stats pystats;
+	struct pairmap *pyfit;   /* profile stack -> enum pyframes_fit, of stacks with Python frames */
+	enum pyframes_fit fit;   /* of the chain being named */
 	uint32_t *merged;        /* scratch of a chain with Python frames: native, Python, merged */
 	uint8_t *roles;          /* scratch: pyframes_role() of each native frame, entry of each
 				    Python frame */
@@ -310,7 +311,7 @@ static int merge_python(struct namer *r, const uint64_t *py, size_t np)
 		    (err = profile_frame(r->prof, &f, &pyf[i])))
 			return err;
 	}
-	pyframes_merge(nat, role, n, pyf, entry, np, out, outrole, &total, &r->pystats);
+	r->fit = pyframes_merge(nat, role, n, pyf, entry, np, out, outrole, &total);
 	if (array_reserve(&r->frames, &r->capframes, total, sizeof(*r->frames)))
 		return -ENOMEM;
 	memcpy(r->frames, out, total * sizeof(*out));
@@ -354,9 +355,12 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 		r->frames[i] = r->frames[r->nframes - 1 - i];
 		r->frames[r->nframes - 1 - i] = t;
 	}
+	r->fit = PYFIT_NONE;
 	if (native + 1 < n && (err = merge_python(r, chain + native + 1, n - native - 1)))
 		return err;
-	return profile_stack(r->prof, r->frames, r->nframes, stack);
+	if ((err = profile_stack(r->prof, r->frames, r->nframes, stack)))
+		return err;
+	return r->fit == PYFIT_NONE || !pairmap_put(r->pyfit, *stack, 0, r->fit) ? 0 : -ENOMEM;
 }
 
 int namer_pycode(struct namer *r, const struct df_pycode *code)
@@ -364,9 +368,11 @@ int namer_pycode(struct namer *r, const struct df_pycode *code)
 	return pycodes_add(r->pycodes, code);
 }
 
-const struct pyframes_stats *namer_python_stats(const struct namer *r)
+enum pyframes_fit namer_python_fit(const struct namer *r, uint32_t stack)
 {
-	return &r->pystats;
+	uint64_t v;
+
+	return pairmap_get(r->pyfit, stack, 0, &v) ? (enum pyframes_fit)v : PYFIT_NONE;
 }
 
 int namer_perfmap(struct namer *r, const struct df_perfmap *pm)
@@ -415,6 +421,7 @@ int namer_set_profile(struct namer *r, struct profile *prof)
 			return -EINVAL; /* PROF was not empty */
 	}
 	pairmap_clear(r->locs);
+	pairmap_clear(r->pyfit);
 	r->prof = prof;
 	return 0;
 }
@@ -525,7 +532,8 @@ int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer
 	    (err = symbolizer_new(&scfg, &r->sym)) || (err = addrspace_new(&r->as)) ||
 	    (err = strtab_new(&r->labels)) || (err = pairmap_new(&r->jit_idx)) ||
 	    (err = pairmap_new(&r->locs)) || (err = pairmap_new(&r->warned)) ||
-	    (err = addrsyms_new(&r->ksyms)) || (err = pycodes_new(&r->pycodes))) {
+	    (err = addrsyms_new(&r->ksyms)) || (err = pycodes_new(&r->pycodes)) ||
+	    (err = pairmap_new(&r->pyfit))) {
 		namer_free(r);
 		return err;
 	}
@@ -556,6 +564,7 @@ void namer_free(struct namer *r)
 	free(r->kernel);
 	free(r->frames);
 	pycodes_free(r->pycodes);
+	pairmap_free(r->pyfit);
 	free(r->merged);
 	free(r->roles);
 	if (r->vdso_fd >= 0)

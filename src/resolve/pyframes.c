@@ -38,9 +38,9 @@ enum pyframes_role pyframes_role(const struct profile_frame *f)
 	return PYROLE_OTHER;
 }
 
-void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const uint32_t *py,
-		    const uint8_t *entry, size_t np, uint32_t *out, uint8_t *outrole,
-		    size_t *nout, struct pyframes_stats *st)
+enum pyframes_fit pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n,
+				 const uint32_t *py, const uint8_t *entry, size_t np,
+				 uint32_t *out, uint8_t *outrole, size_t *nout)
 {
 	size_t i, j = 0, k = 0, evals = 0, runs = 0, m = 0, first = SIZE_MAX, last = 0;
 
@@ -48,10 +48,7 @@ void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const
 		evals += role[i] == PYROLE_EVAL;
 	for (i = 0; i < np; i++)
 		runs += entry[i] || i == 0;
-	st->stacks++;
-	st->mismatched += evals != runs;
 	if (!evals) {
-		st->no_eval++;
 		for (; j < np; j++)
 			out[m] = py[j], outrole[m++] = PYROLE_PYTHON;
 	}
@@ -77,6 +74,7 @@ void pyframes_merge(const uint32_t *native, const uint8_t *role, size_t n, const
 	for (i = 0, *nout = 0; i < m; i++)
 		if (outrole[i] != PYROLE_INTERP || first == SIZE_MAX || i < first || i > last)
 			out[(*nout)++] = out[i];
+	return !evals ? PYFIT_NO_EVAL : evals != runs ? PYFIT_MISMATCH : PYFIT_MATCH;
 }
 
 int pycodes_new(struct pycodes **out)

@@ -136,8 +136,13 @@ static int on_sample(struct replay_tool *tool, const struct replay_sample *s)
 	if (err)
 		return err;
 	if (cpu) {
+		enum pyframes_fit fit = namer_python_fit(replay_namer(r->replay), stack);
+
 		r->stats->samples++;
 		count_truncation(r, s);
+		r->stats->python.stacks += fit != PYFIT_NONE;
+		r->stats->python.mismatched += fit == PYFIT_MISMATCH;
+		r->stats->python.no_eval += fit == PYFIT_NO_EVAL;
 	} else {
 		r->stats->wsamples++;
 	}
@@ -292,7 +297,6 @@ static int collect_stats(struct resolver *r)
 
 	st->stacks = replay_stack_count(r->replay);
 	st->cache_refused = namer_cache_refused(nm);
-	st->python = *namer_python_stats(nm);
 	while (pairmap_next(r->trunc_by_mod, &pos, &a, &b, &v)) {
 		struct report_trunc *t;
 

@@ -11,18 +11,14 @@
 #include <string.h>
 
 #include "cprof/procmem.h"
+#include "cprof/pylines.h"
+#include "cprof/util.h"
 
 #define NONE UINT32_MAX
 
 enum frame_kind {
 	FRAME_OBJECT,            /* 3.8-3.10: PyFrameObject, f_back */
 	FRAME_INTERP,            /* 3.11+: _PyInterpreterFrame, previous */
-};
-
-enum table_kind {
-	TABLE_LNOTAB,            /* 3.8-3.9 co_lnotab */
-	TABLE_LINETABLE,         /* 3.10 co_linetable */
-	TABLE_LOCATIONS,         /* 3.11+ the location table */
 };
 
 /* Where each field is: byte offsets in its struct; NONE when the version has none. */
@@ -51,7 +47,7 @@ static const struct layout layouts[] = {
 	  .frame_kind = FRAME_OBJECT, .lasti_units = 1,
 	  .fr_back = 24, .fr_code = 32, .fr_lasti = 104, .fr_owner = NONE, .fr_entry = NONE,
 	  .co_filename = 104, .co_name = 112, .co_qualname = NONE, .co_firstlineno = 40,
-	  .co_table = 120, .co_code = NONE, .table_kind = TABLE_LNOTAB,
+	  .co_table = 120, .co_code = NONE, .table_kind = PYLINES_LNOTAB,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 48, .uni_compact_size = 72,
 	  .by_size = 16, .by_sval = 32 },
 	{ .minor = 10, .last = 10, .rt_interp_head = 32, .is_next = 0, .is_tstate_head = 8,
@@ -59,7 +55,7 @@ static const struct layout layouts[] = {
 	  .frame_kind = FRAME_OBJECT, .lasti_units = 2,
 	  .fr_back = 24, .fr_code = 32, .fr_lasti = 96, .fr_owner = NONE, .fr_entry = NONE,
 	  .co_filename = 104, .co_name = 112, .co_qualname = NONE, .co_firstlineno = 40,
-	  .co_table = 120, .co_code = NONE, .table_kind = TABLE_LINETABLE,
+	  .co_table = 120, .co_code = NONE, .table_kind = PYLINES_LINETABLE,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 48, .uni_compact_size = 72,
 	  .by_size = 16, .by_sval = 32 },
 	{ .minor = 11, .last = 11, .rt_interp_head = 40, .is_next = 0, .is_tstate_head = 16,
@@ -67,7 +63,7 @@ static const struct layout layouts[] = {
 	  .frame_kind = FRAME_INTERP, .lasti_units = 1,
 	  .fr_back = 48, .fr_code = 32, .fr_lasti = 56, .fr_owner = 69, .fr_entry = 68,
 	  .co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 72,
-	  .co_table = 136, .co_code = 184, .table_kind = TABLE_LOCATIONS,
+	  .co_table = 136, .co_code = 184, .table_kind = PYLINES_LOCATIONS,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 48, .uni_compact_size = 72,
 	  .by_size = 16, .by_sval = 32 },
 	{ .minor = 12, .last = 12, .rt_interp_head = 40, .is_next = 0, .is_tstate_head = 72,
@@ -75,7 +71,7 @@ static const struct layout layouts[] = {
 	  .frame_kind = FRAME_INTERP, .lasti_units = 1,
 	  .fr_back = 8, .fr_code = 0, .fr_lasti = 56, .fr_owner = 70, .fr_entry = NONE,
 	  .co_filename = 112, .co_name = 120, .co_qualname = 128, .co_firstlineno = 68,
-	  .co_table = 136, .co_code = 192, .table_kind = TABLE_LOCATIONS,
+	  .co_table = 136, .co_code = 192, .table_kind = PYLINES_LOCATIONS,
 	  .uni_state = 32, .uni_length = 16, .uni_ascii_size = 40, .uni_compact_size = 56,
 	  .by_size = 16, .by_sval = 32 },
 };
@@ -83,6 +79,7 @@ static const struct layout layouts[] = {
 #define OWNED_BY_CSTACK 3        /* 3.12+: an entry frame of C, no Python code */
 #define PTHREAD_SCAN 1024        /* bytes of a struct pthread searched for its tid */
 #define FIELD_MAX 512            /* a field of a frame, code or string object is before */
+#define KEYS_BATCH 32            /* code objects fingerprinted per read */
 
 struct cpython {
 	struct layout l;
@@ -172,7 +169,7 @@ static int layout_from_debug_offsets(struct procmem *mem, uint64_t runtime, unsi
 	l->fr_entry = NONE;
 	l->frame_kind = FRAME_INTERP;
 	l->lasti_units = 1;
-	l->table_kind = TABLE_LOCATIONS;
+	l->table_kind = PYLINES_LOCATIONS;
 	l->uni_compact_size = l->uni_ascii_size + 16; /* + utf8_length, utf8 */
 	return 0;
 }
@@ -634,112 +631,39 @@ int cpython_code(struct cpython *py, uint64_t code, struct cpython_code *out)
 	return err;
 }
 
-/* A line computed from a table: -1 when out of range (a crafted table). */
-static int64_t line_ok(int64_t line)
+int cpython_code_keys(struct cpython *py, const uint64_t *codes, size_t n, uint32_t *keys)
 {
-	return line >= 0 && line <= INT32_MAX ? line : -1;
-}
+	const struct layout *l = &py->l;
+	uint32_t f[4] = { l->co_filename, l->co_name, l->co_qualname, l->co_firstlineno };
+	uint32_t lo = UINT32_MAX, hi = 0, span;
+	uint8_t b[KEYS_BATCH][FIELD_MAX + 8];
+	struct procmem_iov v[KEYS_BATCH];
+	size_t i, k, done = 0;
+	int got = 0;
 
-/* 3.8, 3.9 co_lnotab: (bytecode bytes, signed line) increments from the first line. */
-static int64_t lnotab_line(const uint8_t *t, size_t len, int64_t line, int64_t addrq)
-{
-	int64_t addr = 0;
-	size_t i;
+	for (i = 0; i < 4; i++)
+		if (f[i] != NONE) {
+			lo = f[i] < lo ? f[i] : lo;
+			hi = f[i] + 8 > hi ? f[i] + 8 : hi;
+		}
+	span = hi - lo;
+	procmem_begin(py->mem);
+	while (done < n) {
+		size_t batch = n - done < KEYS_BATCH ? n - done : KEYS_BATCH;
 
-	for (i = 0; i + 1 < len; i += 2) {
-		addr += t[i];
-		if (addr > addrq)
+		for (k = 0; k < batch; k++)
+			v[k] = (struct procmem_iov){ codes[done + k] + lo, b[k], span };
+		got = procmem_readv(py->mem, v, batch);
+		for (k = 0; k < batch; k++)
+			keys[done + k] = got > 0 && k < (size_t)got ?
+					 (uint32_t)hash_bytes(b[k], span, 0x9e3779b9) | 1 : 0;
+		if (got < (int)batch)
 			break;
-		line += (int8_t)t[i + 1];
+		done += batch;
 	}
-	return line_ok(line);
-}
-
-/* 3.10 co_linetable: (bytes covered, signed line increment or -128: no line) ranges. */
-static int64_t linetable_line(const uint8_t *t, size_t len, int64_t line, int64_t addrq)
-{
-	int64_t start, end = 0, cur = -1;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2) {
-		start = end;
-		end += t[i];
-		if ((int8_t)t[i + 1] == -128) {
-			cur = -1;
-		} else {
-			line += (int8_t)t[i + 1];
-			cur = line;
-		}
-		if (start <= addrq && addrq < end)
-			return line_ok(cur);
-	}
-	return -1;
-}
-
-/* A varint of the location table: 6-bit chunks, low first, 0x40 continues. -1 if cut or huge. */
-static int64_t varint(const uint8_t *t, size_t len, size_t *i)
-{
-	int64_t v = 0;
-	unsigned shift = 0;
-
-	while (*i < len && shift <= 30) {
-		uint8_t b = t[(*i)++];
-
-		v |= (int64_t)(b & 0x3f) << shift;
-		shift += 6;
-		if (!(b & 0x40))
-			return v;
-	}
-	return -1;
-}
-
-static int64_t svarint(const uint8_t *t, size_t len, size_t *i)
-{
-	int64_t v = varint(t, len, i);
-
-	return v < 0 ? 0 : v & 1 ? -(v >> 1) : v >> 1;
-}
-
-/*
- * 3.11+ location table: entries of a first byte (bit 7 set, a 4-bit code,
- * 3 bits of code units covered - 1) and the code's bytes: 15 no location,
- * 14 long form (line delta, end line, columns: varints), 13 line delta
- * alone, 10-12 one line of delta code - 10 (two column bytes), 0-9 same
- * line (one column byte).
- */
-static int64_t locations_line(const uint8_t *t, size_t len, int64_t line, int64_t addrq)
-{
-	int64_t addr = 0;
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t b = t[i++];
-		unsigned code = (b >> 3) & 15;
-		int64_t end = addr + 2 * ((b & 7) + 1);
-		int none = 0;
-
-		if (!(b & 0x80))
-			return -1; /* not the start of an entry */
-		if (code == 15) {
-			none = 1;
-		} else if (code == 14) {
-			line += svarint(t, len, &i);
-			varint(t, len, &i);
-			varint(t, len, &i);
-			varint(t, len, &i);
-		} else if (code == 13) {
-			line += svarint(t, len, &i);
-		} else if (code >= 10) {
-			line += code - 10;
-			i += 2;
-		} else {
-			i += 1;
-		}
-		if (addr <= addrq && addrq < end)
-			return none ? -1 : line_ok(line);
-		addr = end;
-	}
-	return -1;
+	for (i = done + (got > 0 ? (size_t)got : 0); i < n; i++)
+		keys[i] = 0;
+	return done || got > 0 ? 0 : got;
 }
 
 int cpython_line(struct cpython *py, uint64_t code, int32_t lasti, uint32_t *line)
@@ -770,12 +694,7 @@ int cpython_line(struct cpython *py, uint64_t code, int32_t lasti, uint32_t *lin
 	err = procmem_read(py->mem, table + l->by_sval, py->table, size);
 	if (err)
 		return err;
-	if (l->table_kind == TABLE_LNOTAB)
-		got = lnotab_line(py->table, size, first, lasti);
-	else if (l->table_kind == TABLE_LINETABLE)
-		got = linetable_line(py->table, size, first, lasti);
-	else
-		got = locations_line(py->table, size, first, lasti);
+	got = pylines_line((enum pylines_kind)l->table_kind, py->table, size, first, lasti);
 	if (got < 0)
 		return size == CPYTHON_LINETABLE_MAX ? -E2BIG : -ENOENT;
 	*line = (uint32_t)got;

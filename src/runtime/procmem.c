@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #define PAGE 4096u
+#define IOV_BATCH 64             /* ranges per process_vm_readv() */
 
 struct procmem {
 	struct procmem_src src;
@@ -95,6 +96,69 @@ int procmem_read(struct procmem *m, uint64_t addr, void *buf, size_t len)
 		return -ENOBUFS;
 	m->spent += len;
 	return m->src.read(m->src.ctx, addr, buf, len);
+}
+
+/* Whether procmem_read() would take the range R: 0 or its error. */
+static int range_ok(const struct procmem *m, const struct procmem_iov *r)
+{
+	if (!r->len)
+		return 0;
+	if (!r->addr || r->addr + r->len - 1 < r->addr)
+		return -EFAULT;
+	if (r->len > m->read_max)
+		return -E2BIG;
+	return r->len > m->budget - m->spent ? -ENOBUFS : 0;
+}
+
+/* The ranges V[0..N) (0 < N <= IOV_BATCH): how many, from the first, were read whole. */
+static int src_readv(struct procmem *m, const struct procmem_iov *v, size_t n)
+{
+	struct iovec local[IOV_BATCH] = { 0 }, remote[IOV_BATCH] = { 0 };
+	size_t i;
+	ssize_t got;
+	int err;
+
+	if (m->src.read != vm_read) {
+		for (i = 0; i < n; i++)
+			if ((err = m->src.read(m->src.ctx, v[i].addr, v[i].buf, v[i].len)))
+				return i ? (int)i : err;
+		return (int)n;
+	}
+	for (i = 0; i < n; i++) {
+		local[i] = (struct iovec){ .iov_base = v[i].buf, .iov_len = v[i].len };
+		remote[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)v[i].addr,
+					    .iov_len = v[i].len };
+	}
+	got = process_vm_readv(m->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+	if (got < 0)
+		return errno == EFAULT || errno == EINVAL ? -EFAULT : -errno;
+	/* the ranges before the first one it could not read whole */
+	for (i = 0; i < n && (size_t)got >= v[i].len; i++)
+		got -= (ssize_t)v[i].len;
+	return i ? (int)i : -EFAULT;
+}
+
+int procmem_readv(struct procmem *m, const struct procmem_iov *v, size_t n)
+{
+	size_t done = 0, batch;
+	int err = 0, got;
+
+	while (done < n && !err) {
+		for (batch = 0; done + batch < n && batch < IOV_BATCH &&
+				!(err = range_ok(m, &v[done + batch])); batch++)
+			m->spent += v[done + batch].len;
+		if (!batch)
+			break;
+		got = src_readv(m, v + done, batch);
+		if (got < 0) {
+			err = got;
+			break;
+		}
+		done += (size_t)got;
+		if ((size_t)got < batch)
+			break;
+	}
+	return done ? (int)done : err;
 }
 
 int procmem_read_ptr(struct procmem *m, uint64_t addr, uint64_t *out)

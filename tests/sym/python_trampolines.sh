@@ -67,8 +67,9 @@ for py in $pythons; do
 	check "x$v"
 	# both sources: the interpreter's memory names the Python frames, a trampoline is
 	# left only in a sample whose Python stack could not be read (the interpreter
-	# starting, a thread not yet Python's): at most 1 %
-	record_ok -F 999 -o "$T/mem$v.data" -- "$py" -X perf "$SYMSRC/pychain.py" -n 60
+	# starting, a thread not yet Python's): at most 1 %. Read after the sample (a
+	# fraction of a ms), a leaf's share spreads more than the trampolines': more rounds
+	record_ok -F 999 -o "$T/mem$v.data" -- "$py" -X perf "$SYMSRC/pychain.py" -n 150
 	check "mem$v"
 	assert_between "$v: % of samples with py:: frames beside Python frames read from memory" \
 		"$(awk -v x="$(count "$T/mem$v.folded" 'py::')" -v n="$(count "$T/mem$v.folded" .)" \

@@ -130,6 +130,42 @@ static void test_caps(void **state)
 	procmem_free(m);
 }
 
+/* Several ranges in one call: whole ones counted from the first, stopped at an unreadable one. */
+static void test_readv(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t a = 1, b = 2, c = 3, x = 0, y = 0, z = 0;
+	struct procmem_iov v[3] = {
+		{ (uintptr_t)&a, &x, 8 }, { (uintptr_t)&b, &y, 8 }, { (uintptr_t)&c, &z, 8 },
+	};
+	struct procmem *m;
+
+	(void)state;
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(munmap(p + page, page), 0);
+	assert_int_equal(procmem_new(getpid(), &m), 0);
+	assert_int_equal(procmem_readv(m, v, 3), 3);
+	assert_true(x == 1 && y == 2 && z == 3);
+	/* the second runs into an unmapped page: the first only */
+	x = y = 0;
+	v[1].addr = (uintptr_t)(p + page - 4);
+	assert_int_equal(procmem_readv(m, v, 3), 1);
+	assert_true(x == 1);
+	/* the first unreadable: its error */
+	v[0].addr = (uintptr_t)(p + page);
+	assert_int_equal(procmem_readv(m, v, 3), -EFAULT);
+	v[0].addr = 0;
+	assert_int_equal(procmem_readv(m, v, 1), -EFAULT);
+	/* past the walk's budget: the ranges within it */
+	v[0].addr = (uintptr_t)&a, v[1].addr = (uintptr_t)&b;
+	procmem_set_limits(m, 0, 16);
+	procmem_begin(m);
+	assert_int_equal(procmem_readv(m, v, 3), 2);
+	procmem_free(m);
+	munmap(p, page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_string_at_page_end),
 		cmocka_unit_test(test_gone_process),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_readv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
