@@ -32,6 +32,7 @@
 #define PYSTACKS_DEPTH 512       /* Python frames read per sample */
 #define PYSTACKS_LATE_NS 20000000ULL /* a read this long after its sample is counted late */
 #define PYSTACKS_CODES_MAX (1u << 24) /* code objects named per recording */
+#define PYSTACKS_READERS_MAX 256  /* processes read at once (about 70 KiB each); more are not */
 
 struct pystacks_stats {
 	uint64_t processes;      /* processes whose interpreter is read */
@@ -40,6 +41,7 @@ struct pystacks_stats {
 	uint64_t failed;         /* reads that failed: native stack only */
 	uint64_t late;           /* reads more than PYSTACKS_LATE_NS after their sample */
 	uint64_t lag_max_ns, lag_sum_ns; /* from a sample to its read, over STACKS + FAILED */
+	uint64_t over_cap;       /* Python processes not read: PYSTACKS_READERS_MAX were */
 };
 
 /* A process running a CPython this cprof does not read. */

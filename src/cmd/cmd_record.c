@@ -131,6 +131,9 @@ static void python_notes(const struct record_result *res)
 			(unsigned long long)p->stacks, (unsigned long long)p->processes,
 			p->processes == 1 ? "" : "es", (unsigned long long)p->failed,
 			p->lag_sum_ns / 1e6 / (double)reads, p->lag_max_ns / 1e6);
+	if (p->over_cap)
+		fprintf(stderr, "cprof: note: %llu Python processes were not read: %u were being "
+			"read already\n", (unsigned long long)p->over_cap, PYSTACKS_READERS_MAX);
 	for (i = 0; i < res->npython_notes; i++) {
 		const struct pystacks_note *n = &res->python_notes[i];
 

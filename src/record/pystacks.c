@@ -32,6 +32,7 @@ struct pystacks {
 	struct pairmap *lines;   /* (code id, offset + 1) -> line + 1 */
 	struct pairmap *nstids;  /* (epoch, tid) -> the tid inside its pid namespace */
 	uint32_t ncodes;
+	size_t nreaders;         /* slots holding a reader */
 	struct pystacks_stats st;
 	struct pystacks_note notes[NOTES_MAX];
 	size_t nnotes;
@@ -107,8 +108,17 @@ static struct pyproc *proc_get(struct pystacks *ps, pid_t pid)
 		return NULL;
 	p = &ps->slots[idx - 1];
 	*p = (struct pyproc){ .epoch = ++ps->epoch };
+	if (ps->nreaders >= PYSTACKS_READERS_MAX) {
+		struct cpython_probe probe;
+
+		/* a Python beyond the budget is counted, not read */
+		p->err = -EUSERS;
+		ps->st.over_cap += !cpython_probe(pid, &probe);
+		return p;
+	}
 	err = p->err = cpython_new(pid, &p->py);
 	if (!err) {
+		ps->nreaders++;
 		p->in_ns = procfs_ns_tid(pid, pid) != pid;
 		ps->st.processes++;
 	} else if (err != -ENOENT && err != -ESRCH) {
@@ -123,6 +133,8 @@ void pystacks_forget(struct pystacks *ps, pid_t pid)
 
 	if (!pairmap_get(ps->procs, (uint64_t)pid, 0, &idx) || !idx)
 		return;
+	if (ps->slots[idx - 1].py)
+		ps->nreaders--;
 	cpython_free(ps->slots[idx - 1].py);
 	ps->slots[idx - 1] = (struct pyproc){ .next_free = ps->free_head };
 	ps->free_head = (uint32_t)idx;
