@@ -39,15 +39,33 @@ static void remove_pending(int sig)
 	raise(sig);
 }
 
+static const int fatal_sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
+
+/* Block (or unblock, OLD given back) the signals that end a run. */
+static void block_fatal_signals(sigset_t *old, int block)
+{
+	sigset_t set;
+	size_t i;
+
+	if (!block) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		return;
+	}
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++)
+		sigaddset(&set, fatal_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
 /* Handle the signals that end a run, unless someone (record's Ctrl-C) already does. */
 static void catch_fatal_signals(void)
 {
-	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
+	const int *sigs = fatal_sigs;
 	struct sigaction sa = { .sa_handler = remove_pending, .sa_flags = SA_RESETHAND }, old;
 	size_t i;
 
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++)
 		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL &&
 		    !(old.sa_flags & SA_SIGINFO))
 			sigaction(sigs[i], &sa, NULL);
@@ -116,11 +134,15 @@ static int old_name_fits(const char *path)
 static int open_temp(struct safeout *o)
 {
 	size_t len = strlen(o->path) + 32;
+	sigset_t mask;
 	unsigned i;
 
 	o->tmp = malloc(len);
 	if (!o->tmp)
 		return -ENOMEM;
+	/* a signal between the file's creation and its registration would leave it */
+	catch_fatal_signals();
+	block_fatal_signals(&mask, 1);
 	for (i = 0; i < 100; i++) {
 		snprintf(o->tmp, len, "%s.%d-%u.tmp", o->path, (int)getpid(), i);
 		o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -137,12 +159,15 @@ static int open_temp(struct safeout *o)
 			break;
 	}
 	if (o->fd < 0) {
+		int err = -errno;
+
+		block_fatal_signals(&mask, 0);
 		free(o->tmp);
 		o->tmp = NULL;
-		return -errno;
+		return err;
 	}
-	catch_fatal_signals();
 	pending_set(NULL, o->tmp);
+	block_fatal_signals(&mask, 0);
 	return 0;
 }
 
