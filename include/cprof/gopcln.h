@@ -42,4 +42,32 @@ void gopcln_free(struct gopcln *g);
 size_t gopcln_at(struct gopcln *g, uint64_t addr, int flags, struct dwarfloc_frame *out,
 		 size_t max);
 
+/*
+ * The function holding ADDR (an ELF vaddr): its entry and its end, the
+ * next function's entry. Returns 0 or -ENOENT (no function holds it).
+ */
+int gopcln_func(struct gopcln *g, uint64_t addr, uint64_t *entry, uint64_t *end);
+
+/*
+ * How many bytes below the stack pointer at its entry (where its return
+ * address is) the stack pointer is at ADDR, Go's pcsp table: at a return
+ * address of a Go function, its frame size. Returns 0 or -ENOENT.
+ */
+int gopcln_spdelta(struct gopcln *g, uint64_t addr, int32_t *delta);
+
+/* The name of the function holding ADDR, as the table spells it; NULL if none (borrowed). */
+const char *gopcln_name(struct gopcln *g, uint64_t addr);
+
+/*
+ * The entry of the function named NAME (LEN bytes): 0 or -ENOENT. A
+ * search of the whole table: callers keep what they found.
+ */
+int gopcln_find_name(struct gopcln *g, const char *name, size_t len, uint64_t *entry);
+
+/*
+ * The LEN bytes at VADDR of the file's allocated sections (its code, say),
+ * or NULL when they are not all in one; borrowed like gopcln_at's strings.
+ */
+const unsigned char *gopcln_bytes(const struct gopcln *g, uint64_t vaddr, size_t len);
+
 #endif

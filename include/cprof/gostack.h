@@ -78,6 +78,9 @@ int gostack_read(struct gostack *gs, uint64_t addr, uint64_t *out);
 /* Whether ADDR lies just past that window, where a deeper stack would go on. */
 int gostack_beyond(const struct gostack *gs, uint64_t addr);
 
+/* LEN bytes of PID's memory at ADDR into OUT, all of them: 0, or -EFAULT. */
+int gostack_peek(pid_t pid, uint64_t addr, void *out, size_t len);
+
 /* A new sample: no stack of an earlier one is read from, no slot noted. */
 void gostack_reset(struct gostack *gs);
 

@@ -29,6 +29,7 @@ enum root_jump {
 	JUMP_SYSTEMSTACK, /* to the goroutine that called systemstack: g0.m.curg.sched.sp */
 	JUMP_MORESTACK,   /* to the function that asked for more stack: curg.sched.{pc,sp,bp} */
 	JUMP_SIGNAL,      /* to the code a signal interrupted: the signal frame's registers */
+	JUMP_VDSO,        /* to the caller of a vDSO call on g0: its frame on the goroutine's stack */
 };
 enum root_jump root_jump(const char *name);
 

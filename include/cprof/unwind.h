@@ -55,11 +55,21 @@ uint64_t unwinder_dropped(const struct unwinder *u);
 /* Whether the unwinder holds state of PID (mappings it was given). */
 int unwinder_has(struct unwinder *u, pid_t pid);
 
+/* The frames of the kernel's chain at the default perf_event_max_stack: it may go on. */
+#define UNWIND_FP_MAX 127
+
 struct unwind_input {
 	pid_t pid, tid;
 	const uint64_t *regs;    /* indexed by PERF_REG_X86_* */
 	const unsigned char *stack;
 	uint64_t stack_size;     /* valid bytes at regs[SP] */
+	/*
+	 * The kernel's frame-pointer chain of the user stack, taken with the
+	 * sample (the pc, then return addresses; NFP of them, 0: none): where
+	 * a walk goes on past a Go stack switch (gochain.h).
+	 */
+	const uint64_t *fp;
+	size_t nfp;
 };
 
 /*

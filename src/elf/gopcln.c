@@ -51,7 +51,7 @@ struct gopcln {
 struct fn {
 	uint64_t off, hdr;       /* where its _func starts in tab, the bytes before its pcdata */
 	uint64_t entry, end;
-	uint32_t pcfile, pcln, npcdata, cuoff;
+	uint32_t nameoff, pcsp, pcfile, pcln, npcdata, cuoff;
 	int32_t start_line;      /* 1.20+, else 0 */
 	uint8_t nfuncdata;
 };
@@ -166,6 +166,8 @@ static int find_func(const struct gopcln *g, uint64_t addr, struct fn *f)
 	if (fo > g->size || !(p = at(g, f->off, f->hdr)))
 		return -ENOENT;
 	b = g->ver == V116 ? g->ptr : 4; /* where nameoff is; the fields follow it */
+	f->nameoff = le32(p + b);
+	f->pcsp = le32(p + b + 12);
 	f->pcfile = le32(p + b + 16);
 	f->pcln = le32(p + b + 20);
 	f->npcdata = le32(p + b + 24);
@@ -319,6 +321,57 @@ size_t gopcln_at(struct gopcln *g, uint64_t addr, int flags, struct dwarfloc_fra
 		k++;
 	}
 	return k;
+}
+
+int gopcln_func(struct gopcln *g, uint64_t addr, uint64_t *entry, uint64_t *end)
+{
+	struct fn f;
+
+	if (find_func(g, addr, &f))
+		return -ENOENT;
+	*entry = f.entry;
+	*end = f.end;
+	return 0;
+}
+
+int gopcln_spdelta(struct gopcln *g, uint64_t addr, int32_t *delta)
+{
+	struct fn f;
+
+	if (find_func(g, addr, &f) || pcvalue(g, &f, f.pcsp, addr, delta) || *delta < 0)
+		return -ENOENT;
+	return 0;
+}
+
+const char *gopcln_name(struct gopcln *g, uint64_t addr)
+{
+	struct fn f;
+
+	return find_func(g, addr, &f) ? NULL : str(g, g->funcname + f.nameoff);
+}
+
+int gopcln_find_name(struct gopcln *g, const char *name, size_t len, uint64_t *entry)
+{
+	uint64_t i, fo, e;
+	const unsigned char *p;
+	const char *s;
+
+	/* one pass over the function table, bounded by its checked size */
+	for (i = 0; i < g->nfunc; i++) {
+		if (ftab(g, i, &e, &fo) || fo > g->size || !(p = at(g, g->pcln + fo, 12)))
+			continue;
+		s = str(g, g->funcname + le32(p + (g->ver == V116 ? g->ptr : 4)));
+		if (s && !strncmp(s, name, len) && s[len] == '\0') {
+			*entry = e;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const unsigned char *gopcln_bytes(const struct gopcln *g, uint64_t vaddr, size_t len)
+{
+	return mem(g, vaddr, len);
 }
 
 /* The allocated sections with bytes in the file, for reads by vaddr. */

@@ -31,10 +31,10 @@ static const struct {
 	/* mcall writes SP and its function never returns: Go's traceback ends there */
 	{ "runtime.mcall", ROOT_SWITCH, JUMP_NONE },
 	/* switch to g0 for a vDSO call, the caller's frame left on the goroutine stack */
-	{ "time.now", ROOT_CUT, JUMP_NONE },
-	{ "runtime.nanotime1", ROOT_CUT, JUMP_NONE },
-	{ "runtime.walltime", ROOT_CUT, JUMP_NONE },
-	{ "runtime.walltime1", ROOT_CUT, JUMP_NONE },
+	{ "time.now", ROOT_CUT, JUMP_VDSO },
+	{ "runtime.nanotime1", ROOT_CUT, JUMP_VDSO },
+	{ "runtime.walltime", ROOT_CUT, JUMP_VDSO },
+	{ "runtime.walltime1", ROOT_CUT, JUMP_VDSO },
 	/* the end of a signal handler on gsignal: the interrupted code's stack is elsewhere */
 	{ "runtime.sigreturn", ROOT_CUT, JUMP_SIGNAL },
 	{ "runtime.sigreturn__sigaction", ROOT_CUT, JUMP_SIGNAL },

@@ -74,8 +74,7 @@ void gostack_slot(struct gostack *gs, uint64_t addr, uint64_t value)
 	gs->slots[gs->nslots - 1] = (struct slot){ addr, value };
 }
 
-/* LEN bytes of PID at ADDR into OUT, all of them or fail. */
-static int peek(pid_t pid, uint64_t addr, void *out, size_t len)
+int gostack_peek(pid_t pid, uint64_t addr, void *out, size_t len)
 {
 	struct iovec local = { out, len }, remote = { (void *)(uintptr_t)addr, len };
 
@@ -133,16 +132,17 @@ static uint64_t current_goroutine(pid_t pid, const struct golayout *lay, uint64_
 	unsigned char g[256], m[1024];
 	uint64_t mp, cg;
 
-	if (lay->g_size > sizeof(g) || lay->m_size > sizeof(m) || peek(pid, g0, g, lay->g_size))
+	if (lay->g_size > sizeof(g) || lay->m_size > sizeof(m) ||
+	    gostack_peek(pid, g0, g, lay->g_size))
 		return 0;
 	/* the walk is on this g's stack: it is g0 of its m */
 	if (sp < word(g, lay->g_stack_lo) || sp >= word(g, lay->g_stack_hi))
 		return 0;
 	mp = word(g, lay->g_m);
-	if (peek(pid, mp, m, lay->m_size) || word(m, lay->m_g0) != g0)
+	if (gostack_peek(pid, mp, m, lay->m_size) || word(m, lay->m_g0) != g0)
 		return 0;
 	cg = word(m, lay->m_curg);
-	if (!cg || cg == g0 || peek(pid, cg, curg, lay->g_size))
+	if (!cg || cg == g0 || gostack_peek(pid, cg, curg, lay->g_size))
 		return 0;
 	return cg;
 }

@@ -219,16 +219,22 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 {
 	struct df_record rec = { .type = DF_SAMPLE };
 	enum df_trunc why = DF_TRUNC_NONE;
-	size_t n = 0, i;
+	size_t n = 0, i, user = 0;
 	uint32_t id;
 	int err;
 
-	for (i = 0; i < s->nr_ips && n < MAX_FRAMES; i++)
+	/* the kernel's chain; its user part (frame pointers) is the unwinder's to use */
+	for (user = 0; r->unwinder && user < s->nr_ips; user++)
+		if (s->ips[user] == PERF_CONTEXT_USER)
+			break;
+	for (i = 0; i < (r->unwinder ? user : s->nr_ips) && n < MAX_FRAMES; i++)
 		r->chain[n++] = s->ips[i];
 	if (r->unwinder) {
 		if (s->regs_abi != PERF_SAMPLE_REGS_ABI_NONE && n + 2 < MAX_FRAMES) {
 			struct unwind_input in = { .pid = s->pid, .tid = s->tid, .regs = s->regs,
-						   .stack = s->stack, .stack_size = s->stack_size };
+						   .stack = s->stack, .stack_size = s->stack_size,
+						   .fp = user < s->nr_ips ? s->ips + user + 1 : NULL,
+						   .nfp = user < s->nr_ips ? s->nr_ips - user - 1 : 0 };
 			size_t got = 0;
 
 			r->chain[n++] = PERF_CONTEXT_USER;

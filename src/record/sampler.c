@@ -67,8 +67,12 @@ static void build_attr(const struct sampler_config *cfg, struct perf_event_attr 
 		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 		a->sample_regs_user = SAMPLER_USER_REGS;
 		a->sample_stack_user = cfg->stack_size;
-		/* the kernel chain only; user frames come from our unwinder */
-		a->exclude_callchain_user = 1;
+		/*
+		 * User frames come from our unwinder; the kernel's frame-pointer
+		 * chain, walked when the sample is taken, is where it goes on past
+		 * a Go stack switch, whose other stack is not in the copy (gochain.h).
+		 */
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	}
 	if (!cfg->kernel)
 		a->exclude_callchain_kernel = 1;

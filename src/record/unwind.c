@@ -14,7 +14,7 @@
 #include "cprof/binsource.h"
 #include "cprof/trampoline.h"
 #include "cprof/elffile.h"
-#include "cprof/gostack.h"
+#include "cprof/gochain.h" /* and gostack.h */
 #include "cprof/proctab.h"
 #include "cprof/roots.h"
 #include "cprof/stoptab.h"
@@ -102,7 +102,8 @@ struct unwinder {
 	Dwfl *dwfl;              /* of the process being unwound */
 	enum root_kind stopped;  /* the walk stopped at a stack switch */
 	struct gostack *gs;      /* the stack a Go switch went to */
-	int jumps;               /* switches crossed in this sample */
+	struct gochain *gc;      /* the kernel's chain past a Go switch */
+	int jumps, spliced;      /* switches crossed in this sample; the rest from the chain */
 };
 
 /*
@@ -153,6 +154,18 @@ static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 	return true;
 }
 
+/* The 8 bytes at ADDR of the sample's stack copy. */
+static int read_stack(struct unwinder *u, uint64_t addr, Dwarf_Word *out)
+{
+	uint64_t sp = u->cur->regs[PERF_REG_X86_SP];
+
+	/* careful arithmetic: addr may be anything, -1 included (a garbage rbp) */
+	if (addr < sp || addr - sp > u->cur->stack_size || u->cur->stack_size - (addr - sp) < 8)
+		return 0;
+	memcpy(out, u->cur->stack + (addr - sp), sizeof(*out));
+	return 1;
+}
+
 static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct unwinder *u = arg;
@@ -160,12 +173,8 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 	int r;
 
 	(void)dwfl;
-	/* careful arithmetic: addr may be anything, -1 included (a garbage rbp) */
-	if (addr >= sp && addr - sp <= u->cur->stack_size &&
-	    u->cur->stack_size - (addr - sp) >= sizeof(*result)) {
-		memcpy(result, u->cur->stack + (addr - sp), sizeof(*result));
+	if (read_stack(u, addr, result))
 		return true;
-	}
 	/* the goroutine's stack, after a Go stack switch */
 	if ((r = gostack_read(u->gs, addr, result)) > 0)
 		return true;
@@ -221,7 +230,7 @@ int unwinder_new(struct unwinder **out)
 	if ((err = proctab_new(sizeof(struct uproc), uproc_release, u, &u->procs)) ||
 	    (err = strtab_new(&u->paths)) ||
 	    (err = addrspace_new(&u->as)) || (err = pairmap_new(&u->tramp_pcs)) ||
-	    (err = gostack_new(&u->gs))) {
+	    (err = gostack_new(&u->gs)) || (err = gochain_new(&u->gc))) {
 		unwinder_free(u);
 		return err;
 	}
@@ -284,6 +293,7 @@ void unwinder_free(struct unwinder *u)
 	addrspace_free(u->as);
 	pairmap_free(u->tramp_pcs);
 	gostack_free(u->gs);
+	gochain_free(u->gc);
 	strtab_free(u->paths);
 	free(u);
 }
@@ -572,16 +582,6 @@ static int in_trampoline(struct unwinder *u, uint64_t ra)
 	return *known == 1;
 }
 
-static int read_stack(struct unwinder *u, uint64_t addr, Dwarf_Word *out)
-{
-	uint64_t sp = u->cur->regs[PERF_REG_X86_SP];
-
-	if (addr < sp || addr - sp > u->cur->stack_size || u->cur->stack_size - (addr - sp) < 8)
-		return 0;
-	memcpy(out, u->cur->stack + (addr - sp), sizeof(*out));
-	return 1;
-}
-
 /*
  * FRAME returns into a trampoline copy at RA: set u->resume to its
  * caller's registers by the template's layout (the callee-saved ones as
@@ -655,27 +655,32 @@ static enum root_kind frame_root(struct unwinder *u, Dwfl *dwfl, uint64_t pc)
 	return frame_stop(u, dwfl, pc, &stop, &f, &bias);
 }
 
-/*
- * FRAME stopped at STOP of FILE (load bias BIAS), a Go stack switch: set
- * u->resume to where the walk goes on (gostack.h). Returns 1 if it can.
- */
+/* FRAME stopped at STOP of FILE (bias BIAS), a Go stack switch: 1 if it goes on (gochain.h). */
 static int go_jump(struct unwinder *u, Dwfl_Frame *frame, const struct stoptab_entry *stop,
 		   struct ufile *file, uint64_t bias)
 {
 	uint32_t id = (uint32_t)(file - u->files);
-	struct gostack_copy copy = { u->cur->stack, u->cur->regs[PERF_REG_X86_SP],
-				     u->cur->stack_size };
+	struct gochain_stop at = { id, strtab_str(u->paths, id), bias, stop->start, stop->end,
+				   stop->jump };
+	const uint64_t *r = u->cur->regs;
+	struct gochain_sample s = { u->cur->pid, { u->cur->stack, r[PERF_REG_X86_SP],
+				    u->cur->stack_size }, r[PERF_REG_X86_BP], u->cur->fp, u->cur->nfp };
+	enum gochain_way way;
 	uint64_t regs[17];
+	size_t n0 = u->n, i;
 	Dwarf_Word v;
-	int i;
 
 	if (stop->jump == JUMP_NONE || u->jumps >= MAX_JUMPS)
 		return 0;
 	for (i = 0; i < 17; i++)
-		regs[i] = dwfl_frame_reg(frame, i, &v) ? 0 : v;
-	return gostack_jump(u->gs, u->cur->pid, gostack_layout(u->gs, id, strtab_str(u->paths, id)),
-			    bias, stop->jump, &copy, regs, u->resume) &&
-	       ++u->jumps;
+		regs[i] = dwfl_frame_reg(frame, (int)i, &v) ? 0 : v;
+	way = gochain_cross(u->gc, u->gs, &s, &at, regs, u->ips, u->max, &u->n, u->resume);
+	u->spliced = way == GOCHAIN_SPLICED;
+	/* the chain goes on past a thread's first frame into whatever its BP held */
+	for (i = n0; u->spliced && i < u->n; i++)
+		if (frame_root(u, u->dwfl, u->ips[i] - 1) == ROOT_START)
+			u->n = i + 1;
+	return way == GOCHAIN_RESUME && ++u->jumps;
 }
 
 static int on_frame(Dwfl_Frame *frame, void *arg)
@@ -716,7 +721,7 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 		if (stop->jump == JUMP_MORESTACK || (stop->jump == JUMP_SIGNAL && !activation))
 			u->n--;
 		u->resume_pending = 1;
-	} else {
+	} else if (!u->spliced) {
 		u->stopped = kind;
 	}
 	return DWARF_CB_ABORT;
@@ -751,6 +756,7 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	u->dwfl = p->dwfl;
 	u->stopped = ROOT_NONE;
 	u->jumps = 0;
+	u->spliced = 0;
 	gostack_reset(u->gs);
 	rc = dwfl_getthread_frames(p->dwfl, in->tid, on_frame, u);
 	/* on from the caller of each trampoline the walk met */
@@ -776,8 +782,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 		*why = DF_TRUNC_NONE; /* complete, whatever was said of the next step */
 	else if (root == ROOT_CUT)
 		*why = DF_TRUNC_OTHER_STACK;
-	else if (u->n >= max)
-		*why = DF_TRUNC_DEPTH;
+	else if (u->n >= max || (u->spliced && in->nfp >= UNWIND_FP_MAX))
+		*why = DF_TRUNC_DEPTH; /* or the kernel's chain at its limit */
 	else if (u->beyond_at == u->n)
 		*why = DF_TRUNC_STACK_COPY;
 	else if (u->bad_at == u->n)
