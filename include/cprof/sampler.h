@@ -73,6 +73,13 @@ int sampler_add_thread(struct sampler *s, pid_t tid);
  * perf_event_paranoid allows no CPU-wide events to this user.
  */
 int sampler_add_cpus(struct sampler *s);
+/*
+ * Whether this user may open CPU-wide events at all (before starting a
+ * server that opens them later): one disabled cpu-clock event of every
+ * process on this CPU, opened and closed. Returns 0 or its errno as
+ * sampler_add_cpus().
+ */
+int sampler_probe_cpus(void);
 
 /*
  * Stop sampling TID through the events opened for it by

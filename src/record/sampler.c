@@ -3,6 +3,7 @@
 #include <asm/perf_regs.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -355,6 +356,21 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 	if (!err && opened)
 		s->nthreads++;
 	return err;
+}
+
+int sampler_probe_cpus(void)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_SOFTWARE,
+				     .config = PERF_COUNT_SW_CPU_CLOCK, .disabled = 1,
+				     .exclude_hv = 1 };
+	int cpu = sched_getcpu(), fd;
+
+	/* the CPU we run on is online; the kernel checks the paranoia level at the open */
+	fd = perf_open(&a, -1, cpu < 0 ? 0 : cpu);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 int sampler_add_cpus(struct sampler *s)

@@ -29,19 +29,7 @@
 require_workload split_nofp split_fp
 require_perf
 
-# -a refused: a skip when the user may not sample CPU-wide, a failure else
-cprof_run probe record -a -d 0.2 -o "$T/probe.data"
-if [ "$RC" = 4 ]; then
-	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "?")
-	if [ "$(id -u)" != 0 ] && [ "$paranoid" != "?" ] && [ "$paranoid" -gt 0 ] &&
-		! grep -qw perfmon <(capsh --print 2>/dev/null); then
-		skip "record -a needs root, CAP_PERFMON or kernel.perf_event_paranoid <= 0" \
-			"(it is $paranoid): $(head -n 1 "$T/probe.err")"
-	fi
-	fail "record -a refused (exit 4) though this user may sample CPU-wide" \
-		"$(cat "$T/probe.err")"
-fi
-expect_rc 0 probe "cprof record -a -d 0.2"
+require_all_cpus
 
 id=$(printf '%05d' $((RANDOM % 100000)))
 NOFP=hnofp$id FP=hfp$id LATE=hlate$id
