@@ -138,7 +138,7 @@ struct record_result {
 	 * whose unwinding state was dropped for MAX_PROCESSES
 	 */
 	uint64_t host_filtered;
-	uint32_t host_processes, host_read;
+	uint32_t host_processes, host_read, host_reread, host_unreadable;
 	uint64_t host_dropped;
 };
 
