@@ -32,7 +32,7 @@ struct serve_config {
 	/*
 	 * The targets (pids, npids, or all with comm, exclude and
 	 * max_processes) and how to sample them (freq, mode, stack_size,
-	 * kernel, cmdline); copied (exclude and comm borrowed). The rest is
+	 * kernel, cmdline); copied (exclude, comm and cgroup borrowed). The rest is
 	 * serve's own.
 	 */
 	const struct record_opts *rec;

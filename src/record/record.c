@@ -553,6 +553,7 @@ static int recorder_init(struct recorder *r)
 		/* a Python stack is read as its sample is drained: at once (-a: every 2 ms) */
 		.wake_each = !o->no_python && !o->all,
 		.system_wide = o->all,
+		.cgroup = o->cgroup,
 	};
 	int err;
 
