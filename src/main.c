@@ -19,7 +19,7 @@ static const struct command commands[] = {
 	  "a live view of a running process: its hottest functions now" },
 	{ "report", cmd_report, 0, 0,
 	  "turn a data file into a profile: folded stacks, or another format" },
-	{ "serve", cmd_serve, 0, SAMPLING,
+	{ "serve", cmd_serve, 0, SAMPLING | ROPT_ALL | ROPT_HOST,
 	  "serve profiles over HTTP as Go's /debug/pprof/profile does" },
 	{ "diff", cmd_diff, 0, 0,
 	  "compare two profiles: differential flame graph, table, CI gate" },

@@ -106,7 +106,23 @@ struct df_lost {
 struct df_finish {
 	uint64_t time, samples, lost, recorder_cpu_ns, duration_ns;
 	uint32_t threads, processes;
+	/*
+	 * Appended later (0 when a file's FINISH ends before them): with
+	 * DF_FINISH_ALL (record -a), the samples not recorded by its rules
+	 * (cprof's, kernel threads', other names', excluded processes'), the
+	 * processes with samples recorded, those whose mappings were read
+	 * from /proc (reread: again, their unwinding state dropped meanwhile)
+	 * or could not be (unreadable: their samples keep the sampled
+	 * address alone), and the unwinding states dropped past
+	 * max_processes.
+	 */
+	uint32_t flags;
+	uint32_t max_processes;
+	uint64_t filtered, dropped;
+	uint32_t host_processes, read, reread, unreadable;
 };
+
+#define DF_FINISH_ALL 1u         /* df_finish.flags: recorded with -a */
 
 struct df_perfmap {          /* a chunk of /tmp/perf-PID.map, whole lines */
 	uint32_t pid;

@@ -48,6 +48,7 @@ struct host_stats {
 	uint32_t processes;      /* processes with a sample recorded */
 	uint32_t read;           /* processes whose mappings were read from /proc */
 	uint32_t reread;         /* ... again, their unwinding state dropped meanwhile */
+	uint32_t unreadable;     /* ... or not: exited meanwhile, or not ours (no unwinding) */
 };
 
 struct host;

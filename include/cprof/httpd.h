@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cprof/view.h"
+
 struct serve;
 
 struct httpd_config {
@@ -33,6 +35,7 @@ struct httpd_config {
 	const char *token;       /* NULL, or the bearer token every request must carry (copied) */
 	unsigned max_seconds;    /* the largest seconds= */
 	unsigned max_hz;         /* the largest hz= (a client may not slow the targets more) */
+	enum view_lang lang;     /* the frames kept without lang= (view.h): VIEW_ALL every one */
 	unsigned max_connections;
 	unsigned timeout;        /* seconds a connection may be silent */
 };

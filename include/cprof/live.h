@@ -72,6 +72,8 @@ struct live_view_opts {
 	const struct live_mark *since; /* NULL, or count only what came after it (and
 					  give the span since it) */
 	uint32_t pid, tid;       /* 0, or only the samples of this process, thread */
+	const char *comm;        /* NULL, or only the samples of threads of this name or of a
+				    process of this name (borrowed for the call) */
 };
 
 /*

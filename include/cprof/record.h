@@ -36,13 +36,16 @@ struct record_opts {
 	int no_python;           /* do not read Python stacks from interpreters (pystacks.h) */
 	/*
 	 * all: every process of the host (host.h), neither PIDS nor ARGV; of
-	 * them only those named COMM (NULL: any), not EXCLUDE's. MAX_PROCESSES
+	 * them only those named COMM (NULL: any), not EXCLUDE's, in CGROUP
+	 * (NULL: any) or a cgroup below it. MAX_PROCESSES
 	 * bounds the processes the unwinder holds state of (0: no bound).
 	 */
 	int all;
 	const char *comm;
 	const pid_t *exclude;
 	size_t nexclude;
+	char *cgroup;            /* NULL, or only the tasks of this cgroup directory (perf's -G;
+				    owned: record_opts_release() frees it) */
 	size_t max_processes;
 	const char *cmdline;     /* for the file's META record */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
@@ -138,7 +141,7 @@ struct record_result {
 	 * whose unwinding state was dropped for MAX_PROCESSES
 	 */
 	uint64_t host_filtered;
-	uint32_t host_processes, host_read;
+	uint32_t host_processes, host_read, host_reread, host_unreadable;
 	uint64_t host_dropped;
 };
 

@@ -76,6 +76,13 @@ struct report_stats {
 	struct report_hint *hints;         /* JIT runtimes that named nothing */
 	size_t nhints;
 	struct pyframes_stats python;      /* how Python stacks stood in the native ones */
+	/*
+	 * record -a's counts from the FINISH record (all set): samples not
+	 * recorded, processes dropped and read again, not readable (df_finish)
+	 */
+	int all;
+	uint32_t max_processes, host_processes, host_read, host_reread, host_unreadable;
+	uint64_t host_filtered, host_dropped;
 };
 
 /* Free the arrays of ST. */

@@ -48,13 +48,18 @@ struct sampler_config {
 	int system_wide;         /* per-CPU events of every process (sampler_add_cpus) */
 	int wake_each;           /* wake the reader at every sample, not at a quarter ring (a
 				    sample's process memory is read as it is drained) */
+	const char *cgroup;      /* system_wide: of the tasks of this cgroup (a directory of a
+				    cgroup file system, perf's -G) only; NULL: every task */
 	size_t ring_pages;       /* data pages per CPU ring, power of two (fewer
 				  * if the locked-memory limit says so) */
 };
 
 struct sampler;
 
-/* Returns 0 or -errno; the sampler opens nothing until sampler_add_*(). */
+/*
+ * Returns 0 or -errno (CFG->cgroup's open(): -ENOENT, -ENOTDIR...); the
+ * sampler opens no event until sampler_add_*().
+ */
 int sampler_new(const struct sampler_config *cfg, struct sampler **out);
 void sampler_free(struct sampler *s);
 
@@ -73,6 +78,13 @@ int sampler_add_thread(struct sampler *s, pid_t tid);
  * perf_event_paranoid allows no CPU-wide events to this user.
  */
 int sampler_add_cpus(struct sampler *s);
+/*
+ * Whether this user may open CPU-wide events at all (before starting a
+ * server that opens them later): one disabled cpu-clock event of every
+ * process on this CPU, opened and closed. Returns 0 or its errno as
+ * sampler_add_cpus().
+ */
+int sampler_probe_cpus(void);
 
 /*
  * Stop sampling TID through the events opened for it by

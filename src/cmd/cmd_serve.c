@@ -30,19 +30,25 @@ static void serve_usage(FILE *f, const struct command *cmd)
 {
 	fprintf(f,
 		"Usage: cprof serve [OPTIONS] -p PID[,PID...]\n"
+		"       cprof serve [OPTIONS] -a [--comm NAME] [--exclude-pid PID[,PID...]]\n"
 		"\n"
 		"Serve CPU profiles of running processes over HTTP the way a Go program's\n"
 		"net/http/pprof does, so 'go tool pprof' and fleet profilers (Parca, Grafana\n"
 		"Alloy's pyroscope.scrape) can fetch them. The targets are sampled only while\n"
 		"a request waits (requests at the same time share one recording), with the\n"
 		"unwinder and symbols of 'cprof record' and 'cprof report', kept warm between\n"
-		"requests. Stops on SIGINT or SIGTERM.\n"
+		"requests. With -a, one endpoint for the whole host: every process is\n"
+		"sampled during a request, each sample labelled with its pid and comm, and\n"
+		"pid= or comm= narrows one request. Stops on SIGINT or SIGTERM.\n"
 		"\n"
 		"Endpoints:\n"
 		"  /debug/pprof/profile?seconds=N  sample N seconds (default 30), answer with\n"
 		"                           the gzip'd pprof 'cprof report --format pprof'\n"
 		"                           writes; also format=folded|svg|speedscope,\n"
-		"                           pid=PID (one target), tid=TID, hz=HZ (at most -F)\n"
+		"                           pid=PID (one target; with -a any process),\n"
+		"                           comm=NAME (threads of that name or of a process\n"
+		"                           of it), tid=TID, hz=HZ (at most -F),\n"
+		"                           lang=python|js|native|all (as --lang)\n"
 		"  /debug/pprof/            an index of the endpoints and targets\n"
 		"A bad parameter gets 400 (hz= above -F too), an unknown path 404, a target\n"
 		"that has exited 404, a request beyond --max-requests (or at another hz than\n"
@@ -51,6 +57,10 @@ static void serve_usage(FILE *f, const struct command *cmd)
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID[,PID...]   the processes to profile\n"
+		"      --lang LANG          python, js or native: only that language's frames,\n"
+		"                           the time of the others charged to their nearest\n"
+		"                           kept caller; all: every frame (the default); a\n"
+		"                           request's lang= overrides it\n"
 		"  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:6060, which\n"
 		"                           every local user can reach; port 0 picks a free\n"
 		"                           one; [::1]:PORT for IPv6). An address beyond the\n"
@@ -76,6 +86,9 @@ static void serve_usage(FILE *f, const struct command *cmd)
 		"  curl --unix-socket /run/cprof.sock -o cpu.pprof \\\n"
 		"       'http://localhost/debug/pprof/profile?seconds=10'\n"
 		"  cprof serve -p 1234,5678 --listen 0.0.0.0:6060 --token-file /etc/cprof/token\n"
+		"  cprof serve -a --listen unix:/run/cprof.sock &   # the host, for Parca/Alloy\n"
+		"  curl --unix-socket /run/cprof.sock -o pg.pprof \\\n"
+		"       'http://localhost/debug/pprof/profile?seconds=10&comm=postgres'\n"
 		"\n" EXIT_CODES
 		"  (serve: 1 also when the address is in use or something not a socket is at\n"
 		"  unix:PATH; 2 also for a --token-file others may read or write, or not ours)\n");
@@ -85,9 +98,10 @@ struct serve_opts {
 	struct record_opts rec;
 	const char *listen, *token_file;
 	unsigned max_seconds, max_requests;
+	enum view_lang lang;
 };
 
-enum { OPT_TOKEN_FILE = 2000, OPT_MAX_SECONDS, OPT_MAX_REQUESTS };
+enum { OPT_TOKEN_FILE = 2000, OPT_MAX_SECONDS, OPT_MAX_REQUESTS, OPT_LANG };
 
 static int parse_serve_args(const struct command *cmd, int argc, char **argv,
 			    struct serve_opts *o, uint32_t **pids, size_t *npids)
@@ -102,6 +116,7 @@ static int parse_serve_args(const struct command *cmd, int argc, char **argv,
 		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS },
 		{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+		{ "lang", required_argument, NULL, OPT_LANG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -123,6 +138,10 @@ static int parse_serve_args(const struct command *cmd, int argc, char **argv,
 			break;
 		case OPT_TOKEN_FILE:
 			o->token_file = optarg;
+			break;
+		case OPT_LANG:
+			if (lang_option(optarg, &o->lang))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_SECONDS:
 		case OPT_MAX_REQUESTS:
@@ -147,13 +166,11 @@ static int parse_serve_args(const struct command *cmd, int argc, char **argv,
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (serve attaches with -p PID)",
+		return usage_error("unexpected argument '%s' (serve attaches with -p PID, or -a)",
 				   argv[optind]);
-	if (!*npids)
-		return usage_error("%s", "nothing to serve: give -p PID[,PID...]");
-	o->rec.pids = (const pid_t *)*pids;
-	o->rec.npids = *npids;
-	return 0;
+	if (!*npids && !o->rec.all)
+		return usage_error("%s", "nothing to serve: give -p PID[,PID...] or -a");
+	return record_targets(argv + argc, *pids, *npids, "serve", &o->rec);
 }
 
 /* "HOST:PORT", "[V6]:PORT" or "unix:PATH" into ADDR. Returns 0, or EXIT_USAGE after saying why. */
@@ -280,23 +297,27 @@ static void say_cannot_listen(const char *where, int err)
 	}
 }
 
-static void say_listening(const struct sockaddr_storage *a, uint16_t port, size_t npids)
+static void say_listening(const struct sockaddr_storage *a, uint16_t port, size_t npids, int all)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
+	char host[INET6_ADDRSTRLEN] = "?", what[64];
 	int v6 = a->ss_family == AF_INET6;
 
+	if (all)
+		snprintf(what, sizeof(what), "every process");
+	else
+		snprintf(what, sizeof(what), "%zu process%s", npids, npids == 1 ? "" : "es");
 	if (a->ss_family == AF_UNIX) {
-		fprintf(stderr, "cprof: serving %zu process%s on unix:%s "
-			"(curl --unix-socket PATH http://localhost/debug/pprof/)\n", npids,
-			npids == 1 ? "" : "es", ((const struct sockaddr_un *)a)->sun_path);
+		fprintf(stderr, "cprof: serving %s on unix:%s "
+			"(curl --unix-socket PATH http://localhost/debug/pprof/)\n", what,
+			((const struct sockaddr_un *)a)->sun_path);
 		return;
 	}
 	if (v6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, host, sizeof(host));
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, host, sizeof(host));
-	fprintf(stderr, "cprof: serving %zu process%s on http://%s%s%s:%u/debug/pprof/\n", npids,
-		npids == 1 ? "" : "es", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	fprintf(stderr, "cprof: serving %s on http://%s%s%s:%u/debug/pprof/\n", what,
+		v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
 int cmd_serve(const struct command *cmd, int argc, char **argv)
@@ -305,6 +326,7 @@ int cmd_serve(const struct command *cmd, int argc, char **argv)
 		.listen = "127.0.0.1:6060",
 		.max_seconds = 300,
 		.max_requests = 8,
+		.lang = VIEW_ALL,
 	};
 	struct sockaddr_storage addr = { 0 };
 	struct serve *s = NULL;
@@ -355,17 +377,24 @@ int cmd_serve(const struct command *cmd, int argc, char **argv)
 
 	struct serve_config sc = { .rec = &o.rec, .max_requests = o.max_requests };
 	if ((err = serve_new(&sc, &s))) {
-		if (err == -ESRCH)
-			fprintf(stderr, "cprof: a target process exited before serving began\n");
-		else
-			fprintf(stderr, "cprof: cannot start serving: %s\n", strerror(-err));
 		rc = EXIT_FAILURE_RUNTIME;
+		if (o.rec.all) {
+			fprintf(stderr, "cprof: cannot sample every CPU (-a): perf_event_open: %s\n",
+				sampler_strerror(err));
+			if (err == -EACCES || err == -EPERM)
+				rc = EXIT_PERM;
+		} else if (err == -ESRCH) {
+			fprintf(stderr, "cprof: a target process exited before serving began\n");
+		} else {
+			fprintf(stderr, "cprof: cannot start serving: %s\n", strerror(-err));
+		}
 		goto out;
 	}
 	struct httpd_config hc = { .addr = (const struct sockaddr *)&addr,
 				   .token = o.token_file ? token : NULL,
 				   .max_seconds = o.max_seconds,
 				   .max_hz = o.rec.freq,
+				   .lang = o.lang,
 				   .max_connections = 32,
 				   .timeout = 10 };
 	if ((err = httpd_new(&hc, s, &h))) {
@@ -373,7 +402,7 @@ int cmd_serve(const struct command *cmd, int argc, char **argv)
 		rc = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
-	say_listening(&addr, httpd_port(h), npids);
+	say_listening(&addr, httpd_port(h), npids, o.rec.all);
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
 		; /* a closed terminal does not stop a server */
 	fprintf(stderr, "cprof: stopping\n");
@@ -385,5 +414,6 @@ out:
 	serve_free(s);
 	free(cmdline);
 	free(pids);
+	record_opts_release(&o.rec);
 	return rc < 0 ? EXIT_OK : rc;
 }

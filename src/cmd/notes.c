@@ -64,6 +64,20 @@ static void say_warnings(FILE *f, const struct report_stats *st)
 	}
 }
 
+/* record -a: the processes kept, what was not recorded, what the budget dropped. */
+static void say_host(FILE *f, const struct report_stats *st)
+{
+	fprintf(f, "# -a: samples of %" PRIu32 " processes recorded; %" PRIu64 " samples not "
+		"(cprof's own, kernel threads', excluded and other names' processes)\n",
+		st->host_processes, st->host_filtered);
+	fprintf(f, "# -a: mappings of %" PRIu32 " processes read from /proc (running before the "
+		"recording), %" PRIu32 " unreadable (exited or not ours: their samples keep the "
+		"sampled address alone)\n", st->host_read, st->host_unreadable);
+	fprintf(f, "# -a: unwinding state of %" PRIu64 " processes dropped past --max-processes %"
+		PRIu32 ", %" PRIu32 " of them read again at their next sample\n", st->host_dropped,
+		st->max_processes, st->host_reread);
+}
+
 static void say_stats(FILE *f, const struct report_stats *st)
 {
 	uint64_t bad = truncated(st);
@@ -75,6 +89,8 @@ static void say_stats(FILE *f, const struct report_stats *st)
 		fprintf(f, "# recorder CPU: %.2f s over %.2f s (%.1f%% of one CPU)\n",
 			st->recorder_cpu_ns / 1e9, st->duration_ns / 1e9,
 			100.0 * st->recorder_cpu_ns / st->duration_ns);
+	if (st->all)
+		say_host(f, st);
 	fprintf(f, "# truncated stacks: %" PRIu64 " of %" PRIu64 " samples (%.1f%%)\n", bad,
 		st->samples, st->samples ? 100.0 * bad / st->samples : 0.0);
 	for (i = 0; i < st->ntrunc_where; i++)

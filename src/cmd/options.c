@@ -7,8 +7,11 @@
  */
 #include "cprof/cmd.h"
 
+#include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 #include "cprof/record.h"
 #include "cprof/targets.h"
@@ -158,6 +161,39 @@ static int set_exclude_pid(struct record_opts *o, const char *arg)
 	return 0;
 }
 
+/*
+ * --cgroup PATH: a directory of a cgroup file system, given whole or, as
+ * perf's -G, relative to where cgroup v2 (or v1's perf_event) is mounted
+ * (/sys/fs/cgroup, /sys/fs/cgroup/unified, /sys/fs/cgroup/perf_event).
+ */
+static int set_cgroup(struct record_opts *o, const char *arg)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup/", "/sys/fs/cgroup/unified/",
+					     "/sys/fs/cgroup/perf_event/" };
+	size_t i, n = arg && arg[0] != '/' ? sizeof(roots) / sizeof(roots[0]) : 1;
+
+	free(o->cgroup);
+	o->cgroup = NULL;
+	if (!arg)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct statfs fs;
+		char *path = NULL;
+
+		if (asprintf(&path, "%s%s", arg[0] == '/' ? "" : roots[i], arg) < 0)
+			return usage_error("%s", "out of memory");
+		if (!statfs(path, &fs) && (fs.f_type == CGROUP2_SUPER_MAGIC ||
+					   fs.f_type == CGROUP_SUPER_MAGIC)) {
+			o->cgroup = path;
+			return 0;
+		}
+		free(path);
+	}
+	return usage_error("invalid --cgroup '%s': no such cgroup (give its directory, e.g. "
+			   "/sys/fs/cgroup/system.slice/nginx.service, or a path relative to "
+			   "/sys/fs/cgroup)", arg);
+}
+
 static int set_max_processes(struct record_opts *o, const char *arg)
 {
 	uint64_t v;
@@ -204,6 +240,9 @@ static const struct ropt ropts[] = {
 	  "with -a: only threads named NAME or of a process named NAME" },
 	{ ROPT_HOST, "exclude-pid", 0, "PID[,PID...]", NULL, set_exclude_pid,
 	  "with -a: not these processes" },
+	{ ROPT_HOST, "cgroup", 0, "PATH", NULL, set_cgroup,
+	  "with -a: only the processes of this cgroup and the cgroups below it "
+	  "(perf's -G): its directory, or a path relative to /sys/fs/cgroup" },
 	{ ROPT_HOST, "max-processes", 0, "N", "256", set_max_processes,
 	  "with -a: unwinding state (mappings, unwind tables) of at most N processes; "
 	  "past it that of the one sampled longest ago is dropped, and read again "
@@ -273,13 +312,17 @@ void record_opts_release(struct record_opts *o)
 	free((void *)o->exclude);
 	o->exclude = NULL;
 	o->nexclude = 0;
+	free(o->cgroup);
+	o->cgroup = NULL;
 }
 
 /* -a's options: with it only, and not those it has no meaning with. */
 static int all_targets(char **args, size_t npids, struct record_opts *o)
 {
-	if (!o->all && (o->comm || o->nexclude))
-		return usage_error("%s needs -a (--all-cpus)", o->comm ? "--comm" : "--exclude-pid");
+	if (!o->all && (o->comm || o->nexclude || o->cgroup))
+		return usage_error("%s needs -a (--all-cpus)", o->comm      ? "--comm"
+							       : o->cgroup ? "--cgroup"
+									   : "--exclude-pid");
 	if (!o->all)
 		return 0;
 	if (*args || npids)

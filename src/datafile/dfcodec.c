@@ -164,6 +164,14 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_u64(e, r->finish.duration_ns);
 		put_u32(e, r->finish.threads);
 		put_u32(e, r->finish.processes);
+		put_u32(e, r->finish.flags);
+		put_u32(e, r->finish.max_processes);
+		put_u64(e, r->finish.filtered);
+		put_u64(e, r->finish.dropped);
+		put_u32(e, r->finish.host_processes);
+		put_u32(e, r->finish.read);
+		put_u32(e, r->finish.reread);
+		put_u32(e, r->finish.unreadable);
 		break;
 	case DF_PERFMAP:
 		put_u32(e, r->perfmap.pid);
@@ -205,6 +213,23 @@ int df_encode(const struct df_record *rec, struct buf *out)
 	hdr[1] = (uint32_t)(out->len - at);
 	memcpy(out->data + at, hdr, sizeof(hdr));
 	return 0;
+}
+
+/* FINISH's fields appended after processes: absent (0) in files written before them. */
+static void decode_finish_host(struct dec *d, struct df_finish *f)
+{
+	f->flags = f->max_processes = f->host_processes = f->read = f->reread = f->unreadable = 0;
+	f->filtered = f->dropped = 0;
+	if (d->p >= d->end)
+		return;
+	f->flags = get_u32(d);
+	f->max_processes = get_u32(d);
+	f->filtered = get_u64(d);
+	f->dropped = get_u64(d);
+	f->host_processes = get_u32(d);
+	f->read = get_u32(d);
+	f->reread = get_u32(d);
+	f->unreadable = get_u32(d);
 }
 
 static int decode(struct dec *d, struct df_record *r)
@@ -287,6 +312,7 @@ static int decode(struct dec *d, struct df_record *r)
 		r->finish.duration_ns = get_u64(d);
 		r->finish.threads = get_u32(d);
 		r->finish.processes = get_u32(d);
+		decode_finish_host(d, &r->finish);
 		break;
 	case DF_PERFMAP:
 		r->perfmap.pid = get_u32(d);

@@ -478,6 +478,10 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 
 		if (!v || (o->pid && r->pid != o->pid) || (o->tid && r->tid != o->tid))
 			continue;
+		comm = replay_comm(l->replay, r->tid);
+		process = replay_process(l->replay, r->pid);
+		if (o->comm && strcmp(comm, o->comm) && strcmp(process, o->comm))
+			continue;
 		if (array_reserve(&frames, &cap, st->depth + 1, sizeof(*frames))) {
 			err = -ENOMEM;
 			break;
@@ -487,8 +491,6 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 				continue;
 			err = copy_frame(l, c, st->frames[k], &frames[n++]);
 		}
-		comm = replay_comm(l->replay, r->tid);
-		process = replay_process(l->replay, r->pid);
 		if (!err)
 			err = profile_stack(c->to, frames, n, &stack);
 		if (!err)

@@ -128,6 +128,7 @@ static int read_maps(struct host *h, pid_t pid, struct hthread *p, int again)
 
 	if (err == -ESRCH || err == -ENOENT || err == -EACCES || err == -EPERM) {
 		p->flags |= P_GONE; /* exited meanwhile, or not ours: its pc alone */
+		h->st.unreadable++;
 		return 0;
 	}
 	if (err)

@@ -559,6 +559,7 @@ static int recorder_init(struct recorder *r)
 		/* a Python stack is read as its sample is drained: at once (-a: every 2 ms) */
 		.wake_each = !o->no_python && !o->all,
 		.system_wide = o->all,
+		.cgroup = o->cgroup,
 	};
 	int err;
 
@@ -626,6 +627,20 @@ static void recorder_release(struct recorder *r)
 		close(r->vdso_fd);
 }
 
+/* -a's counts into the FINISH record, for report --stats. */
+static void finish_host(struct df_finish *f, const struct record_opts *o,
+			const struct record_result *res)
+{
+	f->flags |= DF_FINISH_ALL;
+	f->max_processes = (uint32_t)(o->max_processes < UINT32_MAX ? o->max_processes : UINT32_MAX);
+	f->filtered = res->host_filtered;
+	f->dropped = res->host_dropped;
+	f->host_processes = res->host_processes;
+	f->read = res->host_read;
+	f->reread = res->host_reread;
+	f->unreadable = res->host_unreadable;
+}
+
 int record_run(const struct record_opts *opts, struct record_result *res)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
@@ -687,6 +702,8 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		res->host_filtered = hs->filtered;
 		res->host_processes = hs->processes;
 		res->host_read = hs->read;
+		res->host_reread = hs->reread;
+		res->host_unreadable = hs->unreadable;
 		res->host_dropped = r->unwinder ? unwinder_dropped(r->unwinder) : 0;
 	}
 	if (r->offcpu) {
@@ -716,6 +733,8 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 						 .recorder_cpu_ns = res->cpu_ns,
 						 .duration_ns = res->duration_ns,
 						 .threads = res->threads, .processes = res->processes };
+		if (opts->all)
+			finish_host(&fin.finish, opts, res);
 		sink_write(r->out, &fin);
 		err2 = sink_close(r->out);
 		if (r->df) {

@@ -2,7 +2,9 @@
 
 #include <asm/perf_regs.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -22,6 +24,7 @@ struct sampler {
 	struct perf_event_attr switch_attr; /* the context-switch source (off_cpu) */
 	struct pairmap *switch_ids; /* its events' ids -> 1 */
 	int switch_err;          /* it was refused: -errno */
+	int cgroup_fd;           /* cfg.cgroup's directory, or -1 */
 	struct event_layout layout;
 	int ncpus;
 	struct ring *rings;      /* per CPU; fd -1 until the first event there */
@@ -153,6 +156,12 @@ int sampler_new(const struct sampler_config *cfg, struct sampler **out)
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
+	s->cgroup_fd = -1;
+	if (cfg->cgroup && cfg->system_wide &&
+	    (s->cgroup_fd = open(cfg->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err = -errno;
+		goto fail;
+	}
 	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (s->ncpus < 1)
 		s->ncpus = 1;
@@ -200,14 +209,24 @@ void sampler_free(struct sampler *s)
 	free(s->pfds);
 	free(s->hup);
 	pairmap_free(s->switch_ids);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
 	free(s);
 }
 
-static int perf_open(struct perf_event_attr *a, pid_t tid, int cpu)
+static int perf_open(struct perf_event_attr *a, pid_t tid, int cpu, unsigned long flags)
 {
-	long fd = syscall(SYS_perf_event_open, a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	long fd = syscall(SYS_perf_event_open, a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC | flags);
 
 	return fd < 0 ? -errno : (int)fd;
+}
+
+/* An event of S for TID (-1: every task) on CPU; -1 with a cgroup: the cgroup's tasks only. */
+static int sampler_open(struct sampler *s, struct perf_event_attr *a, pid_t tid, int cpu)
+{
+	if (tid == -1 && s->cgroup_fd >= 0)
+		return perf_open(a, s->cgroup_fd, cpu, PERF_FLAG_PID_CGROUP);
+	return perf_open(a, tid, cpu, 0);
 }
 
 static int remember_fd(struct sampler *s, int fd, pid_t tid)
@@ -262,16 +281,16 @@ int sampler_remove_thread(struct sampler *s, pid_t tid)
 /* Open on one CPU, relaxing attr bits older or stricter kernels refuse. */
 static int open_one(struct sampler *s, pid_t tid, int cpu)
 {
-	int fd = perf_open(&s->attr, tid, cpu);
+	int fd = sampler_open(s, &s->attr, tid, cpu);
 
 	if (fd == -EINVAL && s->attr.build_id) {
 		s->attr.build_id = 0; /* before 5.12: no build-ids in MMAP2 */
-		fd = perf_open(&s->attr, tid, cpu);
+		fd = sampler_open(s, &s->attr, tid, cpu);
 	}
 	if ((fd == -EACCES || fd == -EPERM) && !s->attr.exclude_kernel && !s->cfg.kernel) {
 		/* perf_event_paranoid 2 allows user-space-only sampling */
 		s->attr.exclude_kernel = 1;
-		fd = perf_open(&s->attr, tid, cpu);
+		fd = sampler_open(s, &s->attr, tid, cpu);
 		if (fd < 0)
 			s->attr.exclude_kernel = 0;
 	}
@@ -290,7 +309,7 @@ static int add_switch_event(struct sampler *s, pid_t tid, int cpu)
 
 	if (!s->cfg.off_cpu || s->switch_err)
 		return 0;
-	fd = perf_open(&s->switch_attr, tid, cpu);
+	fd = sampler_open(s, &s->switch_attr, tid, cpu);
 	if (fd == -ESRCH)
 		return 0;
 	if (fd < 0) {
@@ -359,6 +378,21 @@ int sampler_add_thread(struct sampler *s, pid_t tid)
 	if (!err && opened)
 		s->nthreads++;
 	return err;
+}
+
+int sampler_probe_cpus(void)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_SOFTWARE,
+				     .config = PERF_COUNT_SW_CPU_CLOCK, .disabled = 1,
+				     .exclude_hv = 1 };
+	int cpu = sched_getcpu(), fd;
+
+	/* the CPU we run on is online; the kernel checks the paranoia level at the open */
+	fd = perf_open(&a, -1, cpu < 0 ? 0 : cpu, 0);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 int sampler_add_cpus(struct sampler *s)

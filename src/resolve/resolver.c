@@ -222,6 +222,14 @@ static int on_finish(struct replay_tool *tool, const struct df_finish *f)
 		return 0;
 	}
 	r->stats->finished = 1;
+	r->stats->all = !!(f->flags & DF_FINISH_ALL);
+	r->stats->max_processes = f->max_processes;
+	r->stats->host_filtered = f->filtered;
+	r->stats->host_dropped = f->dropped;
+	r->stats->host_processes = f->host_processes;
+	r->stats->host_read = f->read;
+	r->stats->host_reread = f->reread;
+	r->stats->host_unreadable = f->unreadable;
 	r->stats->recorder_cpu_ns = f->recorder_cpu_ns;
 	r->stats->duration_ns = f->duration_ns;
 	r->prof->meta.duration_ns = f->duration_ns;

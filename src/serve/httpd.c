@@ -33,7 +33,8 @@
 #define BACKLOG 64
 #define HEAD_MS 10000            /* the time a request head may take, all of it */
 #define HEAD_MAX 16384           /* bytes of a request head (a token is up to 4 KiB) */
-#define MAX_PARAMS 64            /* query parameters (the endpoint reads five) */
+#define MAX_PARAMS 64            /* query parameters (the endpoint reads seven) */
+#define MAX_COMM 15              /* bytes of a process name (the kernel's TASK_COMM_LEN - 1) */
 #define MAX_WAITING 64           /* connections waiting for their heads */
 #define MAX_PER_PEER 8           /* of those, from one address */
 
@@ -47,6 +48,7 @@ struct httpd {
 	struct serve *serve;
 	char *token;
 	unsigned max_seconds, max_hz;
+	enum view_lang lang;
 	atomic_uint active;      /* requests between their first call and their completion */
 };
 
@@ -126,6 +128,7 @@ error(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 struct params {
 	struct serve_request rq;
 	const struct format *format;
+	char comm[MAX_COMM + 1];
 };
 
 /* Parameter NAME as a number in [MIN, MAX] into *OUT (left alone when absent); 0 or -EINVAL. */
@@ -146,6 +149,30 @@ static int number_param(struct MHD_Connection *c, const char *name, uint64_t min
 	return 0;
 }
 
+/* comm= (a process or thread name) and lang= (view.h) into P; 0 or -EINVAL after a 400. */
+static int name_params(struct httpd *h, struct MHD_Connection *c, struct params *p)
+{
+	const char *comm = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "comm");
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+	size_t len = comm ? strlen(comm) : 0;
+
+	p->rq.lang = h->lang;
+	if (comm && (!len || len > MAX_COMM)) {
+		error(c, MHD_HTTP_BAD_REQUEST, "comm=%.64s: expected a name of 1 to %d bytes, as in "
+		      "/proc/PID/comm", comm, MAX_COMM);
+		return -EINVAL;
+	}
+	if (comm) {
+		memcpy(p->comm, comm, len + 1);
+		p->rq.comm = p->comm;
+	}
+	if (lang && view_lang_parse(lang, &p->rq.lang)) {
+		error(c, MHD_HTTP_BAD_REQUEST, "lang=%.64s: expected python, js, native or all", lang);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_params(struct httpd *h, struct MHD_Connection *c, struct params *p)
 {
 	const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
@@ -157,7 +184,8 @@ static int parse_params(struct httpd *h, struct MHD_Connection *c, struct params
 	    number_param(c, "hz", 1, h->max_hz, "samples per second (at most the server's -F)",
 			 &p->rq.freq) ||
 	    number_param(c, "pid", 1, MAX_ID, "a process id", &p->rq.pid) ||
-	    number_param(c, "tid", 1, MAX_ID, "a thread id", &p->rq.tid))
+	    number_param(c, "tid", 1, MAX_ID, "a thread id", &p->rq.tid) ||
+	    name_params(h, c, p))
 		return -EINVAL;
 	if (!fmt)
 		return 0;
@@ -267,8 +295,9 @@ static enum MHD_Result serve_index(struct httpd *h, struct MHD_Connection *c)
 	buf_init(&b);
 	snprintf(line, sizeof(line),
 		 "<html><head><title>/debug/pprof/</title></head><body>\n"
-		 "<h1>/debug/pprof/</h1>\n<p>cprof serve: CPU profiles of these processes:</p>\n"
-		 "<ul>\n");
+		 "<h1>/debug/pprof/</h1>\n<p>cprof serve: CPU profiles of %s</p>\n"
+		 "<ul>\n", serve_all(h->serve) ? "every process of this host (pid= or comm= "
+		 "narrows one)." : "these processes:");
 	err = buf_puts(&b, line);
 	for (i = 0; i < n && !err; i++) {
 		int alive;
@@ -283,7 +312,8 @@ static enum MHD_Result serve_index(struct httpd *h, struct MHD_Connection *c)
 		 "</ul>\n<table>\n"
 		 "<tr><td><a href=\"profile?seconds=%u\">profile</a></td><td>CPU profile: "
 		 "samples for seconds=N (default %u, at most %u), gzip'd pprof for go tool pprof. "
-		 "Also format=folded|svg|speedscope, pid=, tid=, hz= (at most %u).</td></tr>\n"
+		 "Also format=folded|svg|speedscope, pid=, tid=, comm=, lang=python|js|native|all, "
+		 "hz= (at most %u).</td></tr>\n"
 		 "</table>\n</body></html>\n",
 		 DEFAULT_SECONDS, DEFAULT_SECONDS, h->max_seconds, h->max_hz);
 	if (!err)
@@ -472,6 +502,7 @@ int httpd_new(const struct httpd_config *cfg, struct serve *s, struct httpd **ou
 	h->serve = s;
 	h->max_seconds = cfg->max_seconds;
 	h->max_hz = cfg->max_hz;
+	h->lang = cfg->lang;
 	if (cfg->token && !(h->token = strdup(cfg->token)))
 		goto fail;
 	h->fd = cfg->addr->sa_family == AF_UNIX

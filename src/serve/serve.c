@@ -77,7 +77,7 @@ static int start_session(struct serve *s, unsigned freq, char *why, size_t whyle
 	for (i = 0; i < s->tmpl.npids; i++)
 		if (procfs_proc_alive(&s->procs[i]))
 			s->alive[n++] = s->pids[i];
-	if (!n) {
+	if (!n && !s->tmpl.all) {
 		snprintf(why, whylen, "every target process has exited");
 		return -ESRCH;
 	}
@@ -127,11 +127,15 @@ static int join_session(struct serve *s, const struct serve_request *rq, char *w
 		snprintf(why, whylen, "the server is shutting down");
 		return -ECANCELED;
 	}
-	if (rq->pid && t < 0) {
+	if (rq->pid && s->tmpl.all && !procfs_alive((pid_t)rq->pid)) {
+		snprintf(why, whylen, "no process %u is running", rq->pid);
+		return -ESRCH;
+	}
+	if (rq->pid && !s->tmpl.all && t < 0) {
 		snprintf(why, whylen, "pid=%u is not a target of this server", rq->pid);
 		return -ENOENT;
 	}
-	if (rq->pid && !procfs_proc_alive(&s->procs[t])) {
+	if (rq->pid && t >= 0 && !procfs_proc_alive(&s->procs[t])) {
 		snprintf(why, whylen, "process %u has exited%s", rq->pid,
 			 procfs_alive((pid_t)rq->pid) ? " (pid reused: another process has it now, "
 							"and it is not a target)"
@@ -195,13 +199,18 @@ static void recorder_why(const struct serve *s, char *why, size_t whylen)
 			   : s->res.stage == STAGE_TARGET ? "no such process"
 							  : "recording failed for";
 
-	snprintf(why, whylen, "%s %d: %s", what, (int)s->res.failed_pid, strerror(-s->err));
+	if (s->tmpl.all && s->res.stage == STAGE_PERF)
+		snprintf(why, whylen, "perf_event_open refused for the events of every CPU (-a): %s",
+			 strerror(-s->err));
+	else
+		snprintf(why, whylen, "%s %d: %s", what, (int)s->res.failed_pid, strerror(-s->err));
 }
 
 int serve_profile(struct serve *s, const struct serve_request *rq, struct profile **out,
 		  char *why, size_t whylen)
 {
-	struct live_view_opts vo = { .accumulate = 1, .pid = rq->pid, .tid = rq->tid };
+	struct live_view_opts vo = { .accumulate = 1, .pid = rq->pid, .tid = rq->tid,
+				     .comm = rq->comm };
 	struct live_mark mark = { 0 };
 	struct timespec start, real;
 	int err;
@@ -227,7 +236,15 @@ int serve_profile(struct serve *s, const struct serve_request *rq, struct profil
 	}
 	if (!err)
 		fill_meta(*out, &s->tmpl, (uint64_t)real.tv_sec * 1000000000ULL + (uint64_t)real.tv_nsec);
-	else
+	if (!err && rq->lang != VIEW_ALL && rq->lang != VIEW_AUTO) {
+		struct profile *v; /* after the meta: the view copies it */
+
+		if (!(err = view_lang(*out, rq->lang, &v))) {
+			profile_free(*out);
+			*out = v;
+		}
+	}
+	if (err)
 		snprintf(why, whylen, "cannot build the profile: %s", strerror(-err));
 	live_mark_release(&mark);
 
@@ -260,6 +277,11 @@ size_t serve_ntargets(const struct serve *s)
 	return s->tmpl.npids;
 }
 
+int serve_all(const struct serve *s)
+{
+	return s->tmpl.all;
+}
+
 uint32_t serve_target(const struct serve *s, size_t i, int *alive)
 {
 	*alive = procfs_proc_alive(&s->procs[i]);
@@ -275,6 +297,11 @@ int serve_new(const struct serve_config *cfg, struct serve **out)
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
+	/* refused now rather than at every request */
+	if (cfg->rec->all && (err = sampler_probe_cpus())) {
+		free(s);
+		return err;
+	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->tmpl = *cfg->rec;

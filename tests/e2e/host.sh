@@ -18,7 +18,8 @@
 #   --exclude-pid P,Q    not P's nor Q's
 #   --max-processes 2    the unwinding state of 3 busy processes through a
 #                        budget of 2: dropped and read again (the summary
-#                        counts it), each split still within 5 points
+#                        counts it, and so does report --stats), each split
+#                        still within 5 points
 #   top --all-cpus --comm NOFP   batch mode: the three leaves, >= 90 % together
 #
 # -a needs CPU-wide events: root, CAP_PERFMON or perf_event_paranoid <= 0.
@@ -29,19 +30,7 @@
 require_workload split_nofp split_fp
 require_perf
 
-# -a refused: a skip when the user may not sample CPU-wide, a failure else
-cprof_run probe record -a -d 0.2 -o "$T/probe.data"
-if [ "$RC" = 4 ]; then
-	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "?")
-	if [ "$(id -u)" != 0 ] && [ "$paranoid" != "?" ] && [ "$paranoid" -gt 0 ] &&
-		! grep -qw perfmon <(capsh --print 2>/dev/null); then
-		skip "record -a needs root, CAP_PERFMON or kernel.perf_event_paranoid <= 0" \
-			"(it is $paranoid): $(head -n 1 "$T/probe.err")"
-	fi
-	fail "record -a refused (exit 4) though this user may sample CPU-wide" \
-		"$(cat "$T/probe.err")"
-fi
-expect_rc 0 probe "cprof record -a -d 0.2"
+require_all_cpus
 
 id=$(printf '%05d' $((RANDOM % 100000)))
 NOFP=hnofp$id FP=hfp$id LATE=hlate$id
@@ -134,6 +123,17 @@ cprof_run budget record -a -F 999 -d 4 --max-processes 2 -o "$T/budget.data"
 expect_rc 0 budget "cprof record -a --max-processes 2"
 note "record stderr: $(cat "$T/budget.err")"
 assert_text_contains "$T/budget.err" "dropped past --max-processes 2" "the summary counts the dropped state"
+# ... and so does report --stats, from the FINISH record
+cprof_run bstats report -i "$T/budget.data" --stats -o "$T/bstats.folded"
+expect_rc 0 bstats "cprof report --stats"
+note "report --stats: $(grep '^# -a' "$T/bstats.err" | tr '\n' '|')"
+dropped=$(sed -n 's/^# -a: unwinding state of \([0-9]*\) processes dropped past --max-processes 2,.*/\1/p' \
+	"$T/bstats.err")
+assert_ge "unwinding states dropped (report --stats)" "${dropped:-0}" 1
+kept=$(sed -n 's/^# -a: samples of \([0-9]*\) processes recorded; \([0-9]*\) samples not .*/\1 \2/p' \
+	"$T/bstats.err")
+assert_ge "processes with samples (report --stats)" "${kept% *}" 3
+assert_ge "samples not recorded, cprof's own at least (report --stats)" "${kept#* }" 1
 report_ok "$T/budget.data" "$T/budget.nofp" --comm "$NOFP"
 splits "split_nofp (--max-processes 2)" "$T/budget.nofp" 50 30 20
 report_ok "$T/budget.data" "$T/budget.fp" --comm "$FP"

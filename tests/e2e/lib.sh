@@ -154,6 +154,28 @@ require_perf()
 	note "carrying on; the test's own checks will show the failure"
 }
 
+# require_all_cpus: skip (77) when this user may not sample every CPU (cprof
+# record -a exits 4 and the user is neither root nor CAP_PERFMON, with
+# kernel.perf_event_paranoid above 0); a refusal to a user who may is a
+# failure. Listed in tests/allowed-skips.txt by each test that calls it.
+require_all_cpus()
+{
+	local paranoid
+
+	cprof_run probe_all record -a -d 0.2 -o "$T/probe_all.data"
+	if [ "$RC" = 4 ]; then
+		paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "?")
+		if [ "$(id -u)" != 0 ] && [ "$paranoid" != "?" ] && [ "$paranoid" -gt 0 ] &&
+			! grep -qw perfmon <(capsh --print 2>/dev/null); then
+			skip "record -a needs root, CAP_PERFMON or kernel.perf_event_paranoid <= 0" \
+				"(it is $paranoid): $(head -n 1 "$T/probe_all.err")"
+		fi
+		fail "record -a refused (exit 4) though this user may sample CPU-wide" \
+			"$(cat "$T/probe_all.err")"
+	fi
+	expect_rc 0 probe_all "cprof record -a -d 0.2"
+}
+
 # cprof_run NAME ARGS...: run cprof (under RUN_UNDER) with a time limit;
 # stdout and stderr go to $T/NAME.out and $T/NAME.err, the exit code to RC.
 cprof_run()

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cprof/datafile.h"
+#include "cprof/util.h"
 #include "crafted.h"
 
 static const uint64_t chain_ips[] = {
@@ -87,7 +88,10 @@ static size_t make_records(void)
 	r[n].type = DF_FINISH;
 	r[n++].finish = (struct df_finish){ .time = 19, .samples = 1, .lost = 123456789012ULL,
 					    .recorder_cpu_ns = 20, .duration_ns = 21,
-					    .threads = 3, .processes = 1 };
+					    .threads = 3, .processes = 1, .flags = DF_FINISH_ALL,
+					    .max_processes = 256, .filtered = 5000000000ULL,
+					    .dropped = 6000000000ULL, .host_processes = 22,
+					    .read = 23, .reread = 24, .unreadable = 25 };
 	assert_true(n <= sizeof(sample_records) / sizeof(sample_records[0]));
 	return n;
 }
@@ -170,6 +174,14 @@ static void assert_record_equal(const struct df_record *w, const struct df_recor
 		assert_int_equal(g->finish.duration_ns, w->finish.duration_ns);
 		assert_int_equal(g->finish.threads, w->finish.threads);
 		assert_int_equal(g->finish.processes, w->finish.processes);
+		assert_int_equal(g->finish.flags, w->finish.flags);
+		assert_int_equal(g->finish.max_processes, w->finish.max_processes);
+		assert_int_equal(g->finish.filtered, w->finish.filtered);
+		assert_int_equal(g->finish.dropped, w->finish.dropped);
+		assert_int_equal(g->finish.host_processes, w->finish.host_processes);
+		assert_int_equal(g->finish.read, w->finish.read);
+		assert_int_equal(g->finish.reread, w->finish.reread);
+		assert_int_equal(g->finish.unreadable, w->finish.unreadable);
 		break;
 	case DF_PERFMAP:
 		assert_int_equal(g->perfmap.pid, w->perfmap.pid);
@@ -801,6 +813,43 @@ static void test_resync_linear(void **state)
 	unit_rmdir(dir);
 }
 
+/*
+ * A FINISH of the files written before its -a fields (48 bytes of payload)
+ * still decodes, those fields 0; one cut inside them is malformed.
+ */
+static void test_old_finish(void **state)
+{
+	struct df_record w = { .type = DF_FINISH,
+			       .finish = { .time = 1, .samples = 2, .lost = 3, .recorder_cpu_ns = 4,
+					   .duration_ns = 5, .threads = 6, .processes = 7,
+					   .flags = DF_FINISH_ALL, .max_processes = 8, .filtered = 9,
+					   .dropped = 10, .host_processes = 11, .read = 12,
+					   .reread = 13, .unreadable = 14 } };
+	struct df_record g, old = { .type = DF_FINISH };
+	struct buf b;
+	uint32_t size = 8 + 48;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(df_encode(&w, &b), 0);
+	assert_int_equal(b.len, 8 + 48 + 40);
+	memset(&g, 0xff, sizeof(g));
+	assert_int_equal(df_decode(b.data, b.len, &g), 0);
+	assert_record_equal(&w, &g);
+
+	memcpy(b.data + 4, &size, 4); /* the same record as an old writer wrote it */
+	old.finish = (struct df_finish){ .time = 1, .samples = 2, .lost = 3, .recorder_cpu_ns = 4,
+					 .duration_ns = 5, .threads = 6, .processes = 7 };
+	memset(&g, 0xff, sizeof(g));
+	assert_int_equal(df_decode(b.data, size, &g), 0);
+	assert_record_equal(&old, &g);
+
+	size = 8 + 48 + 20; /* cut in the middle of the appended fields */
+	memcpy(b.data + 4, &size, 4);
+	assert_int_equal(df_decode(b.data, size, &g), -EBADMSG);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -818,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_resync_after_bad_size),
 		cmocka_unit_test(test_resync_linear),
+		cmocka_unit_test(test_old_finish),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
