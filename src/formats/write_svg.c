@@ -10,6 +10,14 @@
  * in their parent's width), which bounds the frame count by the width in
  * pixels times the depth, whatever the number of samples.
  *
+ * Deep stacks: MAX_ROWS levels are drawn at a time (710 px, a laptop's
+ * browser window), so the picture opens on its root and wide frames, not on
+ * the tip of a thin tower. A frame of the last level with deeper ones is
+ * marked ("cut"): a click on it shows them. If TRUNK of the time runs
+ * through one long path, the picture opens zoomed on that path's deepest
+ * frame, the levels below collapsed into one bar that a click pages back.
+ * The C draws that first view (an <img> runs no script), the script others.
+ *
  * A diff (o->diff, diff.h) is drawn as a differential flame graph: the
  * tree of BEFORE and AFTER merged, each frame as wide as the larger of its
  * two costs (o->verdict's, or shares of the counts) and never narrower
@@ -34,6 +42,8 @@
 #define TOP 36                   /* title and buttons */
 #define BOTTOM 34                /* the details line */
 #define CHAR_W 7.08              /* of 12px Verdana, as flamegraph.pl reckons */
+#define MAX_ROWS 40              /* levels drawn at a time, the bar included */
+#define TRUNK 0.9                /* share of the whole that makes a frame the trunk's */
 
 enum { KIND_THREAD = FRAME_PYTHON + 1, KIND_ROOT };
 
@@ -46,6 +56,18 @@ struct node {
 	int64_t value;           /* of the whole subtree; a diff's: its width */
 	int64_t cnt[2];          /* diff: the subtree's counts of BEFORE and AFTER */
 	int64_t x;               /* start, in value units from the left edge */
+	uint32_t h;              /* levels of drawn frames above it, 0 for a leaf */
+	uint8_t drawn;
+	uint8_t in;              /* in the view: IN_ZOOM (the zoomed frame's subtree) or IN_PARENT */
+};
+
+enum { IN_ZOOM = 1, IN_PARENT };
+
+/* What is drawn: frame Z's subtree, its parents faded, levels from BASE on (node.h). */
+struct view {
+	uint32_t z;
+	unsigned base, rows;     /* BASE > 0: the levels below it are the bar, row 0 */
+	double scale;            /* pixels a value unit */
 };
 
 struct tree {
@@ -501,43 +523,54 @@ static void put_title(FILE *out, const struct profile *p, const struct tree *t,
 	fprintf(out, "\n%s, %.2f%%", val, 100.0 * (double)nd->value / (double)total);
 }
 
-/* The script: hover, zoom, search. Pure ES5 so old viewers run it too. */
+/*
+ * The script: hover, zoom, search. Pure ES5 so old viewers run it too.
+ * view(z,b) draws what struct view says: z's subtree, its parents faded,
+ * levels from b on, the bar below; zoom() picks b, the bar pages back.
+ */
 static const char script[] =
-	"var svg,fgs=[],details,matched,searchbtn,unzoombtn,zoomed=null,re=null;\n"
+	"var svg,fgs=[],details,matched,searchbtn,unzoombtn,bar,zoomed=null,base=0,re=null;\n"
 	"function $(id){return document.getElementById(id);}\n"
 	"function init(){svg=document.documentElement;details=$('details').firstChild;\n"
-	" matched=$('matched');searchbtn=$('search');unzoombtn=$('unzoom');\n"
+	" matched=$('matched');searchbtn=$('search');unzoombtn=$('unzoom');bar=$('trunk');\n"
 	" var gs=$('frames').children;\n"
 	" for(var i=0;i<gs.length;i++){var g=gs[i],r=g.querySelector('rect'),\n"
-	"  t=g.querySelector('title').textContent;\n"
+	"  t=g.querySelector('title').textContent,y=+r.getAttribute('y');\n"
 	"  g.f={g:g,r:r,t:g.querySelector('text'),name:t.split('\\n')[0],info:t,\n"
-	"   x:+r.getAttribute('fg:x'),w:+r.getAttribute('fg:w'),\n"
-	"   d:Math.round((inverted?+r.getAttribute('y')-ytop:ybottom-r.getAttribute('y'))/16),\n"
+	"   x:+r.getAttribute('fg:x'),w:+r.getAttribute('fg:w'),h:+r.getAttribute('fg:h')||0,\n"
+	"   d:Math.round((inverted?y-ytop:ybottom-y)/16)+base0-(base0>0),\n"
 	"   fill:r.getAttribute('fill')};fgs.push(g.f);}\n"
-	" var fs=$('frames');\n"
-	" fs.addEventListener('mouseover',function(e){var f=frame(e);\n"
+	" if(zoom0)zoomed=fgs[zoom0];base=base0;bar.f={info:bar.querySelector('title').textContent};\n"
+	" svg.addEventListener('mouseover',function(e){var f=frame(e);\n"
 	"  if(f)details.nodeValue=f.info.replace(/\\n/g,'  \\u00b7  ');});\n"
-	" fs.addEventListener('mouseout',function(){details.nodeValue=' ';});\n"
-	" fs.addEventListener('click',function(e){var f=frame(e);if(f)zoom(f);});\n"
+	" svg.addEventListener('mouseout',function(){details.nodeValue=' ';});\n"
+	" svg.addEventListener('click',function(e){var f=frame(e);if(f===bar.f)page();else if(f)zoom(f);});\n"
 	" unzoombtn.addEventListener('click',unzoom);\n"
 	" searchbtn.addEventListener('click',function(){if(re)reset_search();else search_prompt();});\n"
 	" window.addEventListener('keydown',function(e){\n"
 	"  if(e.keyCode===114||((e.ctrlKey||e.metaKey)&&e.keyCode===70)){e.preventDefault();search_prompt();}\n"
-	"  else if(e.keyCode===27){reset_search();unzoom();}});\n"
-	"}\n"
+	"  else if(e.keyCode===27){reset_search();unzoom();}});}\n"
 	"function frame(e){for(var n=e.target;n&&n!==svg;n=n.parentNode)if(n.f)return n.f;return null;}\n"
-	"function label(f,w){var n=Math.floor((w-6)/7.08);if(n<3)return '';\n"
-	" return f.name.length<=n?f.name:f.name.substr(0,n-2)+'..';}\n"
-	"function place(f,x,w){f.r.setAttribute('x',x.toFixed(1));f.r.setAttribute('width',w.toFixed(1));\n"
-	" var s=label(f,w);if(!f.t){if(!s)return;f.t=document.createElementNS(svg.namespaceURI,'text');\n"
-	"  f.t.setAttribute('y',+f.r.getAttribute('y')+10.5);f.g.appendChild(f.t);}\n"
-	" f.t.setAttribute('x',(x+3).toFixed(1));f.t.textContent=s;}\n"
-	"function zoom(z){var scale=(width-2*pad)/z.w;zoomed=z;unzoombtn.classList.remove('hide');\n"
-	" for(var i=0;i<fgs.length;i++){var f=fgs[i];f.g.classList.remove('hide','parent');\n"
-	"  if(f.d>=z.d&&f.x>=z.x&&f.x+f.w<=z.x+z.w)place(f,pad+(f.x-z.x)*scale,f.w*scale);\n"
-	"  else if(f.d<z.d&&f.x<=z.x&&f.x+f.w>=z.x+z.w){f.g.classList.add('parent');place(f,pad,width-2*pad);}\n"
-	"  else f.g.classList.add('hide');}}\n"
-	"function unzoom(){if(!zoomed)return;zoom(fgs[0]);zoomed=null;unzoombtn.classList.add('hide');}\n"
+	"function label(s,w){var n=Math.floor((w-6)/7.08);return n<3?'':s.length<=n?s:s.substr(0,n-2)+'..';}\n"
+	"function place(f,x,w,row){var y=inverted?ytop+row*16:ybottom-row*16,s=label(f.name,w),r=f.r;\n"
+	" r.setAttribute('x',x.toFixed(1));r.setAttribute('width',w.toFixed(1));r.setAttribute('y',y);\n"
+	" if(!f.t){if(!s)return;f.t=f.g.appendChild(document.createElementNS(svg.namespaceURI,'text'));}\n"
+	" f.t.setAttribute('x',(x+3).toFixed(1));f.t.setAttribute('y',y+10.5);f.t.textContent=s;}\n"
+	"function within(f,z){return f.d>=z.d&&f.x>=z.x&&f.x+f.w<=z.x+z.w;}\n"
+	"function view(z,b){var scale=(width-2*pad)/z.w,nm=[];base=b;\n"
+	" for(var i=0;i<fgs.length;i++){var f=fgs[i],row=f.d-b+(b>0),c=f.g.classList;c.remove('hide','parent','cut');\n"
+	"  if(within(f,z)&&row<rows){place(f,pad+(f.x-z.x)*scale,f.w*scale,row);\n"
+	"   if(row===rows-1&&f.h)c.add('cut');}\n"
+	"  else if(f.d>=b&&within(z,f)){c.add('parent');place(f,pad,width-2*pad,row);}\n"
+	"  else{c.add('hide');if(f.d<b&&within(z,f))nm[f.d]=f.name;}}\n"
+	" var n=nm.length,s=n+' frames: '+(n<=3?nm.join(' ; '):nm[0]+' ; \\u2026 ; '+nm[n-2]+' ; '+nm[n-1]);\n"
+	" bar.classList.toggle('hide',!b);bar.f.info=s+'\\n(click to show them)';\n"
+	" bar.firstChild.textContent=bar.f.info;bar.lastChild.textContent=label(s,width-2*pad);}\n"
+	"function zoom(z){zoomed=z;unzoombtn.classList.remove('hide');\n"
+	" view(z,z.d+z.h<rows?0:Math.min(z.d,z.d+z.h+2-rows));}\n"
+	"function page(){var b=Math.max(0,base-rows+2),z=fgs[0];if(!b)return unzoom();\n"
+	" for(var i=0;i<fgs.length;i++)if(fgs[i].d===b&&within(zoomed,fgs[i]))z=fgs[i];zoomed=z;view(z,b);}\n"
+	"function unzoom(){if(!zoomed)return;view(fgs[0],0);zoomed=null;unzoombtn.classList.add('hide');}\n"
 	"function search_prompt(){var s=prompt('Search for a frame name (a regular expression)',re?re.source:'');\n"
 	" if(s)search(s);}\n"
 	"function search(s){try{re=new RegExp(s);}catch(e){matched.textContent='bad regex: '+s;return;}\n"
@@ -557,28 +590,53 @@ static const char style[] =
 	"#title{font-size:17px;text-anchor:middle}\n"
 	"#search,#unzoom{cursor:pointer}#search.on,#matched{fill:#a0a}#search,#matched{text-anchor:end}\n"
 	"#frames g{cursor:pointer}#frames g:hover rect{stroke:#000;stroke-width:.5}\n"
-	"#frames text{pointer-events:none}.hide{display:none}.parent{opacity:.5}\n";
+	"#frames text,#trunk text{pointer-events:none}.hide{display:none}.parent{opacity:.5}\n"
+	"#trunk{cursor:pointer}.cut rect{stroke:#000;stroke-width:.8;stroke-dasharray:3 2}\n";
+
+/*
+ * Where view V draws node ND, as the script's view() does; the class of its
+ * <g>. A hidden frame's row is past the last or below the first.
+ */
+static const char *view_place(const struct tree *t, const struct view *v, const struct node *nd,
+			      unsigned width, double *x, double *w, int *row)
+{
+	const struct node *z = &t->nodes[v->z];
+
+	*row = (int)nd->depth - (int)v->base + (v->base > 0);
+	*x = PAD + (double)(nd->x - z->x) * v->scale, *w = (double)nd->value * v->scale;
+	if (nd->in == IN_ZOOM && *row < (int)v->rows)
+		return *row == (int)v->rows - 1 && nd->h ? "cut" : NULL;
+	if (nd->in == IN_PARENT && nd->depth >= v->base) {
+		*x = PAD, *w = width - 2 * PAD;
+		return "parent";
+	}
+	return "hide";
+}
 
 static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
-		      const struct node *nd, const struct writer_opts *o, double scale,
-		      unsigned height)
+		      const struct node *nd, const struct writer_opts *o, const struct view *v,
+		      unsigned width, unsigned height)
 {
 	const struct profile_column *col = &p->columns[o->column];
-	const char *name = strtab_str(t->labels, nd->label);
-	double x = PAD + (double)nd->x * scale, w = (double)nd->value * scale;
-	unsigned y = o->inverted ? TOP + nd->depth * ROW : height - BOTTOM - (nd->depth + 1) * ROW;
-	size_t fit = w > 6 ? (size_t)((w - 6) / CHAR_W) : 0, len = utf8_len(name);
+	const char *name = strtab_str(t->labels, nd->label), *cls;
+	double x, w;
+	int row, y;
+	size_t fit, len = utf8_len(name);
 	char rgb[8];
 
+	cls = view_place(t, v, nd, width, &x, &w, &row);
+	y = o->inverted ? TOP + row * ROW : (int)(height - BOTTOM) - (row + 1) * ROW;
+	fit = w > 6 && (!cls || strcmp(cls, "hide")) ? (size_t)((w - 6) / CHAR_W) : 0;
 	if (o->diff)
 		diff_colour(t, nd, rgb);
 	else
 		frame_colour(name, nd->kind, rgb);
-	fputs("<g><title>", out);
+	fprintf(out, cls ? "<g class=\"%s\"><title>" : "<g><title>", cls);
 	put_title(out, p, t, nd, col, t->nodes[0].value, o->diff);
-	fprintf(out, "</title><rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
-		     "fg:x=\"%lld\" fg:w=\"%lld\"/>",
+	fprintf(out, "</title><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
+		     "fg:x=\"%lld\" fg:w=\"%lld\"",
 		x, y, w, FRAME_H, rgb, (long long)nd->x, (long long)nd->value);
+	fprintf(out, nd->h ? " fg:h=\"%u\"/>" : "/>", nd->h);
 	if (fit >= 3) {
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + 10.5);
 		put_text(out, name, len <= fit ? len : fit - 2);
@@ -587,19 +645,81 @@ static void put_frame(FILE *out, const struct profile *p, const struct tree *t,
 	fputs("</g>\n", out);
 }
 
-/* A diff's tree drawn with one column's widths has nodes of none: the other column's only. */
-static int drawn(const struct node *nd, double scale, double minwidth)
+/*
+ * The bar of view V, at row 0: the frames below its BASE, which it
+ * collapses, named as the script's view() names them; hidden if none.
+ */
+static int put_bar(FILE *out, const struct tree *t, const struct view *v,
+		   const struct writer_opts *o, unsigned width, unsigned height)
 {
-	return nd->value > 0 && (double)nd->value * scale >= minwidth;
+	const struct node *nd = &t->nodes[v->z], *at[4] = { NULL };
+	double room = ((double)width - 2 * PAD - 6) / CHAR_W;
+	size_t fit = room >= 3 ? (size_t)room : 0, k, len;
+	int y = o->inverted ? TOP : (int)(height - BOTTOM - ROW), err;
+	struct buf b;
+	char s[32];
+
+	for (; nd->parent != PROFILE_NONE; nd = &t->nodes[nd->parent])
+		if (nd->depth < v->base && nd->depth + 3 >= v->base)
+			at[v->base - nd->depth] = nd; /* at[K]: the frame K levels below BASE */
+	buf_init(&b);
+	snprintf(s, sizeof(s), v->base ? "%u frames: all" : "", v->base);
+	if (!(err = buf_puts(&b, s)) && v->base > 3)
+		err = buf_puts(&b, " ; \xe2\x80\xa6"); /* U+2026, the script's \u2026 */
+	for (k = v->base <= 3 ? v->base - 1 : 2; v->base && k >= 1 && !err; k--)
+		if (!(err = buf_puts(&b, " ; ")))
+			err = buf_puts(&b, strtab_str(t->labels, at[k]->label));
+	if (!err) {
+		len = utf8_len(b.data);
+		fprintf(out, "<g id=\"trunk\"%s><title>", v->base ? "" : " class=\"hide\"");
+		put_text(out, b.data, SIZE_MAX);
+		fprintf(out, "\n(click to show them)</title><rect x=\"%d\" y=\"%d\" width=\"%u\" "
+			     "height=\"%d\" fill=\"#d0d0d0\"/><text x=\"%d\" y=\"%.1f\">",
+			PAD, y, width - 2 * PAD, FRAME_H, PAD + 3, y + 10.5);
+		put_text(out, b.data, len <= fit ? len : fit ? fit - 2 : 0);
+		fputs(len <= fit || !fit ? "</text></g>\n" : "..</text></g>\n", out);
+	}
+	buf_release(&b);
+	return err;
+}
+
+/* The base level of a view of Z: 0 if its subtree fits, else Z's as low as the subtree lets it. */
+static unsigned view_base(const struct node *z, unsigned rows)
+{
+	unsigned b = z->depth + z->h + 2 - rows;
+
+	return z->depth + z->h < rows ? 0 : b < z->depth ? b : z->depth;
+}
+
+/* The first view: the whole, or the deepest frame of the path of TRUNK of the time if that
+ * path would fill a quarter of the rows or more. Marks each node IN_ZOOM or IN_PARENT. */
+static void view_first(struct tree *t, struct view *v, unsigned width, unsigned maxdepth)
+{
+	uint32_t trunk = 0, i;
+
+	v->rows = maxdepth + 1 < MAX_ROWS ? maxdepth + 1 : MAX_ROWS;
+	for (i = 1; i < t->n; i++)
+		if (t->nodes[i].parent == trunk && t->nodes[i].drawn &&
+		    (double)t->nodes[i].value >= TRUNK * (double)t->nodes[0].value)
+			trunk = i; /* children come after their parent */
+	v->z = 0, v->base = 0;
+	if (view_base(&t->nodes[trunk], v->rows) >= MAX_ROWS / 4)
+		v->z = trunk, v->base = view_base(&t->nodes[trunk], v->rows);
+	v->scale = t->nodes[v->z].value > 0 ? (double)(width - 2 * PAD) / (double)t->nodes[v->z].value : 0;
+	for (i = 0; i < t->n; i++)
+		t->nodes[i].in = i == v->z || (i && t->nodes[t->nodes[i].parent].in == IN_ZOOM) ? IN_ZOOM : 0;
+	for (i = v->z; i; i = t->nodes[i].parent)
+		t->nodes[t->nodes[i].parent].in = IN_PARENT;
 }
 
 static int write_svg(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
 	struct tree t = { 0 };
+	struct view v;
 	double scale = 0, minwidth = o->minwidth;
 	unsigned width = o->width ? o->width : 1200, height, maxdepth = 0;
 	const char *title = o->title ? o->title : o->inverted ? "Icicle Graph" : "Flame Graph";
-	size_t i;
+	size_t i, zoom0 = 0;
 	int err;
 
 	if (o->column >= p->ncolumns || (o->diff && p->ncolumns != 2))
@@ -617,7 +737,10 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 	for (i = 0; i < t.n; i++) {
 		double c[2];
 
-		if (!drawn(&t.nodes[i], scale, minwidth))
+		/* a diff's tree drawn with one column's widths has nodes of none */
+		t.nodes[i].h = 0;
+		t.nodes[i].drawn = t.nodes[i].value > 0 && (double)t.nodes[i].value * scale >= minwidth;
+		if (!t.nodes[i].drawn)
 			continue;
 		if (t.nodes[i].depth > maxdepth)
 			maxdepth = t.nodes[i].depth;
@@ -625,30 +748,39 @@ static int write_svg(const struct profile *p, const struct writer_opts *o, FILE 
 		if (o->diff && fabs(c[DIFF_AFTER] - c[DIFF_BEFORE]) > t.maxdelta)
 			t.maxdelta = fabs(c[DIFF_AFTER] - c[DIFF_BEFORE]);
 	}
-	height = TOP + (maxdepth + 1) * ROW + BOTTOM;
+	for (i = t.n; i-- > 1;) /* children after their parent: their h is final first */
+		if (t.nodes[i].drawn && t.nodes[t.nodes[i].parent].h < t.nodes[i].h + 1)
+			t.nodes[t.nodes[i].parent].h = t.nodes[i].h + 1;
+	view_first(&t, &v, width, maxdepth);
+	for (i = 0; i < v.z; i++)
+		zoom0 += t.nodes[i].drawn;
+	height = TOP + v.rows * ROW + BOTTOM;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		     "<svg version=\"1.1\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
 		     "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" "
 		     "xmlns:fg=\"http://github.com/jonhoo/inferno\">\n"
 		     "<style>\n%s</style>\n<script><![CDATA[\n\"use strict\";\n"
-		     "var width=%u,pad=%d,ytop=%d,ybottom=%u,inverted=%d,total=%lld;\n%s]]></script>\n"
+		     "var width=%u,pad=%d,ytop=%d,ybottom=%u,inverted=%d,total=%lld,rows=%u,base0=%u,"
+		     "zoom0=%zu;\n%s]]></script>\n"
 		     "<rect width=\"100%%\" height=\"100%%\" fill=\"#f8f8f0\"/>\n<text id=\"title\" "
 		     "x=\"%u\" y=\"24\">",
 		width, height, width, height, style, width, PAD, TOP, height - BOTTOM - ROW,
-		!!o->inverted, (long long)t.nodes[0].value, script, width / 2);
+		!!o->inverted, (long long)t.nodes[0].value, v.rows, v.base, zoom0, script, width / 2);
 	put_text(out, title, SIZE_MAX);
-	fprintf(out, "</text>\n<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"24\">Reset Zoom</text>\n"
+	fprintf(out, "</text>\n<text id=\"unzoom\"%s x=\"%d\" y=\"24\">Reset Zoom</text>\n"
 		     "<text id=\"search\" x=\"%u\" y=\"24\">Search</text>\n"
 		     "<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
 		     "<text id=\"matched\" x=\"%u\" y=\"%u\"> </text>\n<g id=\"frames\">\n",
-		PAD, width - PAD, PAD, height - 12, width - PAD, height - 12);
+		v.z ? "" : " class=\"hide\"", PAD, width - PAD, PAD, height - 12, width - PAD, height - 12);
 	if (!t.nodes[0].value)
 		fprintf(out, "<text x=\"%d\" y=\"%d\">no samples</text>\n", PAD, TOP + 12);
 	for (i = 0; i < t.n && t.nodes[0].value; i++)
-		if (drawn(&t.nodes[i], scale, minwidth))
-			put_frame(out, p, &t, &t.nodes[i], o, scale, height);
-	fputs("</g>\n</svg>\n", out);
-	if (ferror(out))
+		if (t.nodes[i].drawn)
+			put_frame(out, p, &t, &t.nodes[i], o, &v, width, height);
+	fputs("</g>\n", out);
+	err = put_bar(out, &t, &v, o, width, height);
+	fputs("</svg>\n", out);
+	if (!err && ferror(out))
 		err = -EIO;
 out:
 	strtab_free(t.labels);

@@ -80,6 +80,9 @@ static const struct layout layouts[] = {
 #define PTHREAD_SCAN 1024        /* bytes of a struct pthread searched for its tid */
 #define FIELD_MAX 512            /* a field of a frame, code or string object is before */
 #define KEYS_BATCH 32            /* code objects fingerprinted per read */
+#define TS_MAX ((1u << 12) + 8)  /* bytes of a thread state read: to its last field's end */
+#define WINDOW 4096              /* bytes read at once below a 3.11+ frame, the rest of its page */
+#define WINDOWS_MAX (64u << 10)  /* bytes of windows a walk reads, the frames' own reads apart */
 
 struct cpython {
 	struct layout l;
@@ -91,8 +94,11 @@ struct cpython {
 	struct cpython_thread *cache;
 	size_t ncache;
 	uint8_t *table;          /* CPYTHON_LINETABLE_MAX bytes for cpython_line() */
-	/* bytes read of a frame, a code object, a string's header: to their last field used */
-	uint32_t frame_read, code_read, uni_read;
+	/* bytes read of a frame, code object, string's header, thread state: to their last field */
+	uint32_t frame_read, code_read, uni_read, ts_read;
+	uint64_t win_addr;       /* the window: bytes read below a frame, valid for one walk */
+	uint32_t win_len, win_spent;
+	uint8_t win[WINDOW];
 };
 
 int cpython_supported(unsigned major, unsigned minor)
@@ -195,6 +201,9 @@ static void read_sizes(struct cpython *py)
 		py->code_read = end_of(l->co_qualname + 8, py->code_read);
 	py->code_read = end_of(l->co_table + 8, end_of(l->co_firstlineno + 4, py->code_read));
 	py->uni_read = end_of(l->uni_state + 4, l->uni_length + 8);
+	py->ts_read = end_of(l->ts_next + 8, end_of(l->ts_frame + 8, l->ts_thread_id + 8));
+	if (l->ts_native_tid != NONE)
+		py->ts_read = end_of(l->ts_native_tid + 8, py->ts_read);
 }
 
 int cpython_open(struct procmem *mem, unsigned major, unsigned minor, uint64_t runtime,
@@ -333,22 +342,26 @@ static void find_tid_off(struct cpython *py, const struct cpython_thread *t, siz
 		py->tid_off = -2; /* not found among these; not searched again */
 }
 
-/* One thread state: its next, its ids. */
-static int read_tstate(struct cpython *py, uint64_t ts, struct cpython_thread *t, uint64_t *next)
+/* One thread state, in one read: its next, its ids, its frame pointer (FRAME may be NULL). */
+static int read_tstate(struct cpython *py, uint64_t ts, struct cpython_thread *t, uint64_t *next,
+		       uint64_t *frame)
 {
 	const struct layout *l = &py->l;
-	uint64_t native = 0;
-	int err;
+	uint8_t b[TS_MAX];
+	uint64_t native;
+	int err = procmem_read(py->mem, ts, b, py->ts_read);
 
 	t->tstate = ts;
 	t->native_tid = 0;
-	err = procmem_read_ptr(py->mem, ts + l->ts_next, next);
-	if (!err)
-		err = procmem_read_ptr(py->mem, ts + l->ts_thread_id, &t->thread_id);
-	if (!err && l->ts_native_tid != NONE)
-		err = procmem_read_ptr(py->mem, ts + l->ts_native_tid, &native);
+	if (err)
+		return err;
+	*next = get_u64(b, l->ts_next);
+	t->thread_id = get_u64(b, l->ts_thread_id);
+	native = l->ts_native_tid != NONE ? get_u64(b, l->ts_native_tid) : 0;
 	t->native_tid = native <= UINT32_MAX ? (uint32_t)native : 0;
-	return err;
+	if (frame)
+		*frame = get_u64(b, l->ts_frame);
+	return 0;
 }
 
 /* Every thread state into OUT; *HEADS: a hash of the interpreters' list heads. */
@@ -380,7 +393,7 @@ static int list_threads(struct cpython *py, struct cpython_thread *out, size_t m
 				return -ELOOP;
 			if (*n == max)
 				return -E2BIG;
-			err = read_tstate(py, ts, &out[*n], &next);
+			err = read_tstate(py, ts, &out[*n], &next, NULL);
 			if (err)
 				break;
 			(*n)++;
@@ -425,21 +438,21 @@ static int thread_heads(struct cpython *py, uint64_t *heads)
 	return err;
 }
 
-/* Whether the thread state T still belongs to TID: it may have been freed and reused. */
-static int tstate_is(struct cpython *py, const struct cpython_thread *t, pid_t tid)
+/* Whether thread state T still belongs to TID (it may be freed and reused); *FRAME: its frame. */
+static int tstate_is(struct cpython *py, const struct cpython_thread *t, pid_t tid, uint64_t *frame)
 {
 	struct cpython_thread now;
 	uint64_t next;
 
-	if (read_tstate(py, t->tstate, &now, &next))
+	if (read_tstate(py, t->tstate, &now, &next, frame))
 		return 0;
 	if (py->l.ts_native_tid == NONE)
 		now.native_tid = now.thread_id == t->thread_id ? pthread_tid(py, now.thread_id) : 0;
 	return now.native_tid == (uint32_t)tid;
 }
 
-/* The thread state of TID: from the cache, checked, else from a new list when it changed. */
-static int find_tstate(struct cpython *py, pid_t tid, uint64_t *ts)
+/* TID's thread state and frame: from the cache, checked, else from a new list when it changed. */
+static int find_tstate(struct cpython *py, pid_t tid, uint64_t *ts, uint64_t *frame)
 {
 	uint64_t heads;
 	size_t i;
@@ -447,7 +460,8 @@ static int find_tstate(struct cpython *py, pid_t tid, uint64_t *ts)
 
 	for (again = 0; again < 2; again++) {
 		for (i = 0; i < py->ncache; i++)
-			if (py->cache[i].native_tid == (uint32_t)tid && tstate_is(py, &py->cache[i], tid)) {
+			if (py->cache[i].native_tid == (uint32_t)tid &&
+			    tstate_is(py, &py->cache[i], tid, frame)) {
 				*ts = py->cache[i].tstate;
 				return 0;
 			}
@@ -467,14 +481,30 @@ static int find_tstate(struct cpython *py, pid_t tid, uint64_t *ts)
 	return -ESRCH;
 }
 
-/* The first frame of the thread state TS. */
-static int first_frame(struct cpython *py, uint64_t ts, uint64_t *frame)
+/*
+ * The frame at ADDR. 3.11+ push frames on a data stack, each caller just
+ * below: one read of its page below the frame (mapped as it is) serves the
+ * next frames, WINDOWS_MAX bytes a walk; a failed window is read plainly.
+ */
+static int frame_bytes(struct cpython *py, uint64_t addr, uint8_t *b)
 {
-	int err = procmem_read_ptr(py->mem, ts + py->l.ts_frame, frame);
+	uint64_t end = addr + py->frame_read, lo = addr & ~(uint64_t)(WINDOW - 1);
 
-	if (!err && py->l.cf_frame != NONE && *frame) /* 3.11, 3.12: through the _PyCFrame */
-		err = procmem_read_ptr(py->mem, *frame + py->l.cf_frame, frame);
-	return err;
+	if (addr >= py->win_addr && addr < end && end <= py->win_addr + py->win_len) {
+		memcpy(b, py->win + (addr - py->win_addr), py->frame_read);
+		return 0;
+	}
+	lo = end - lo > WINDOW ? end - WINDOW : lo;
+	if (py->l.frame_kind == FRAME_INTERP && addr < end && end - lo > py->frame_read &&
+	    py->win_spent + (end - lo) <= WINDOWS_MAX) {
+		py->win_spent += (uint32_t)(end - lo);
+		if (!procmem_read(py->mem, lo, py->win, end - lo)) {
+			py->win_addr = lo, py->win_len = (uint32_t)(end - lo);
+			memcpy(b, py->win + (addr - lo), py->frame_read);
+			return 0;
+		}
+	}
+	return procmem_read(py->mem, addr, b, py->frame_read);
 }
 
 /*
@@ -485,8 +515,8 @@ static int read_frame(struct cpython *py, uint64_t addr, struct cpython_frame *f
 		      int *skip)
 {
 	const struct layout *l = &py->l;
-	uint8_t b[FIELD_MAX + 8];
-	int err = procmem_read(py->mem, addr, b, py->frame_read);
+	uint8_t b[FIELD_MAX + 16];
+	int err = frame_bytes(py, addr, b);
 
 	if (err)
 		return err;
@@ -520,9 +550,10 @@ int cpython_stack(struct cpython *py, pid_t tid, struct cpython_frame *frames, s
 
 	*n = 0;
 	procmem_begin(py->mem);
-	err = find_tstate(py, tid, &ts);
-	if (!err)
-		err = first_frame(py, ts, &frame);
+	py->win_len = py->win_spent = 0;
+	err = find_tstate(py, tid, &ts, &frame);
+	if (!err && py->l.cf_frame != NONE && frame) /* 3.11, 3.12: through the _PyCFrame */
+		err = procmem_read_ptr(py->mem, frame + py->l.cf_frame, &frame);
 	cycle_init(&c);
 	while (!err && frame) {
 		struct cpython_frame f;

@@ -20,14 +20,9 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 
 GEN_WIDE=${1:?usage: svg.sh GEN_WIDE}
-: "${BROWSER_DIR:?set BROWSER_DIR to tests/browser}"
-: "${ARTIFACT_DIR:?set ARTIFACT_DIR to where screenshots go}"
-
-[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip "chromium not found (apt-get install chromium)"
-command -v node >/dev/null || fail "node not found (apt-get install nodejs)"
-[ -d "$BROWSER_DIR/node_modules/playwright-core" ] ||
-	fail "playwright-core missing: run 'cd $BROWSER_DIR && npm ci'"
-command -v xmllint >/dev/null || fail "xmllint not found (apt-get install libxml2-utils)"
+# shellcheck source=tests/views/browser.sh
+. "$(dirname "$0")/browser.sh"
+require_svg_clients
 
 require_workload split_nofp
 require_perf
@@ -54,7 +49,6 @@ missing=$(comm -23 "$T/functions" "$T/names" | head -n 5)
 [ -z "$missing" ] || fail "functions of the folded output missing from the SVG:" "$missing"
 note "ok: all $(wc -l <"$T/functions") functions of the folded output are frames"
 
-mkdir -p "$ARTIFACT_DIR"
 shot=$ARTIFACT_DIR/svg-flamegraph.png
 rm -f "$shot"
 NODE_PATH=$BROWSER_DIR/node_modules timeout -k 5 60 node "$(dirname "$0")/svg.js" \
