@@ -11,9 +11,11 @@
  * chain that uses its id is returned. Lines are cached per (code, offset).
  *
  * Reading happens after the sample was taken, when the recorder drains
- * its rings: the rings wake it at every sample (record -a: every
+ * its rings: they wake it at every sample (record -a: it reads them every
  * PYSTACKS_POLL_MS once a process runs a Python it reads). The Python
- * stack may be younger than the native one; the lag is measured.
+ * stack may be younger than the native one; the lag is measured
+ * (docs/python.md: reading at a fixed interval instead costs less and
+ * puts ten times more samples under the wrong function).
  * A read that fails (a hostile or changing memory, a thread that is gone)
  * leaves the sample its native stack and is counted, never an error.
  *

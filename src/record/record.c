@@ -27,6 +27,8 @@
 #include "cprof/vdso.h"
 
 #define MAX_FRAMES 2048
+#define ALIVE_NS 20000000ULL    /* how often the targets' lives are looked at */
+#define FLUSH_NS 20000000ULL    /* how often the data file's buffer is written at most */
 #define FOLLOW_NS 1000000000ULL /* how often the perf maps are read while recording */
 
 struct build_id {
@@ -484,16 +486,17 @@ static int record_loop(struct recorder *r)
 {
 	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	uint64_t deadline = r->opts->duration > 0 ? start + (uint64_t)(r->opts->duration * 1e9) : 0;
-	uint64_t follow = start + FOLLOW_NS;
+	uint64_t follow = start + FOLLOW_NS, alive = start, flush = start;
 	int err = 0;
 
 	while (!*r->opts->stop) {
+		uint64_t t;
+
 		/* a Python stack is read as its sample is drained: keep the lag short */
 		int timeout = r->py && pystacks_stats(r->py)->processes ? PYSTACKS_POLL_MS : 100;
 
 		if (deadline) {
-			uint64_t t = now_ns(CLOCK_MONOTONIC);
-
+			t = now_ns(CLOCK_MONOTONIC);
 			if (t >= deadline)
 				break;
 			if ((deadline - t) / 1000000 < (uint64_t)timeout)
@@ -508,11 +511,20 @@ static int record_loop(struct recorder *r)
 			err = capture_follow(&r->capture, r->pids);
 			follow = now_ns(CLOCK_MONOTONIC) + FOLLOW_NS;
 		}
-		if (!err)
+		/* the data file's buffer written and a live view's naming thread woken, at
+		 * most every FLUSH_NS however often the rings are read */
+		if (!err && (t = now_ns(CLOCK_MONOTONIC)) >= flush) {
 			err = sink_flush(r->out);
+			flush = t + FLUSH_NS;
+		}
 		if (err)
 			break;
-		if (!r->host && !targets_alive(&r->targets)) {
+		/* a look at /proc: at most every ALIVE_NS, however often the rings are read */
+		t = now_ns(CLOCK_MONOTONIC);
+		if (r->host || t < alive)
+			continue;
+		alive = t + ALIVE_NS;
+		if (!targets_alive(&r->targets)) {
 			r->res->targets_exited = 1;
 			break;
 		}
