@@ -70,6 +70,7 @@ struct unwind_input {
 	 */
 	const uint64_t *fp;
 	size_t nfp;
+	uint64_t *fps;           /* NULL, or room for MAX: each frame's rbp, 0 when unknown */
 };
 
 /*

@@ -691,13 +691,15 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	enum root_kind kind = ROOT_NONE;
 	uint64_t bias;
 	Dwarf_Addr pc;
-	Dwarf_Word sp;
+	Dwarf_Word sp, bp;
 	bool activation;
 
 	if (!dwfl_frame_pc(frame, &pc, &activation))
 		return DWARF_CB_ABORT;
 	if (u->n >= u->max)
 		return DWARF_CB_ABORT;
+	if (u->cur->fps) /* for the runtime readers: V8 finds a frame's function under it */
+		u->cur->fps[u->n] = dwfl_frame_reg(frame, 6, &bp) ? 0 : bp;
 	u->ips[u->n++] = pc;
 	/* where each return address was, for a Go switch to check it is still there */
 	if (!activation && !dwfl_frame_reg(frame, 7, &sp))
@@ -741,6 +743,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	if (!p || (err = proc_sync(u, p)) || !p->attached) {
 		/* nothing known of this process: keep the sampled pc alone */
 		ips[0] = in->regs[PERF_REG_X86_IP];
+		if (in->fps)
+			in->fps[0] = in->regs[PERF_REG_X86_BP];
 		*n = 1;
 		*why = DF_TRUNC_BAD_READ;
 		return p && err == -ENOMEM ? err : 0;
@@ -770,6 +774,8 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	*n = u->n;
 	if (!u->n) {
 		ips[0] = in->regs[PERF_REG_X86_IP];
+		if (in->fps)
+			in->fps[0] = in->regs[PERF_REG_X86_BP];
 		*n = 1;
 	}
 	/*
