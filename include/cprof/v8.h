@@ -49,6 +49,17 @@ struct v8;
 int v8_new(pid_t pid, struct v8 **out);
 void v8_free(struct v8 *v);
 
+/* The value of the constant NAME ("v8dbg_TaggedSize"...) into *VALUE: 0, or -ENOENT if absent. */
+typedef int (*v8_const_fn)(const char *name, int32_t *value, void *arg);
+
+/*
+ * The reader of the V8 in the memory MEM (taken: freed by v8_free, or
+ * here on failure) whose constants VALUE(ARG) gives; v8_new() uses it on
+ * a process, a test on a crafted image. Returns 0, VALUE's error,
+ * -EPROTONOSUPPORT (constants cprof cannot use) or -ENOMEM.
+ */
+int v8_open(struct procmem *mem, v8_const_fn value, void *arg, struct v8 **out);
+
 /* The offsets of the context (or frame-type marker) and function slots from a frame's FP. */
 void v8_frame_slots(const struct v8 *v, int *context, int *function);
 

@@ -125,12 +125,56 @@ static int consts_usable(const int32_t *c)
 	       c[C_SCOPE_NLOCALS] >= 0 && c[C_SCOPE_NLOCALS] < SCOPE_SLOTS;
 }
 
+int v8_open(struct procmem *mem, v8_const_fn value, void *arg, struct v8 **out)
+{
+	struct v8 *v = calloc(1, sizeof(*v));
+	size_t k;
+	int err = v ? 0 : -ENOMEM;
+
+	*out = NULL;
+	for (k = 0; !err && k < C_COUNT; k++)
+		err = value(const_names[k][0], &v->c[k], arg);
+	if (!err && !consts_usable(v->c))
+		err = -EPROTONOSUPPORT;
+	if (err) {
+		free(v);
+		procmem_free(mem);
+		return err;
+	}
+	v->mem = mem;
+	procmem_set_limits(v->mem, 0, WALK_BUDGET);
+	*out = v;
+	return 0;
+}
+
+/* Where the constants are in a process (a v8_const_fn's ARG). */
+struct at {
+	struct procmem *mem;
+	uint64_t addr[C_COUNT];
+};
+
+/* A v8_const_fn: the int at the constant's address in the process. */
+static int read_const(const char *name, int32_t *value, void *arg)
+{
+	struct at *at = arg;
+	uint32_t u;
+	size_t k;
+	int err;
+
+	for (k = 0; k < C_COUNT && strcmp(name, const_names[k][0]); k++)
+		;
+	if (k == C_COUNT)
+		return -ENOENT;
+	err = procmem_read_u32(at->mem, at->addr[k], &u);
+	*value = (int32_t)u;
+	return err;
+}
+
 int v8_new(pid_t pid, struct v8 **out)
 {
 	struct rtsyms_file files[RTSYMS_FILES];
-	uint64_t addr[C_COUNT];
-	struct v8 *v;
-	size_t i, k, nfiles;
+	struct at at;
+	size_t i, nfiles;
 	int err, found = 0, last = -ENOENT;
 
 	*out = NULL;
@@ -138,28 +182,12 @@ int v8_new(pid_t pid, struct v8 **out)
 	if (err)
 		return err;
 	for (i = 0; i < nfiles && !found; i++)
-		found = !(last = look_into(pid, &files[i], addr));
+		found = !(last = look_into(pid, &files[i], at.addr));
 	if (!found)
 		return last;
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	err = procmem_new(pid, &v->mem);
-	for (k = 0; !err && k < C_COUNT; k++) {
-		uint32_t u;
-
-		err = procmem_read_u32(v->mem, addr[k], &u);
-		v->c[k] = (int32_t)u;
-	}
-	if (!err && !consts_usable(v->c))
-		err = -EPROTONOSUPPORT;
-	if (err) {
-		v8_free(v);
+	if ((err = procmem_new(pid, &at.mem)))
 		return err;
-	}
-	procmem_set_limits(v->mem, 0, WALK_BUDGET);
-	*out = v;
-	return 0;
+	return v8_open(at.mem, read_const, &at, out);
 }
 
 void v8_free(struct v8 *v)
