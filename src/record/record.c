@@ -249,6 +249,7 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 			size_t got = 0;
 
 			r->chain[n++] = PERF_CONTEXT_USER;
+			r->fps[0] = s->regs[PERF_REG_X86_BP]; /* if the unwinder gives the pc alone */
 			err = unwinder_unwind(r->unwinder, &in, r->chain + n, MAX_FRAMES - n,
 					      &got, &why);
 			if (err)

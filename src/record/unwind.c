@@ -743,8 +743,6 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	if (!p || (err = proc_sync(u, p)) || !p->attached) {
 		/* nothing known of this process: keep the sampled pc alone */
 		ips[0] = in->regs[PERF_REG_X86_IP];
-		if (in->fps)
-			in->fps[0] = in->regs[PERF_REG_X86_BP];
 		*n = 1;
 		*why = DF_TRUNC_BAD_READ;
 		return p && err == -ENOMEM ? err : 0;
@@ -774,8 +772,6 @@ int unwinder_unwind(struct unwinder *u, const struct unwind_input *in,
 	*n = u->n;
 	if (!u->n) {
 		ips[0] = in->regs[PERF_REG_X86_IP];
-		if (in->fps)
-			in->fps[0] = in->regs[PERF_REG_X86_BP];
 		*n = 1;
 	}
 	/*
