@@ -27,7 +27,8 @@ enum df_type {
 	DF_KSYM = 11,
 	DF_WSAMPLE = 12,
 	DF_PYCODE = 13,
-	DF_TYPE_LAST = DF_PYCODE, /* the newest type this cprof writes */
+	DF_JSFUNC = 14,
+	DF_TYPE_LAST = DF_JSFUNC, /* the newest type this cprof writes */
 };
 
 /* Why an unwound user stack ended before its outermost frame. */
@@ -148,15 +149,45 @@ struct df_ksym {             /* a kernel function a recorded stack uses */
 #define DF_PYFRAME(code, line, entry) \
 	(((uint64_t)(code) << 32) | ((line) & DF_PYFRAME_LINE) | ((entry) ? DF_PYFRAME_ENTRY : 0))
 
-/* How many of the N entries of a chain are native (before DF_CONTEXT_PYTHON). */
+/*
+ * JavaScript functions read from V8's memory (node without a perf map)
+ * follow the native frames in a stack's chain, after the marker
+ * DF_CONTEXT_JS and before any Python part: one u64 per native frame that
+ * was a JavaScript frame, innermost first: a function's id (DF_JSFUNC) in
+ * bits 63-32, the index in the chain of the native frame it names below.
+ */
+#define DF_CONTEXT_JS ((uint64_t)-4001)
+#define DF_JSFRAME(func, index) (((uint64_t)(func) << 32) | (uint32_t)(index))
+
+/* How many of the N entries of a chain are native (before DF_CONTEXT_JS or DF_CONTEXT_PYTHON). */
 static inline size_t df_native_len(const uint64_t *ips, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (ips[i] == DF_CONTEXT_PYTHON)
+		if (ips[i] == DF_CONTEXT_PYTHON || ips[i] == DF_CONTEXT_JS)
 			return i;
 	return n;
+}
+
+/*
+ * The part of a chain of N entries after MARKER (DF_CONTEXT_JS or
+ * DF_CONTEXT_PYTHON): its first entry's index into *START, its length
+ * returned (0 when the chain has none).
+ */
+static inline size_t df_chain_part(const uint64_t *ips, size_t n, uint64_t marker, size_t *start)
+{
+	size_t i, j;
+
+	*start = n;
+	for (i = df_native_len(ips, n); i < n && ips[i] != marker; i++)
+		;
+	if (i == n)
+		return 0;
+	for (j = i + 1; j < n && ips[j] != DF_CONTEXT_PYTHON && ips[j] != DF_CONTEXT_JS; j++)
+		;
+	*start = i + 1;
+	return j - i - 1;
 }
 
 struct df_pycode {           /* DF_PYCODE: what names a Python code object of process PID */
@@ -164,6 +195,17 @@ struct df_pycode {           /* DF_PYCODE: what names a Python code object of pr
 	uint32_t firstlineno;
 	const char *qualname, *filename;
 };
+
+/* DF_JSFUNC: what names a JavaScript function of process PID; df_pycode's layout (one codec) */
+struct df_jsfunc {
+	uint32_t pid, id;        /* ID: its number in this recording, > 0, unique across processes */
+	uint32_t line;           /* where it starts; 0 unknown */
+	const char *name, *file; /* FILE: its script's name, "" if unknown */
+};
+_Static_assert(sizeof(struct df_jsfunc) == sizeof(struct df_pycode) &&
+	       offsetof(struct df_jsfunc, file) ==
+		       offsetof(struct df_pycode, filename),
+	       "DF_JSFUNC is coded as DF_PYCODE");
 
 struct df_record {
 	enum df_type type;
@@ -180,6 +222,7 @@ struct df_record {
 		struct df_perfmap perfmap;
 		struct df_ksym ksym;
 		struct df_pycode pycode;
+		struct df_jsfunc jsfunc;
 	};
 };
 

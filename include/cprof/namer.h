@@ -90,6 +90,10 @@ int namer_ksym(struct namer *n, uint64_t start, uint64_t size, const char *name)
  * record before the first chain that uses it.
  */
 int namer_pycode(struct namer *n, const struct df_pycode *code);
+/* What names a JavaScript function (copied), as namer_pycode() for DF_CONTEXT_JS (jsframes.h). */
+int namer_jsfunc(struct namer *n, const struct df_jsfunc *func);
+/* How many native frames namer_chain() named as JavaScript functions read from V8's memory. */
+uint64_t namer_js_frames(const struct namer *n);
 
 /* How the Python frames of the profile stack STACK (named by namer_chain) stood. */
 enum pyframes_fit namer_python_fit(const struct namer *n, uint32_t stack);

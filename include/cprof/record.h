@@ -14,6 +14,7 @@
 #include "cprof/pystacks.h"
 #include "cprof/jitenv.h"
 #include "cprof/sampler.h"
+#include "cprof/v8stacks.h"
 
 struct sink;
 struct unwinder;
@@ -132,6 +133,7 @@ struct record_result {
 	unsigned children_cut, children_refused;
 	/* Python stacks read from interpreters (pystacks.h); the processes not read */
 	struct pystacks_stats python;
+	struct v8stacks_stats js;    /* JavaScript frames named from V8's memory */
 	struct pystacks_note python_notes[RECORD_HINTS];
 	unsigned npython_notes;
 	/*

@@ -70,6 +70,8 @@ struct unwind_input {
 	 */
 	const uint64_t *fp;
 	size_t nfp;
+	uint64_t *fps;           /* NULL, or room for MAX: each frame's rbp, 0 unknown (only
+				    the frames walked are written: not the sampled pc alone) */
 };
 
 /*

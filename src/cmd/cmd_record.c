@@ -111,8 +111,9 @@ static void jit_hints(const struct record_opts *o, const struct record_result *r
 	unsigned i;
 
 	for (i = 0; i < res->nhints; i++)
-		/* Python is read from memory, perf support or not */
-		if (o->no_python || res->hints[i].runtime != JIT_PYTHON)
+		/* Python is read from memory, perf support or not; node's V8 too, where it can be */
+		if ((o->no_python || res->hints[i].runtime != JIT_PYTHON) &&
+		    (res->js.stacks == 0 || res->hints[i].runtime != JIT_NODE || res->hints[i].dump))
 			fprintf(stderr, "cprof: note: PID %d %s\n", (int)res->hints[i].pid,
 			res->hints[i].dump ? jit_dump_hint(res->hints[i].runtime)
 					   : jit_hint(res->hints[i].runtime));

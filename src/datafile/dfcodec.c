@@ -182,7 +182,8 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_u64(e, r->ksym.size);
 		put_str(e, r->ksym.name);
 		break;
-	case DF_PYCODE:
+	case DF_PYCODE: /* DF_JSFUNC's fields are the same (datafile.h) */
+	case DF_JSFUNC:
 		put_u32(e, r->pycode.pid);
 		put_u32(e, r->pycode.id);
 		put_u32(e, r->pycode.firstlineno);
@@ -326,6 +327,7 @@ static int decode(struct dec *d, struct df_record *r)
 		r->ksym.name = get_str(d);
 		break;
 	case DF_PYCODE:
+	case DF_JSFUNC:
 		r->pycode.pid = get_u32(d);
 		r->pycode.id = get_u32(d);
 		r->pycode.firstlineno = get_u32(d);

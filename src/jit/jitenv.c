@@ -26,8 +26,10 @@ const char *jit_hint(enum jit_runtime runtime)
 		       "run it with -X perf (or PYTHONPERFSUPPORT=1), or call "
 		       "sys.activate_stack_trampoline('perf') in it";
 	case JIT_NODE:
-		return "is node without a perf map, its JavaScript functions are unnamed: "
-		       "run it with --perf-basic-prof (or NODE_OPTIONS=--perf-basic-prof)";
+		return "is node without a perf map, and its JavaScript functions could not be "
+		       "read from V8's memory (-g fp, or a node without V8 metadata cprof can "
+		       "use: docs/node.md): they are unnamed: run it with --perf-basic-prof "
+		       "(or NODE_OPTIONS=--perf-basic-prof), or record it with -g dwarf";
 	case JIT_JVM:
 		return "is a JVM without a perf map, its compiled methods are unnamed: install jcmd "
 		       "(cprof asks the JVM for its map as a recording ends), or run it with "

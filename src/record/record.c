@@ -24,6 +24,7 @@
 #include "cprof/targets.h"
 #include "cprof/unwind.h"
 #include "cprof/util.h"
+#include "cprof/v8stacks.h"
 #include "cprof/vdso.h"
 
 #define MAX_FRAMES 2048
@@ -64,7 +65,9 @@ struct recorder {
 	char vdso_path[64];          /* our vDSO image: its build-id is every process's */
 	struct jitfollow *jits;      /* the jitdumps the processes map */
 	struct pystacks *py;         /* Python stacks from interpreters; NULL: --no-python */
+	struct v8stacks *js;         /* JavaScript frames from V8's memory; dwarf mode only */
 	uint64_t chain[MAX_FRAMES];
+	uint64_t fps[MAX_FRAMES];    /* the frame pointers of the user frames of chain */
 };
 
 static uint64_t self_cpu_ns(void)
@@ -130,6 +133,8 @@ static int write_mmap(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t t
 
 	if (r->py)
 		pystacks_mapped(r->py, (pid_t)pid, path);
+	if (r->js)
+		v8stacks_mapped(r->js, (pid_t)pid, path);
 	/* a deleted file, or one in another root: binsource's name for it */
 	binsource_for_mapping((pid_t)pid, path, start, start + len, host, sizeof(host));
 	if (host[0])
@@ -236,15 +241,24 @@ static int on_sample(struct recorder *r, const struct event_sample *s)
 			struct unwind_input in = { .pid = s->pid, .tid = s->tid, .regs = s->regs,
 						   .stack = s->stack, .stack_size = s->stack_size,
 						   .fp = user < s->nr_ips ? s->ips + user + 1 : NULL,
-						   .nfp = user < s->nr_ips ? s->nr_ips - user - 1 : 0 };
+						   .nfp = user < s->nr_ips ? s->nr_ips - user - 1 : 0,
+						   .fps = r->js ? r->fps : NULL };
+			struct v8stacks_sample js = { .pid = s->pid, .fps = r->fps, .stack = s->stack,
+						      .sp = s->regs[PERF_REG_X86_SP],
+						      .stack_size = s->stack_size };
 			size_t got = 0;
 
 			r->chain[n++] = PERF_CONTEXT_USER;
+			r->fps[0] = s->regs[PERF_REG_X86_BP]; /* if the unwinder gives the pc alone */
 			err = unwinder_unwind(r->unwinder, &in, r->chain + n, MAX_FRAMES - n,
 					      &got, &why);
 			if (err)
 				return err;
+			js.first = n;
+			js.nframes = got;
 			n += got;
+			if (r->js && (err = v8stacks_append(r->js, &js, r->chain, MAX_FRAMES, &n)))
+				return err;
 		} else {
 			why = DF_TRUNC_NO_USER;
 		}
@@ -297,6 +311,8 @@ static int on_event(const struct event *ev, void *arg)
 			unwinder_forget(r->unwinder, ev->comm.pid);
 		if (ev->comm.exec && r->py)
 			pystacks_forget(r->py, (pid_t)ev->comm.pid);
+		if (ev->comm.exec && r->js)
+			v8stacks_forget(r->js, (pid_t)ev->comm.pid);
 		err = note_thread(r, ev->comm.pid, ev->comm.tid);
 		return err ? err : sink_write(r->out, &rec);
 	case PERF_RECORD_FORK:
@@ -335,6 +351,8 @@ static int on_event(const struct event *ev, void *arg)
 					return err;
 				if (r->py) /* a fork shares no reader: probed on its first sample */
 					pystacks_forget(r->py, (pid_t)ev->task.pid);
+				if (r->js)
+					v8stacks_forget(r->js, (pid_t)ev->task.pid);
 			}
 		} else if (r->offcpu) {
 			offcpu_exit(r->offcpu, ev->task.tid);
@@ -380,6 +398,8 @@ static int drain(struct recorder *r)
 			unwinder_forget(r->unwinder, (pid_t)pid);
 		if (v && r->py)
 			pystacks_forget(r->py, (pid_t)pid);
+		if (v && r->js)
+			v8stacks_forget(r->js, (pid_t)pid);
 	}
 	pairmap_clear(r->exited);
 	return err;
@@ -493,7 +513,9 @@ static int record_loop(struct recorder *r)
 		uint64_t t;
 
 		/* a Python stack is read as its sample is drained: keep the lag short */
-		int timeout = r->py && pystacks_stats(r->py)->processes ? PYSTACKS_POLL_MS : 100;
+		int timeout = (r->py && pystacks_stats(r->py)->processes) ||
+					      (r->js && v8stacks_stats(r->js)->processes)
+				      ? PYSTACKS_POLL_MS : 100;
 
 		if (deadline) {
 			t = now_ns(CLOCK_MONOTONIC);
@@ -568,8 +590,9 @@ static int recorder_init(struct recorder *r)
 		.enable_on_exec = o->argv != NULL,
 		.ring_pages = ring_pages(o),
 		.off_cpu = o->offcpu != DF_OFFCPU_NONE,
-		/* a Python stack is read as its sample is drained: at once (-a: every 2 ms) */
-		.wake_each = !o->no_python && !o->all,
+		/* Python stacks and V8's functions are read as the sample is drained: at once
+		   (-a: every 2 ms) */
+		.wake_each = (!o->no_python || o->mode == CALLGRAPH_DWARF) && !o->all,
 		.system_wide = o->all,
 		.cgroup = o->cgroup,
 	};
@@ -591,6 +614,8 @@ static int recorder_init(struct recorder *r)
 		return err;
 	r->empty_stack = UINT32_MAX;
 	if (!o->no_python && (err = pystacks_new(write_pycode, r, &r->py)))
+		return err;
+	if (r->unwinder && (err = v8stacks_new(write_pycode, r, &r->js)))
 		return err;
 	if (o->offcpu && (err = offcpu_new(&r->offcpu)))
 		return err;
@@ -634,6 +659,7 @@ static void recorder_release(struct recorder *r)
 	free(r->ids);
 	jitfollow_free(r->jits);
 	pystacks_free(r->py);
+	v8stacks_free(r->js);
 	capture_release(&r->capture);
 	if (r->vdso_fd >= 0)
 		close(r->vdso_fd);
@@ -708,6 +734,8 @@ int record_run(const struct record_opts *opts, struct record_result *res)
 		       !pystacks_note(r->py, res->npython_notes, &pn))
 			res->python_notes[res->npython_notes++] = pn;
 	}
+	if (r->js)
+		res->js = *v8stacks_stats(r->js);
 	if (r->host) {
 		const struct host_stats *hs = host_stats(r->host);
 

@@ -691,13 +691,15 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	enum root_kind kind = ROOT_NONE;
 	uint64_t bias;
 	Dwarf_Addr pc;
-	Dwarf_Word sp;
+	Dwarf_Word sp, bp;
 	bool activation;
 
 	if (!dwfl_frame_pc(frame, &pc, &activation))
 		return DWARF_CB_ABORT;
 	if (u->n >= u->max)
 		return DWARF_CB_ABORT;
+	if (u->cur->fps) /* for the runtime readers: V8 finds a frame's function under it */
+		u->cur->fps[u->n] = dwfl_frame_reg(frame, 6, &bp) ? 0 : bp;
 	u->ips[u->n++] = pc;
 	/* where each return address was, for a Go switch to check it is still there */
 	if (!activation && !dwfl_frame_reg(frame, 7, &sp))

@@ -17,6 +17,7 @@
 #include "cprof/addrsyms.h"
 #include "cprof/binsource.h"
 #include "cprof/elffile.h"
+#include "cprof/jsframes.h"
 #include "cprof/symbolizer.h"
 #include "cprof/util.h"
 #include "cprof/vdso.h"
@@ -32,6 +33,7 @@ enum { ID_SYM, ID_LABEL, ID_MODULE };
 #define LOC_JIT (2ULL << 32)
 #define LOC_LABEL (3ULL << 32)
 #define LOC_PYTHON (4ULL << 32)
+#define LOC_JS (5ULL << 32)
 
 struct warning {             /* a namer_note of namer_warning() */
 	enum namer_note_kind kind;
@@ -63,6 +65,10 @@ struct namer {
 	uint32_t *frames;        /* scratch: profile frame ids of a stack, leaf first */
 	size_t nframes, capframes;
 	struct pycodes *pycodes; /* Python code objects, by the recorder's ids */
+	struct pycodes *jsfuncs; /* JavaScript functions, by the recorder's ids */
+	uint32_t *jsids;         /* scratch: the JavaScript function of each native frame, 0 none */
+	uint64_t js_frames;      /* native frames named as JavaScript functions */
+	size_t capjsids;
 	struct pairmap *pyfit;   /* profile stack -> enum pyframes_fit, of stacks with Python frames */
 	enum pyframes_fit fit;   /* of the chain being named */
 	uint32_t *merged;        /* scratch of a chain with Python frames: native, Python, merged */
@@ -319,11 +325,52 @@ static int merge_python(struct namer *r, const uint64_t *py, size_t np)
 	return 0;
 }
 
+/* r->jsids[i]: the JavaScript function the recorder read for native frame I of CHAIN. */
+static int js_ids(struct namer *r, const uint64_t *chain, size_t n, size_t native)
+{
+	size_t start, nj = df_chain_part(chain, n, DF_CONTEXT_JS, &start), i;
+
+	if (array_reserve(&r->jsids, &r->capjsids, native + 1, sizeof(*r->jsids)))
+		return -ENOMEM;
+	memset(r->jsids, 0, (native + 1) * sizeof(*r->jsids));
+	for (i = start; i < start + nj; i++)
+		if ((uint32_t)chain[i] < native)
+			r->jsids[(uint32_t)chain[i]] = (uint32_t)(chain[i] >> 32);
+	return 0;
+}
+
+/*
+ * The frames pushed from BEFORE on (one native frame's) are replaced by
+ * the JavaScript function ID when the rule of jsframes.h says so.
+ */
+static int name_js(struct namer *r, size_t before, uint32_t id)
+{
+	struct profile_frame f;
+	size_t i;
+	int err;
+
+	for (i = before; i < r->nframes; i++)
+		if (!jsframes_replaces(&r->prof->frames[r->frames[i]]))
+			return 0;
+	pycodes_frame(r->jsfuncs, id, 0, &f);
+	jsframes_fix(&f);
+	if ((err = location(r, LOC_JS | id, 0, &f.location)))
+		return err;
+	r->nframes = before;
+	r->js_frames++;
+	return push_frame(r, &f);
+}
+
+uint64_t namer_js_frames(const struct namer *r)
+{
+	return r->js_frames;
+}
+
 int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 			 uint32_t *stack)
 {
 	uint64_t ctx = PERF_CONTEXT_USER;
-	size_t i, native = df_native_len(chain, n);
+	size_t i, native = df_native_len(chain, n), py, np;
 	uint8_t *kernel;
 	int err = 0;
 
@@ -336,8 +383,11 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 		kernel[i] = ctx == PERF_CONTEXT_KERNEL;
 	}
 	r->nframes = 0;
+	if ((err = js_ids(r, chain, n, native)))
+		return err;
 	for (i = 0; i < native && !err; i++) {
 		int is_return = i > 0 && chain[i - 1] < PERF_CONTEXT_MAX;
+		size_t before = r->nframes;
 
 		if (chain[i] >= PERF_CONTEXT_MAX)
 			continue;
@@ -345,6 +395,8 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 			err = push_kernel_frame(r, chain[i], is_return);
 		else
 			err = push_user_frame(r, pid, chain[i], is_return);
+		if (!err && r->jsids[i])
+			err = name_js(r, before, r->jsids[i]);
 	}
 	if (err)
 		return err;
@@ -356,7 +408,8 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 		r->frames[r->nframes - 1 - i] = t;
 	}
 	r->fit = PYFIT_NONE;
-	if (native + 1 < n && (err = merge_python(r, chain + native + 1, n - native - 1)))
+	np = df_chain_part(chain, n, DF_CONTEXT_PYTHON, &py);
+	if (np && (err = merge_python(r, chain + py, np)))
 		return err;
 	if ((err = profile_stack(r->prof, r->frames, r->nframes, stack)))
 		return err;
@@ -366,6 +419,14 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 int namer_pycode(struct namer *r, const struct df_pycode *code)
 {
 	return pycodes_add(r->pycodes, code);
+}
+
+int namer_jsfunc(struct namer *r, const struct df_jsfunc *func)
+{
+	struct df_pycode c;
+
+	jsframes_as_code(func, &c);
+	return pycodes_add(r->jsfuncs, &c);
 }
 
 enum pyframes_fit namer_python_fit(const struct namer *r, uint32_t stack)
@@ -533,7 +594,7 @@ int namer_new(const struct namer_config *cfg, struct profile *prof, struct namer
 	    (err = strtab_new(&r->labels)) || (err = pairmap_new(&r->jit_idx)) ||
 	    (err = pairmap_new(&r->locs)) || (err = pairmap_new(&r->warned)) ||
 	    (err = addrsyms_new(&r->ksyms)) || (err = pycodes_new(&r->pycodes)) ||
-	    (err = pairmap_new(&r->pyfit))) {
+	    (err = pycodes_new(&r->jsfuncs)) || (err = pairmap_new(&r->pyfit))) {
 		namer_free(r);
 		return err;
 	}
@@ -564,6 +625,8 @@ void namer_free(struct namer *r)
 	free(r->kernel);
 	free(r->frames);
 	pycodes_free(r->pycodes);
+	pycodes_free(r->jsfuncs);
+	free(r->jsids);
 	pairmap_free(r->pyfit);
 	free(r->merged);
 	free(r->roles);

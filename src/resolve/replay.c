@@ -173,6 +173,8 @@ int replay_record(struct replay *rp, const struct df_record *rec)
 		return namer_ksym(rp->namer, rec->ksym.start, rec->ksym.size, rec->ksym.name);
 	case DF_PYCODE:
 		return namer_pycode(rp->namer, &rec->pycode);
+	case DF_JSFUNC:
+		return namer_jsfunc(rp->namer, &rec->jsfunc);
 	case DF_STACK:
 		return on_stack(rp, &rec->stack);
 	case DF_SAMPLE:

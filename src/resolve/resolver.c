@@ -333,7 +333,7 @@ static int collect_stats(struct resolver *r)
 	for (pos = 0, cap = 0; pairmap_next(r->runtimes, &pos, &a, &b, &v);) {
 		if (b || pairmap_get(r->runtimes, a, 1, &named) || !jit_hint((enum jit_runtime)v))
 			continue;
-		if (v == JIT_PYTHON && st->python.stacks)
+		if ((v == JIT_PYTHON && st->python.stacks) || (v == JIT_NODE && namer_js_frames(nm)))
 			continue; /* named from its memory */
 		if (array_reserve(&st->hints, &cap, st->nhints + 1, sizeof(*st->hints)))
 			return -ENOMEM;

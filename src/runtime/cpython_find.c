@@ -8,30 +8,15 @@
 #include "cprof/cpython.h"
 
 #include <errno.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cprof/binsource.h"
-#include "cprof/elffile.h"
-#include "cprof/procfs.h"
 #include "cprof/procmem.h"
+#include "cprof/rtsyms.h"
 
-#define CANDIDATES 4             /* python files of one process looked into */
-
-struct cand {
-	char path[1024];
-	uint64_t start, end, pgoff;
-	int lib;                 /* libpython: looked into first */
-};
-
-struct cands {
-	struct cand c[CANDIDATES];
-	size_t n;
-};
+_Static_assert(sizeof(((struct cpython_probe *)0)->path) == sizeof(((struct rtsyms_file *)0)->path),
+	       "a probe holds a file's path whole");
 
 /* MAJOR.MINOR from a python file's name, 0 if it has none. */
 static void version_of_name(const char *path, unsigned *major, unsigned *minor)
@@ -48,134 +33,65 @@ static void version_of_name(const char *path, unsigned *major, unsigned *minor)
 	}
 }
 
-static int is_python_name(const char *path)
+static int is_python_name(const char *base)
 {
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
 	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
 }
 
-static int collect(const struct proc_map *m, void *arg)
+/* An rtsyms_fn: _PyRuntime's and Py_Version's values into ARG[0], ARG[1]. */
+static void find_runtime(const char *name, uint64_t value, uint64_t size, void *arg)
 {
-	struct cands *cs = arg;
-	struct cand *c;
-	size_t i;
+	uint64_t *found = arg;
 
-	if (!m->exec || m->path[0] != '/' || !is_python_name(m->path) ||
-	    strlen(m->path) >= sizeof(cs->c[0].path))
-		return 0;
-	for (i = 0; i < cs->n; i++)
-		if (!strcmp(cs->c[i].path, m->path))
-			return 0;
-	if (cs->n == CANDIDATES)
-		return 0;
-	c = &cs->c[cs->n++];
-	strcpy(c->path, m->path);
-	c->start = m->start;
-	c->end = m->end;
-	c->pgoff = m->pgoff;
-	c->lib = strstr(m->path, "/libpython") != NULL;
-	return 0;
-}
-
-/* The values of _PyRuntime and Py_Version in the dynamic symbols of ELF (0 if absent). */
-static int dynsyms(Elf *elf, uint64_t *runtime, uint64_t *version)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	*runtime = *version = 0;
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *d;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
-			continue;
-		d = elf_getdata(scn, NULL);
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; d && i < n && i < INT32_MAX; i++) {
-			GElf_Sym sym;
-			const char *name;
-
-			if (!gelf_getsym(d, (int)i, &sym) || !sym.st_name || sym.st_shndx == SHN_UNDEF)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name)
-				continue;
-			if (!strcmp(name, "_PyRuntime"))
-				*runtime = sym.st_value;
-			else if (!strcmp(name, "Py_Version"))
-				*version = sym.st_value;
-		}
-	}
-	return *runtime ? 0 : -ENOENT;
+	(void)size;
+	if (!strcmp(name, "_PyRuntime"))
+		found[0] = value;
+	else if (!strcmp(name, "Py_Version"))
+		found[1] = value;
 }
 
 /* Look into candidate C of PID: _PyRuntime's and Py_Version's addresses in the process. */
-static int look_into(pid_t pid, const struct cand *c, uint64_t *runtime, uint64_t *version)
+static int look_into(pid_t pid, const struct rtsyms_file *c, uint64_t *runtime,
+		     uint64_t *version)
 {
-	char host[4200];
-	struct elffile *ef = NULL;
-	Elf *elf = NULL;
-	uint64_t bias;
-	int fd, err;
+	uint64_t found[2] = { 0, 0 }, bias = 0;
+	int err = rtsyms_scan(pid, c, find_runtime, found, &bias);
 
-	binsource_for_mapping(pid, c->path, c->start, c->end, host, sizeof(host));
-	fd = binsource_open(host[0] ? host : c->path);
-	if (fd < 0)
-		return fd;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	err = -ENOEXEC;
-	if (!elf || elf_kind(elf) != ELF_K_ELF)
-		goto out;
-	err = -EPROTONOSUPPORT;
-	if (gelf_getclass(elf) != ELFCLASS64)
-		goto out;
-	err = dynsyms(elf, runtime, version);
-	if (!err)
-		err = elffile_fdopen(fd, &ef);
-	if (!err)
-		err = elffile_bias(ef, c->start, c->pgoff, &bias);
-	if (!err) {
-		*runtime += bias;
-		if (*version)
-			*version += bias;
-	}
-out:
-	elffile_free(ef);
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
+	if (!err && !found[0])
+		err = -ENOENT;
+	if (err)
+		return err;
+	*runtime = found[0] + bias;
+	*version = found[1] ? found[1] + bias : 0;
+	return 0;
 }
 
 int cpython_probe(pid_t pid, struct cpython_probe *p)
 {
-	struct cands cs = { .n = 0 };
+	struct rtsyms_file cs[RTSYMS_FILES];
 	uint64_t runtime = 0, version = 0;
-	size_t i, pass;
+	size_t i, pass, n;
 	int err, found = 0;
 
 	memset(p, 0, sizeof(*p));
-	err = procfs_for_each_map(pid, collect, &cs);
+	err = rtsyms_files(pid, is_python_name, cs, &n);
 	if (err)
 		return err;
-	if (!cs.n)
+	if (!n)
 		return -ENOENT;
 	/* libpython first: a python linked with it holds no _PyRuntime of its own */
 	for (pass = 0; pass < 2 && !found; pass++)
-		for (i = 0; i < cs.n && !found; i++)
-			if (cs.c[i].lib == !pass && !look_into(pid, &cs.c[i], &runtime, &version)) {
+		for (i = 0; i < n && !found; i++)
+			if ((strstr(cs[i].path, "/libpython") != NULL) == !pass &&
+			    !look_into(pid, &cs[i], &runtime, &version)) {
 				found = 1;
-				snprintf(p->path, sizeof(p->path), "%s", cs.c[i].path);
-				version_of_name(cs.c[i].path, &p->major, &p->minor);
+				memcpy(p->path, cs[i].path, sizeof(p->path)); /* NUL-terminated */
+				version_of_name(cs[i].path, &p->major, &p->minor);
 			}
 	if (!found) {
 		/* a python without _PyRuntime (2.7, 3.6): its name tells which */
-		snprintf(p->path, sizeof(p->path), "%s", cs.c[0].path);
-		version_of_name(cs.c[0].path, &p->major, &p->minor);
+		memcpy(p->path, cs[0].path, sizeof(p->path));
+		version_of_name(cs[0].path, &p->major, &p->minor);
 		return p->major ? -EPROTONOSUPPORT : -ENOENT;
 	}
 	p->runtime = runtime;

@@ -2,7 +2,9 @@
 # node --perf-basic-prof writes /tmp/perf-PID.map; cprof captures it while
 # recording and names the hot JavaScript function, also when node was
 # launched without the flag (cprof sets it in NODE_OPTIONS), and, attached
-# to a node without a perf map, the summary and report --stats say how to get the names.
+# to a node without a perf map and recorded with -g fp (which reads no
+# JavaScript functions from V8's memory: jit_node_memory.sh), the summary
+# and report --stats say how to get the names.
 . "$(dirname "$0")/../e2e/lib.sh"
 require_perf
 
@@ -17,13 +19,13 @@ report_ok "$T/d" "$T/folded" --annotate
 assert_between "share with the JS function fibHotJs" "$(share "$T/folded" 'fibHotJs')" 50 100
 assert_contains "$T/folded" '(^|;)[^;]*fibHotJs[^;]*_\[j\](;|$)' "JIT frames carry _[j] with --annotate"
 
-# attached to a node without a perf map: the summary says how to get names
-# (it runs past the recording, killed after; attached once it runs node)
+# attached to a node without a perf map, -g fp: the summary says how to get
+# names (it runs past the recording, killed after; attached once it runs node)
 "$node" "$SYMSRC/hot.js" 20 &
 npid=$!
 BG_PIDS="$BG_PIDS $npid"
 wait_for 10 exe_is "$npid" "$(readlink -f "$node")" || fail "process $npid did not exec $node within 10 s"
-record_ok -F 99 -d 1 -o "$T/attached" -p "$npid"
+record_ok -F 99 -d 1 -g fp -o "$T/attached" -p "$npid"
 assert_text_contains "$T/record.err" "PID $npid is node without a perf map" "record's hint for node"
 assert_text_contains "$T/record.err" "--perf-basic-prof" "the hint names the flag"
 kill "$npid" 2>/dev/null

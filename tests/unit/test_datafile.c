@@ -850,6 +850,44 @@ static void test_old_finish(void **state)
 	buf_release(&b);
 }
 
+/* DF_JSFUNC round trip, and the JavaScript and Python parts of a chain. */
+static void test_jsfunc_and_chain_parts(void **state)
+{
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "js.cprof");
+	struct df_record in = { .type = DF_JSFUNC }, out;
+	const uint64_t chain[] = { 0x401000, 0x402000, DF_CONTEXT_JS, DF_JSFRAME(7, 1),
+				   DF_JSFRAME(8, 0), DF_CONTEXT_PYTHON, DF_PYFRAME(3, 12, 1) };
+	const uint64_t js_only[] = { 0x401000, DF_CONTEXT_JS, DF_JSFRAME(9, 0) };
+	struct df_reader *r;
+	size_t start;
+
+	(void)state;
+	in.jsfunc = (struct df_jsfunc){ .pid = 42, .id = 7, .line = 3, .name = "fibHotJs",
+					.file = "/app/hot.js" };
+	write_records(path, &in, 1, NULL);
+	assert_int_equal(df_reader_new(path, &r), 0);
+	assert_int_equal(df_read(r, &out), 1);
+	assert_int_equal(out.type, DF_JSFUNC);
+	assert_int_equal(out.jsfunc.pid, 42);
+	assert_int_equal(out.jsfunc.id, 7);
+	assert_int_equal(out.jsfunc.line, 3);
+	assert_string_equal(out.jsfunc.name, "fibHotJs");
+	assert_string_equal(out.jsfunc.file, "/app/hot.js");
+	df_reader_free(r);
+
+	assert_int_equal(df_native_len(chain, 7), 2);
+	assert_int_equal(df_chain_part(chain, 7, DF_CONTEXT_JS, &start), 2);
+	assert_int_equal(start, 3);
+	assert_int_equal(df_chain_part(chain, 7, DF_CONTEXT_PYTHON, &start), 1);
+	assert_int_equal(start, 6);
+	assert_int_equal(df_chain_part(js_only, 3, DF_CONTEXT_JS, &start), 1);
+	assert_int_equal(df_chain_part(js_only, 3, DF_CONTEXT_PYTHON, &start), 0);
+	assert_int_equal(start, 3);
+	assert_int_equal(df_chain_part(chain, 2, DF_CONTEXT_JS, &start), 0);
+	free(path);
+	unit_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -868,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_resync_after_bad_size),
 		cmocka_unit_test(test_resync_linear),
 		cmocka_unit_test(test_old_finish),
+		cmocka_unit_test(test_jsfunc_and_chain_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
