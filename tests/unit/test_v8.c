@@ -83,6 +83,16 @@ static int compressed_value(const char *name, int32_t *value, void *arg)
 	return const_value(name, value, arg);
 }
 
+/* node's constants but one field offset a hostile binary set past any object's header */
+static int far_map_value(const char *name, int32_t *value, void *arg)
+{
+	if (!strcmp(name, "v8dbg_class_HeapObject__map__Map")) {
+		*value = 1 << 20;
+		return 0;
+	}
+	return const_value(name, value, arg);
+}
+
 static uint64_t alloc(struct image *im, size_t size)
 {
 	uint64_t a = BASE + im->used;
@@ -289,6 +299,10 @@ static void test_refused(void **state)
 	memset(&im, 0, sizeof(im));
 	assert_int_equal(procmem_new_src(&src, &mem), 0);
 	assert_int_equal(v8_open(mem, compressed_value, NULL, &v), -EPROTONOSUPPORT);
+	assert_null(v);
+	/* the map's offset indexes v8_function()'s copy of an SFI's first bytes: bounded */
+	assert_int_equal(procmem_new_src(&src, &mem), 0);
+	assert_int_equal(v8_open(mem, far_map_value, NULL, &v), -EPROTONOSUPPORT);
 	assert_null(v);
 }
 
