@@ -118,7 +118,8 @@ static int look_into(pid_t pid, const struct rtsyms_file *c, uint64_t addr[C_COU
 static int consts_usable(const int32_t *c)
 {
 	return c[C_TAGGED_SIZE] == 8 && c[C_HEAP_TAG] == 1 && c[C_HEAP_TAG_MASK] == 3 &&
-	       c[C_SMI_SHIFT] == 31 && c[C_FP_FUNCTION] < 0 && c[C_FP_FUNCTION] >= -64 &&
+	       c[C_SMI_SHIFT] == 31 && c[C_OBJ_MAP] >= 0 && c[C_OBJ_MAP] <= 120 &&
+	       c[C_FP_FUNCTION] < 0 && c[C_FP_FUNCTION] >= -64 &&
 	       c[C_FP_CONTEXT] < 0 && c[C_FP_CONTEXT] >= -64 && c[C_REPR_MASK] > 0 &&
 	       c[C_REPR_MASK] < 256 && c[C_ENC_MASK] > 0 && c[C_ENC_MASK] < 256 &&
 	       c[C_SCOPE_FIRST_VARS] >= 0 && c[C_SCOPE_FIRST_VARS] < SCOPE_SLOTS &&
@@ -263,12 +264,13 @@ static uint64_t get_u64(const uint8_t *b, int32_t off)
 int v8_function(struct v8 *v, uint64_t context, uint64_t function, uint64_t *sfi, uint32_t *key)
 {
 	int32_t shared = v->c[C_FN_SHARED], nm = v->c[C_SFI_NAME], sc = v->c[C_SFI_SCRIPT];
-	int32_t end = nm > sc ? nm : sc;
+	int32_t mp = v->c[C_OBJ_MAP], end = nm > sc ? nm : sc;
 	uint8_t b[128];
 	uint64_t h[3];
 	uint16_t type;
 	int err;
 
+	end = end > mp ? end : mp; /* the bytes read hold the map, the name and the script */
 	procmem_begin(v->mem);
 	/* a typed frame holds a marker (a small integer) where a JS frame has its context */
 	if (!is_heap(v, context) || !is_heap(v, function) || shared < 0 || shared > 120 ||
@@ -280,7 +282,7 @@ int v8_function(struct v8 *v, uint64_t context, uint64_t function, uint64_t *sfi
 		return -ENOENT;
 	if ((err = procmem_read(v->mem, untag(v, *sfi), b, (size_t)end + 8)))
 		return err;
-	h[0] = get_u64(b, v->c[C_OBJ_MAP]);
+	h[0] = get_u64(b, mp);
 	if ((err = map_type(v, h[0], &type)))
 		return err;
 	if (type != (uint16_t)v->c[C_T_SFI])
