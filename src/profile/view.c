@@ -151,7 +151,7 @@ int view_lang(const struct profile *p, enum view_lang lang, struct profile **out
 
 	*out = NULL;
 	for (i = 0; i < p->nframes; i++)
-		if (p->frames[i].location >= c.nlocs)
+		if (p->frames[i].location != PROFILE_NONE && p->frames[i].location >= c.nlocs)
 			c.nlocs = (size_t)p->frames[i].location + 1;
 	for (i = 0; i < p->nstacks; i++)
 		if (p->stacks[i].depth > deepest)
