@@ -60,7 +60,8 @@ for target in $TARGETS; do
 	mkdir -p "$out/corpus-$target"
 done
 # shellcheck disable=SC2086
-$cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile/datafile.c" "$src_dir/base/util.c" \
+$cc $common $warn "$here/gen_seeds.c" "$src_dir/datafile/datafile.c" "$src_dir/datafile/dfcodec.c" \
+	"$src_dir/base/util.c" \
 	"$src_dir/base/safefile.c" \
 	-o "$out/gen_seeds"
 echo "built fuzz_NAME for NAME in $TARGETS, and gen_seeds, in $out"
