@@ -162,6 +162,11 @@ static uint32_t read_all(const char *path)
 			sum += rec.ksym.start + rec.ksym.size;
 			sum = sum_str(sum, rec.ksym.name);
 			break;
+		case DF_PYCODE:
+		case DF_JSFUNC: /* one layout (datafile.h) */
+			sum += rec.pycode.pid + rec.pycode.id + rec.pycode.firstlineno;
+			sum = sum_str(sum_str(sum, rec.pycode.qualname), rec.pycode.filename);
+			break;
 		default:
 			abort(); /* unknown types are skipped, never returned */
 		}
