@@ -69,6 +69,7 @@ struct profile *differ_take(struct differ *df);
 struct diff_change {         /* of one cost */
 	double before, after;    /* per unit of work: CPU ns (time), or percent of the side (shares) */
 	double delta, margin;    /* after - before and its interval's half width, the same unit */
+	double se;               /* delta's standard error: margin = q * se */
 	double points;           /* delta in percent of BEFORE's whole cost */
 	int significant;         /* the interval excludes 0 */
 };
@@ -96,6 +97,7 @@ struct diff_verdict {
 	int64_t count[2];        /* each column's total */
 	uint32_t slices[2];      /* time slices of each side's noise; 1: counting (no timestamps) */
 	double q;                /* the intervals' multiplier: 95 % over the table, Bonferroni */
+	unsigned dof;            /* of the variances: the fewest slices less one; 0: the normal */
 	struct diff_change whole;/* the whole program's cost: counting noise, 95 % (one test) */
 	struct diff_func *funcs; /* n of them, in no order */
 	size_t n;
@@ -109,6 +111,18 @@ struct diff_verdict {
  */
 int differ_verdict(const struct differ *df, const double *work, struct diff_verdict **out);
 void diff_verdict_free(struct diff_verdict *v);
+
+/*
+ * The multiplier of --fail-above PP's test, which is not the table's: one
+ * sided (only growth fails) and Bonferroni over the distinct costs that
+ * can fail, at 5 % for the gate as a whole. A cost can fail only if its
+ * AFTER exceeds PP points of BEFORE's whole (its change cannot be larger),
+ * and costs equal on both sides (main, _start and __libc_start_main; a
+ * leaf's self and total) are one test. KEEP(CTX, F), if not NULL, says
+ * whether F counts for the gate (--function). *TESTS: how many (>= 1).
+ */
+double diff_gate_q(const struct diff_verdict *v, double pp,
+		   int (*keep)(void *ctx, const struct diff_func *f), void *ctx, size_t *tests);
 
 /*
  * The verdict of the diff profile D alone (diff_new's), with what it

@@ -21,8 +21,21 @@
 
 #include <stdint.h>
 
-/* The slices a recording is cut into when it has timestamps. */
+/*
+ * The slices a recording is cut into when it has timestamps: as many as
+ * make slices of at least NOISE_SLICE_NS and NOISE_SLICE_SAMPLES samples,
+ * from NOISE_SLICES (below 2 * NOISE_SLICES samples: none, K = 1) to
+ * NOISE_SLICES_MAX. More slices give the variance more degrees of freedom
+ * (a smaller t quantile); long slices keep them apart (a JIT's or a
+ * collector's phase lasts tens of milliseconds).
+ */
 #define NOISE_SLICES 20
+#define NOISE_SLICES_MAX 64
+#define NOISE_SLICE_NS 200000000ull
+#define NOISE_SLICE_SAMPLES 50
+
+/* The slices of a recording of SAMPLES samples over SPAN_NS nanoseconds, as above. */
+uint32_t noise_slices(uint64_t samples, uint64_t span_ns);
 
 /*
  * The two-sided quantile of level ALPHA (0 < ALPHA < 1) of Student's t

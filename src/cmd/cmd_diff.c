@@ -22,7 +22,8 @@ static void diff_usage(FILE *f)
 		"report's or any tool's, e.g. stackcollapse-perf.pl's: \"comm;f;g 12\") or\n"
 		"a pprof file; the kind is read from the content, not the name.\n"
 		"The builds may differ: functions are matched by name, never by address\n"
-		"(Go's .abi0/.abiinternal suffixes dropped); the first frame of a folded\n"
+		"(Go's .abi0/.abiinternal suffixes, runtime.goexit at the root and\n"
+		"runtime.asyncPreempt dropped); the first frame of a folded\n"
 		"line is the thread's name.\n"
 		"\n"
 		"Costs: each function's self and total (inclusive) CPU time, when both\n"
@@ -32,12 +33,13 @@ static void diff_usage(FILE *f)
 		"have done the same work.\n"
 		"\n"
 		"Noise: each side's variance comes from the recording itself: a data file\n"
-		"is cut into %u time slices and the spread of a function's cost from slice\n"
-		"to slice gives it (batch means); an input without timestamps has counting\n"
-		"noise (independent samples). A change is beyond the noise when its\n"
-		"interval, delta +- q * sqrt(var_before + var_after), excludes 0, q set for\n"
-		"95 %% over the table (Bonferroni; Student's t with the slices' degrees of\n"
-		"freedom). See docs/diff.md.\n"
+		"is cut into %u to %u time slices and the spread of a function's cost from\n"
+		"slice to slice gives it (batch means); an input without timestamps has\n"
+		"counting noise (independent samples). A change is beyond the noise when\n"
+		"its interval, delta +- q * sqrt(var_before + var_after), excludes 0, q\n"
+		"set for 95 %% over the table (Bonferroni; Student's t with the slices'\n"
+		"degrees of freedom); the gate's q is one sided, over the costs that can\n"
+		"grow by --fail-above. See docs/diff.md.\n"
 		"\n"
 		"Formats (--format, or from the extension of -o):\n"
 		"  folded  (default) difffolded.pl's \"stack BEFORE AFTER\", for flamegraph.pl\n"
@@ -90,7 +92,7 @@ static void diff_usage(FILE *f)
 		"  3  an input missing, unreadable, or neither a cprof data file, folded\n"
 		"     stacks nor a pprof profile\n"
 		"  5  the gate failed: a cost grew beyond --fail-above or --fail-above-pct\n",
-		NOISE_SLICES);
+		NOISE_SLICES, NOISE_SLICES_MAX);
 }
 
 /*
@@ -198,22 +200,29 @@ static int by_points(const void *a, const void *b)
 	return px < py ? 1 : px > py ? -1 : strcmp(x->name, y->name);
 }
 
-static int tripped(const struct diff_change *c, double pp)
+/* C grew by more than PP points and beyond the gate's interval, Q standard errors */
+static int tripped(const struct diff_verdict *v, const struct diff_change *c, double pp, double q)
 {
-	return c->points > pp && c->significant && c->delta > 0;
+	return v->count[0] > 0 && v->count[1] > 0 && c->points > pp && c->delta > q * c->se;
+}
+
+static int keep_matching(void *re, const struct diff_func *f)
+{
+	return !regexec(re, f->name, 0, NULL, 0);
 }
 
 /* Print the functions that fail the gate (V's funcs reordered); returns how many. */
 static size_t gate(struct diff_verdict *v, double pp, const regex_t *re, FILE *out)
 {
-	size_t i, failed = 0;
+	size_t i, failed = 0, tests;
+	double q = diff_gate_q(v, pp, re ? keep_matching : NULL, (void *)re, &tests);
 
 	if (v->n) /* qsort of an empty, NULL array is undefined */
 		qsort(v->funcs, v->n, sizeof(*v->funcs), by_points);
 	for (i = 0; i < v->n; i++) {
 		const struct diff_func *f = &v->funcs[i];
 		const struct diff_change *s = &f->self_change, *t = &f->total_change;
-		int ts = tripped(s, pp), tt = tripped(t, pp);
+		int ts = tripped(v, s, pp, q), tt = tripped(v, t, pp, q);
 		const struct diff_change *c = tt && (!ts || t->points >= s->points) ? t : s;
 		char sb[32], sa[32], tb[32], ta[32];
 		char *name;
@@ -226,10 +235,11 @@ static size_t gate(struct diff_verdict *v, double pp, const regex_t *re, FILE *o
 		cost_text(v, t->before, tb, sizeof(tb));
 		cost_text(v, t->after, ta, sizeof(ta));
 		fprintf(out, "cprof: regression: %s: %s grew: self %s -> %s, total %s -> %s (%+.2f pp "
-			     "of BEFORE's cost, noise +-%.2f), more than --fail-above %g\n",
+			     "of BEFORE's cost, noise %.2f = %.2f x %.2f, one sided over %zu costs), "
+			     "more than --fail-above %g\n",
 			name ? name : "?", ts && tt ? "self and total" : ts ? "self" : "total", sb, sa,
-			tb, ta, c->points, v->whole.before > 0 ? 100 * c->margin / v->whole.before : 0,
-			pp);
+			tb, ta, c->points, v->whole.before > 0 ? 100 * q * c->se / v->whole.before : 0,
+			q, v->whole.before > 0 ? 100 * c->se / v->whole.before : 0, tests, pp);
 		free(name);
 		failed++;
 	}

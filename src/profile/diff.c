@@ -108,6 +108,38 @@ static int copy_frame(struct differ *df, const struct profile *p, const struct p
 	return idtab_add(&df->by_name, h, *id);
 }
 
+/*
+ * Frame ID of the diff is left out of its stacks (OUTER: the outermost
+ * frame kept so far): frames one tool writes and another does not, whose
+ * time belongs to the frame below or above them. Go's own profiles leave
+ * out runtime.goexit, the sentinel every goroutine starts on (cprof's
+ * unwinder reaches it), and the wrappers its compiler makes for a go or
+ * defer statement's call (X.gowrapN, X.deferwrapN), and charge a sample
+ * taken in a function the preemption signal interrupted to
+ * runtime.asyncPreempt (the call the signal injects) where cprof's
+ * sampler sees the function.
+ */
+static int dropped(const struct differ *df, uint32_t id, int outer)
+{
+	static const char *const wrappers[] = { ".gowrap", ".deferwrap" };
+	const char *name = df->d->frames[id].name, *dot;
+	size_t i, n;
+
+	if (outer && !strcmp(name, "runtime.goexit"))
+		return 1;
+	if (!strcmp(name, "runtime.asyncPreempt"))
+		return 1;
+	for (i = 0; i < sizeof(wrappers) / sizeof(*wrappers); i++) {
+		if (!(dot = strstr(name, wrappers[i])))
+			continue;
+		dot += strlen(wrappers[i]);
+		n = strspn(dot, "0123456789");
+		if (n && !dot[n])
+			return 1;
+	}
+	return 0;
+}
+
 int differ_new(const struct diff_opts *o, struct differ **out)
 {
 	struct differ *df = calloc(1, sizeof(*df));
@@ -198,8 +230,8 @@ static int side_account(struct side *s, const struct profile *d, const struct pr
 			tmin = p->events[i].time < tmin ? p->events[i].time : tmin;
 			tmax = p->events[i].time > tmax ? p->events[i].time : tmax;
 		}
-	if (valued >= 2 * NOISE_SLICES && tmax > tmin)
-		sl.k = NOISE_SLICES;
+	if (tmax > tmin)
+		sl.k = noise_slices(valued, tmax - tmin);
 	sl.c = calloc(2 * d->nframes * sl.k + 1, sizeof(*sl.c));
 	sl.w = calloc(sl.k, sizeof(*sl.w));
 	sl.seen = calloc(d->nframes + 1, sizeof(*sl.seen));
@@ -253,7 +285,7 @@ int differ_add(struct differ *df, const struct profile *p, uint32_t col, unsigne
 	       double scale)
 {
 	uint32_t *fmap, *rowstack;
-	size_t i, k;
+	size_t i, k, depth;
 	int err = 0;
 
 	if (col >= p->ncolumns || which > DIFF_AFTER)
@@ -282,15 +314,16 @@ int differ_add(struct differ *df, const struct profile *p, uint32_t col, unsigne
 			err = -ENOMEM;
 			break;
 		}
-		for (k = 0; k < st->depth && !err; k++) {
+		for (k = 0, depth = 0; k < st->depth && !err; k++) {
 			uint32_t *m = &fmap[st->frames[k]];
 
 			if (*m == UINT32_MAX)
 				err = copy_frame(df, p, &p->frames[st->frames[k]], m);
-			df->frames[k] = *m;
+			if (!err && !dropped(df, *m, !depth))
+				df->frames[depth++] = *m;
 		}
 		if (!err)
-			err = profile_stack(df->d, df->frames, st->depth, &stack);
+			err = profile_stack(df->d, df->frames, depth, &stack);
 		if (!err)
 			err = profile_thread(df->d, 0, 0, t->comm[0] ? t->comm : t->process,
 					     t->comm[0] ? t->comm : t->process, &thread);
@@ -353,7 +386,8 @@ static void change(double b, double vb, double a, double va, double whole, doubl
 	c->before = b;
 	c->after = a;
 	c->delta = a - b;
-	c->margin = q * sqrt((vb > 0 ? vb : 0) + (va > 0 ? va : 0));
+	c->se = sqrt((vb > 0 ? vb : 0) + (va > 0 ? va : 0));
+	c->margin = q * c->se;
 	c->points = whole > 0 ? 100 * c->delta / whole : 0;
 	c->significant = both && fabs(c->delta) > c->margin;
 }
@@ -422,6 +456,7 @@ int differ_verdict(const struct differ *df, const double *work, struct diff_verd
 		n++;
 	}
 	v->n = n;
+	v->dof = dof;
 	v->q = noise_quantile(0.05 / (double)(2 * (n ? n : 1)), dof);
 	for (i = 0, n = 0; i < df->d->nframes; i++) {
 		const struct fcost *fc[2] = { i < sd[0].n ? &sd[0].f[i] : NULL,
@@ -447,6 +482,51 @@ int differ_verdict(const struct differ *df, const double *work, struct diff_verd
 	       noise_quantile(0.05, 0), both, &v->whole);
 	*out = v;
 	return 0;
+}
+
+static int by_pair(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+double diff_gate_q(const struct diff_verdict *v, double pp,
+		   int (*keep)(void *ctx, const struct diff_func *f), void *ctx, size_t *tests)
+{
+	double *pairs = malloc((2 * v->n + 1) * 2 * sizeof(*pairs));
+	size_t i, n = 0, m = 0;
+	int c;
+
+	for (i = 0; pairs && i < v->n; i++) {
+		const struct diff_func *f = &v->funcs[i];
+
+		if (keep && !keep(ctx, f))
+			continue;
+		for (c = 0; c < 2; c++) {
+			const struct diff_change *ch = c ? &f->total_change : &f->self_change;
+
+			if (v->whole.before > 0 && 100 * ch->after / v->whole.before > pp) {
+				pairs[2 * n] = ch->before;
+				pairs[2 * n + 1] = ch->after;
+				n++;
+			}
+		}
+	}
+	if (!pairs) { /* no memory to sort: every cost a test, as the table counts them */
+		m = 2 * v->n;
+	} else {
+		if (n)
+			qsort(pairs, n, 2 * sizeof(*pairs), by_pair);
+		for (i = 0; i < n; i++)
+			m += !i || by_pair(&pairs[2 * i], &pairs[2 * (i - 1)]);
+	}
+	free(pairs);
+	if (!m)
+		m = 1;
+	*tests = m;
+	/* one sided at 0.05 / m: the two-sided quantile of twice that */
+	return noise_quantile(2 * 0.05 / (double)m, v->dof);
 }
 
 void diff_verdict_free(struct diff_verdict *v)

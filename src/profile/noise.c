@@ -46,3 +46,14 @@ double noise_var(const double *c, const double *w, uint32_t k)
 		ss += (c[i] - p * w[i]) * (c[i] - p * w[i]);
 	return (double)k / (double)(k - 1) * ss + p * p * whole;
 }
+
+uint32_t noise_slices(uint64_t samples, uint64_t span_ns)
+{
+	uint64_t k = span_ns / NOISE_SLICE_NS;
+
+	if (samples < 2 * NOISE_SLICES || !span_ns)
+		return 1;
+	if (samples / NOISE_SLICE_SAMPLES < k)
+		k = samples / NOISE_SLICE_SAMPLES;
+	return k < NOISE_SLICES ? NOISE_SLICES : k > NOISE_SLICES_MAX ? NOISE_SLICES_MAX : (uint32_t)k;
+}

@@ -14,8 +14,9 @@
 #   split_a_leaf, split_b_leaf, split_c_leaf self deltas -20/0/+20
 #   within 3 points, a and c marked beyond the noise (*); each column
 #   labelled (self-d and its +-, total-d and its +-);
-#   gate: --fail-above 5 exits 5 naming split_c_leaf on the shifted pair, 0
-#   on the two recordings as built, 0 with --function matching no grower;
+#   gate (--shares: the runs last a fixed time, so their CPU time is the
+#   machine's load): --fail-above 5 exits 5 naming split_c_leaf on the
+#   shifted pair, 0 on the two recordings as built, 0 with --function matching no grower;
 #   bad inputs (garbage, a folded line without count, a truncated pprof
 #   file) make one line on stderr and exit 3.
 # shellcheck source=tests/e2e/lib.sh
@@ -146,12 +147,12 @@ else
 fi
 
 # -- the gate
-check_exit gate 5 "split_c_leaf" diff --fail-above 5 "$T/b1.data" "$T/a.data"
+check_exit gate 5 "split_c_leaf" diff --shares --fail-above 5 "$T/b1.data" "$T/a.data"
 assert_eq "gate output on stdout without -f" "$(cat "$T/gate.out")" ""
 ! grep -q split_a_leaf "$T/gate.err" || fail "the gate names split_a_leaf, which shrank" "$(cat "$T/gate.err")"
-check_exit same 0 "gate passed" diff --fail-above 5 "$T/b1.data" "$T/b2.data"
-check_exit only 0 "gate passed" diff --fail-above 5 --function '^split_b' "$T/b1.data" "$T/a.data"
-check_exit top_gate 5 "split_c_leaf" diff -f top --fail-above 5 "$T/b1.data" "$T/a.data"
+check_exit same 0 "gate passed" diff --shares --fail-above 5 "$T/b1.data" "$T/b2.data"
+check_exit only 0 "gate passed" diff --shares --fail-above 5 --function '^split_b' "$T/b1.data" "$T/a.data"
+check_exit top_gate 5 "split_c_leaf" diff -f top --shares --fail-above 5 "$T/b1.data" "$T/a.data"
 [ -s "$T/top_gate.out" ] || fail "-f top with --fail-above wrote no table"
 
 # -- bad input: one line, exit 3
