@@ -70,6 +70,8 @@ struct diff_change {         /* of one cost */
 	double before, after;    /* per unit of work: CPU ns (time), or percent of the side (shares) */
 	double delta, margin;    /* after - before and its interval's half width, the same unit */
 	double se;               /* delta's standard error: margin = q * se */
+	double share_delta;      /* the change of its share of each side's whole, in points */
+	double share_se;         /* its standard error (the slices' spread, without the whole's) */
 	double points;           /* delta in percent of BEFORE's whole cost */
 	int significant;         /* the interval excludes 0 */
 };

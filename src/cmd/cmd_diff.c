@@ -200,10 +200,14 @@ static int by_points(const void *a, const void *b)
 	return px < py ? 1 : px > py ? -1 : strcmp(x->name, y->name);
 }
 
-/* C grew by more than PP points and beyond the gate's interval, Q standard errors */
+/*
+ * C grew by more than PP points, and its share grew beyond the gate's
+ * interval (Q standard errors): growth the whole's does not explain
+ */
 static int tripped(const struct diff_verdict *v, const struct diff_change *c, double pp, double q)
 {
-	return v->count[0] > 0 && v->count[1] > 0 && c->points > pp && c->delta > q * c->se;
+	return v->count[0] > 0 && v->count[1] > 0 && c->points > pp &&
+	       c->share_delta > q * c->share_se;
 }
 
 static int keep_matching(void *re, const struct diff_func *f)
@@ -235,11 +239,10 @@ static size_t gate(struct diff_verdict *v, double pp, const regex_t *re, FILE *o
 		cost_text(v, t->before, tb, sizeof(tb));
 		cost_text(v, t->after, ta, sizeof(ta));
 		fprintf(out, "cprof: regression: %s: %s grew: self %s -> %s, total %s -> %s (%+.2f pp "
-			     "of BEFORE's cost, noise %.2f = %.2f x %.2f, one sided over %zu costs), "
-			     "more than --fail-above %g\n",
+			     "of BEFORE's cost, more than --fail-above %g; its share %+.2f pp, beyond "
+			     "the noise %.2f = %.2f x %.2f, one sided over %zu costs)\n",
 			name ? name : "?", ts && tt ? "self and total" : ts ? "self" : "total", sb, sa,
-			tb, ta, c->points, v->whole.before > 0 ? 100 * q * c->se / v->whole.before : 0,
-			q, v->whole.before > 0 ? 100 * c->se / v->whole.before : 0, tests, pp);
+			tb, ta, c->points, pp, c->share_delta, q * c->share_se, q, c->share_se, tests);
 		free(name);
 		failed++;
 	}

@@ -392,6 +392,23 @@ static void change(double b, double vb, double a, double va, double whole, doubl
 	c->significant = both && fabs(c->delta) > c->margin;
 }
 
+/*
+ * The change of C's share of each side's whole, from counts XB of WB (their
+ * variance VB) to XA of WA: the part of a cost's change that the whole's
+ * change does not explain. A share's variance leaves out the whole's
+ * counting noise (p^2 W).
+ */
+static void share_change(double xb, double vb, double wb, double xa, double va, double wa,
+			 struct diff_change *c)
+{
+	double pb = wb > 0 ? xb / wb : 0, pa = wa > 0 ? xa / wa : 0;
+	double sb = wb > 0 ? (vb - pb * pb * wb) / (wb * wb) : 0;
+	double sa = wa > 0 ? (va - pa * pa * wa) / (wa * wa) : 0;
+
+	c->share_delta = 100 * (pa - pb);
+	c->share_se = 100 * sqrt((sb > 0 ? sb : 0) + (sa > 0 ? sa : 0));
+}
+
 /* The variance of a cost of X counts of side S, whose variance in counts is V. */
 static double cost_var(const struct diff_verdict *v, const struct side *s, unsigned which,
 		       double x, double var)
@@ -474,6 +491,10 @@ int differ_verdict(const struct differ *df, const double *work, struct diff_verd
 		change(b.total * v->scale[0], cost_var(v, &sd[0], 0, b.total, b.vtotal),
 		       a.total * v->scale[1], cost_var(v, &sd[1], 1, a.total, a.vtotal), whole[0],
 		       v->q, both, &f->total_change);
+		share_change(b.self, b.vself, sd[0].count, a.self, a.vself, sd[1].count,
+			     &f->self_change);
+		share_change(b.total, b.vtotal, sd[0].count, a.total, a.vtotal, sd[1].count,
+			     &f->total_change);
 		n++;
 	}
 	/* the whole, one test: counting noise only (one recording says nothing of the next's) */

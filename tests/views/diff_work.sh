@@ -12,6 +12,10 @@
 #   --per: exit 5, and the output says the runs were taken to have done the
 #   same work; --fail-above-pct 10 fails when work_alpha comes back (8 to
 #   18 units a round), passes on the faster build;
+#   every unit 1.5x slower (WORK_UNIT_STEPS), the same build: no one
+#   function regressed, its share of the run did not grow: --fail-above 5
+#   passes (as when the machine's load slows a run), --fail-above-pct 10
+#   fails;
 #   folded inputs: shares, and the output says so;
 #   work_alpha present before and gone after: drawn in the differential SVG
 #   (blue, as wide as its BEFORE cost), and in headless Chromium hovering it
@@ -39,6 +43,7 @@ rec fast 400 1 3 2 1 3 0
 rec slow 400 5 3 4 5 3 0
 rec twice 800 1 3 2 1 3 0
 rec gone 400 0 3 2 0 3 0
+WORK_UNIT_STEPS=300000 rec uniform 400 5 3 2 5 3 0
 
 check_exit same 0 "gate passed" diff --fail-above 5 "$T/b1.data" "$T/b2.data"
 assert_text_contains "$T/same.err" "taken to have done the same work" "the output says the work is assumed equal"
@@ -51,6 +56,8 @@ assert_text_contains "$T/per.err" "per unit of work" "the output says costs are 
 check_exit noper 5 "work_beta" diff --fail-above 5 "$T/b1.data" "$T/twice.data"
 check_exit pct 5 "the whole program" diff --fail-above-pct 10 "$T/gone.data" "$T/b1.data"
 check_exit pct_fast 0 "gate passed" diff --fail-above-pct 10 "$T/b1.data" "$T/fast.data"
+check_exit uniform 0 "gate passed" diff --fail-above 5 "$T/b1.data" "$T/uniform.data"
+check_exit uniform_pct 5 "the whole program" diff --fail-above-pct 10 "$T/b1.data" "$T/uniform.data"
 
 # folded inputs carry no time: shares, said so
 report_ok "$T/b1.data" "$T/b1.folded"
