@@ -40,6 +40,7 @@ static int ends_with(const char *s, size_t len, const char *tail)
 int diff_match_name(struct buf *b, const char *name, int strip_hex)
 {
 	static const char *const cosmetic[] = { ".abi0", ".abiinternal" };
+	static const char *const v8_kinds[] = { "JS:", "LazyCompile:", "Function:", "Script:" };
 	const char *s = name;
 	size_t len = strlen(name), i, end;
 
@@ -47,6 +48,18 @@ int diff_match_name(struct buf *b, const char *name, int strip_hex)
 		if (ends_with(name, len, cosmetic[i]))
 			len -= strlen(cosmetic[i]);
 	b->len = 0;
+	for (i = 0; i < sizeof(v8_kinds) / sizeof(*v8_kinds); i++) {
+		size_t k = strlen(v8_kinds[i]);
+
+		/* V8's tier: ~ interpreted, ^ baseline, + Maglev, * TurboFan: one function */
+		if (len > k + 1 && !strncmp(s, v8_kinds[i], k) && strchr("~^+*", s[k])) {
+			if (buf_append(b, s, k))
+				return -ENOMEM;
+			s += k + 1;
+			len -= k + 1;
+			break;
+		}
+	}
 	for (end = 0; end < len;) {
 		size_t n = 1;
 

@@ -87,6 +87,32 @@ static void test_dropped_frames(void **state)
 	profile_free(b);
 }
 
+/* V8's tier marks one function: ~ interpreted, ^ baseline, + Maglev, * TurboFan */
+static void test_v8_tiers(void **state)
+{
+	static const char *const same[][2] = {
+		{ "JS:*work_gamma /w.js:12:20", "JS:work_gamma /w.js:12:20" },
+		{ "JS:~work_gamma /w.js:12:20", "JS:work_gamma /w.js:12:20" },
+		{ "JS:^work_gamma /w.js:12:20", "JS:work_gamma /w.js:12:20" },
+		{ "JS:+work_gamma /w.js:12:20", "JS:work_gamma /w.js:12:20" },
+		{ "LazyCompile:*f /w.js:1", "LazyCompile:f /w.js:1" },
+		{ "JS:work /w.js:1", "JS:work /w.js:1" },  /* no tier: as it is */
+		{ "JS:*", "JS:*" },                          /* nothing after the mark */
+		{ "xJS:*f", "xJS:*f" },                      /* not V8's prefix */
+		{ "runtime.madvise.abi0", "runtime.madvise" },
+	};
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < sizeof(same) / sizeof(*same); i++) {
+		assert_int_equal(diff_match_name(&b, same[i][0], 0), 0);
+		assert_string_equal(b.data, same[i][1]);
+	}
+	buf_release(&b);
+}
+
 static void set(struct diff_change *c, double b, double a)
 {
 	c->before = b;
@@ -146,6 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dropped_frames),
+		cmocka_unit_test(test_v8_tiers),
 		cmocka_unit_test(test_gate_q),
 		cmocka_unit_test(test_slices),
 	};
