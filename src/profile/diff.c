@@ -417,6 +417,16 @@ static void share_change(double xb, double vb, double wb, double xa, double va, 
 	double pb = wb > 0 ? xb / wb : 0, pa = wa > 0 ? xa / wa : 0;
 	double sb = wb > 0 ? (vb - pb * pb * wb) / (wb * wb) : 0;
 	double sa = wa > 0 ? (va - pa * pa * wa) / (wa * wa) : 0;
+	double p0 = wb + wa > 0 ? (xb + xa) / (wb + wa) : 0;
+
+	/*
+	 * never below the binomial at the pooled share: a cost with no sample
+	 * on one side (Go's own profile samples at 100 Hz) still had its chance
+	 */
+	if (wb > 0 && sb < p0 * (1 - p0) / wb)
+		sb = p0 * (1 - p0) / wb;
+	if (wa > 0 && sa < p0 * (1 - p0) / wa)
+		sa = p0 * (1 - p0) / wa;
 
 	c->share_delta = 100 * (pa - pb);
 	c->share_se = 100 * sqrt((sb > 0 ? sb : 0) + (sa > 0 ? sa : 0));

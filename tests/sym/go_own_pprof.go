@@ -37,7 +37,7 @@ func loopWork(n int) {
 //go:noinline
 func allocWork(n int) {
 	for i := 0; i < n; i++ {
-		keep = append(keep, make([]byte, 16<<10))
+		keep = append(keep, make([]byte, 8<<10))
 		if len(keep) > 64 {
 			keep = keep[:0]
 		}
@@ -57,7 +57,7 @@ func main() {
 	for time.Now().Before(end) {
 		hashWork(60)
 		loopWork(10)
-		allocWork(4)
+		allocWork(2)
 	}
 	pprof.StopCPUProfile()
 	f.Close()

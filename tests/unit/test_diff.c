@@ -113,6 +113,42 @@ static void test_v8_tiers(void **state)
 	buf_release(&b);
 }
 
+/*
+ * A cost with no sample on one side still had its chance: its share's
+ * noise is at least the binomial at the pooled share (Go's own profile
+ * samples at 100 Hz, cprof at 999: 40 ms is 0 samples on one side).
+ */
+static void test_share_pooled(void **state)
+{
+	static const char *const hot[] = { "main", "hot", NULL }, *const rare[] = { "main", "rare", NULL };
+	struct profile *a, *b, *d;
+	struct diff_opts o = { 0 };
+	struct diff_func *f;
+	const struct diff_func *x;
+	uint32_t col;
+	size_t n;
+	double p0 = 41.0 / 3340;
+
+	(void)state;
+	assert_int_equal(profile_new(&a), 0);
+	assert_int_equal(profile_new(&b), 0);
+	assert_int_equal(profile_add_column(a, "samples", "count", &col), 0);
+	assert_int_equal(profile_add_column(b, "samples", "count", &col), 0);
+	add_stack(a, hot, 310);
+	add_stack(a, rare, 0 + 1); /* one sample: the table needs the frame on a side */
+	add_stack(b, hot, 2989);
+	add_stack(b, rare, 40);
+	assert_int_equal(diff_new(a, 0, b, 0, &o, &d), 0);
+	assert_int_equal(diff_functions(d, &f, &n, NULL), 0);
+	assert_non_null(x = find(f, n, "rare"));
+	/* BEFORE's own binomial, 1 of 311, is far below the pooled share's */
+	assert_true(x->total_change.share_se >= 100 * sqrt(p0 * (1 - p0) / 311) - 1e-9);
+	free(f);
+	profile_free(d);
+	profile_free(a);
+	profile_free(b);
+}
+
 static void set(struct diff_change *c, double b, double a)
 {
 	c->before = b;
@@ -173,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dropped_frames),
 		cmocka_unit_test(test_v8_tiers),
+		cmocka_unit_test(test_share_pooled),
 		cmocka_unit_test(test_gate_q),
 		cmocka_unit_test(test_slices),
 	};
