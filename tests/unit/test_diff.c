@@ -24,6 +24,17 @@ static void add_stack(struct profile *p, const char *const *names, int64_t count
 	assert_int_equal(profile_add(p, stack, thread, &count, NULL), 0);
 }
 
+/* Two empty profiles of one "samples" column. */
+static void two_profiles(struct profile **a, struct profile **b)
+{
+	uint32_t col;
+
+	assert_int_equal(profile_new(a), 0);
+	assert_int_equal(profile_new(b), 0);
+	assert_int_equal(profile_add_column(*a, "samples", "count", &col), 0);
+	assert_int_equal(profile_add_column(*b, "samples", "count", &col), 0);
+}
+
 static const struct diff_func *find(const struct diff_func *f, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -54,14 +65,10 @@ static void test_dropped_frames(void **state)
 	struct diff_opts o = { 0 };
 	struct diff_func *f;
 	const struct diff_func *x;
-	uint32_t col;
 	size_t n;
 
 	(void)state;
-	assert_int_equal(profile_new(&a), 0);
-	assert_int_equal(profile_new(&b), 0);
-	assert_int_equal(profile_add_column(a, "samples", "count", &col), 0);
-	assert_int_equal(profile_add_column(b, "samples", "count", &col), 0);
+	two_profiles(&a, &b);
 	add_stack(a, go_own[0], 30);
 	add_stack(a, go_own[1], 70);
 	add_stack(a, go_own[2], 50);
@@ -125,15 +132,11 @@ static void test_share_pooled(void **state)
 	struct diff_opts o = { 0 };
 	struct diff_func *f;
 	const struct diff_func *x;
-	uint32_t col;
 	size_t n;
 	double p0 = 41.0 / 3340;
 
 	(void)state;
-	assert_int_equal(profile_new(&a), 0);
-	assert_int_equal(profile_new(&b), 0);
-	assert_int_equal(profile_add_column(a, "samples", "count", &col), 0);
-	assert_int_equal(profile_add_column(b, "samples", "count", &col), 0);
+	two_profiles(&a, &b);
 	add_stack(a, hot, 310);
 	add_stack(a, rare, 0 + 1); /* one sample: the table needs the frame on a side */
 	add_stack(b, hot, 2989);
