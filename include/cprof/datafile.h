@@ -28,7 +28,8 @@ enum df_type {
 	DF_WSAMPLE = 12,
 	DF_PYCODE = 13,
 	DF_JSFUNC = 14,
-	DF_TYPE_LAST = DF_JSFUNC, /* the newest type this cprof writes */
+	DF_CONTAINER = 15,
+	DF_TYPE_LAST = DF_CONTAINER, /* the newest type this cprof writes */
 };
 
 /* Why an unwound user stack ended before its outermost frame. */
@@ -207,6 +208,17 @@ _Static_assert(sizeof(struct df_jsfunc) == sizeof(struct df_pycode) &&
 		       offsetof(struct df_pycode, filename),
 	       "DF_JSFUNC is coded as DF_PYCODE");
 
+/*
+ * DF_CONTAINER: the container (or systemd unit) process PID runs in, read
+ * from /proc/PID/cgroup when it is first sampled (record -a); its new
+ * processes inherit it. ID: a container's hex id (docker, containerd,
+ * cri-o, podman) or a unit's name ("nginx.service").
+ */
+struct df_container {
+	uint32_t pid;
+	const char *id;
+};
+
 struct df_record {
 	enum df_type type;
 	union {
@@ -223,6 +235,7 @@ struct df_record {
 		struct df_ksym ksym;
 		struct df_pycode pycode;
 		struct df_jsfunc jsfunc;
+		struct df_container container;
 	};
 };
 

@@ -40,6 +40,8 @@ struct host_hooks {
 	int (*comm)(pid_t pid, pid_t tid, const char *comm, void *arg);
 	/* a mapping of PID read from /proc/PID/maps */
 	int (*map)(pid_t pid, const struct proc_map *m, void *arg);
+	/* PID, first kept, runs in container or unit ID (host_container_parse()); may be NULL */
+	int (*container)(pid_t pid, const char *id, void *arg);
 	void *arg;
 };
 
@@ -49,6 +51,7 @@ struct host_stats {
 	uint32_t read;           /* processes whose mappings were read from /proc */
 	uint32_t reread;         /* ... again, their unwinding state dropped meanwhile */
 	uint32_t unreadable;     /* ... or not: exited meanwhile, or not ours (no unwinding) */
+	uint32_t containers;     /* processes found in a container or unit */
 };
 
 struct host;
@@ -72,5 +75,18 @@ void host_free(struct host *h);
 int host_event(struct host *h, const struct event *ev);
 
 const struct host_stats *host_stats(const struct host *h);
+
+#define HOST_CONTAINER_MAX 65    /* a 64-hex id or a unit's name, and its NUL */
+
+/*
+ * The container a process runs in, from the N bytes of its
+ * /proc/PID/cgroup (TEXT, not NUL-terminated; an unfinished last line is
+ * not read): the deepest path component of a line that is
+ * docker-ID.scope, cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope
+ * (ID: 12 to 64 hex digits) or a bare ID of 64 (cgroupfs: /docker/ID,
+ * /kubepods/.../ID); else the deepest NAME.service (a systemd unit). Into OUT
+ * (SIZE bytes, NUL-terminated). Returns 1 when found, 0 when not ("").
+ */
+int host_container_parse(const char *text, size_t n, char *out, size_t size);
 
 #endif

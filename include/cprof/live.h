@@ -74,6 +74,7 @@ struct live_view_opts {
 	uint32_t pid, tid;       /* 0, or only the samples of this process, thread */
 	const char *comm;        /* NULL, or only the samples of threads of this name or of a
 				    process of this name (borrowed for the call) */
+	const char *container;   /* NULL, or only processes of a container whose id starts so */
 };
 
 /*

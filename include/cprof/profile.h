@@ -58,6 +58,7 @@ struct profile_thread {      /* a thread under one name: a renamed or exec'd thr
 	uint32_t pid, tid;
 	const char *comm;        /* thread name, "" if never seen */
 	const char *process;     /* the process's main thread name, "" if never seen */
+	const char *container;   /* its process's container or unit (record -a), "" if none */
 };
 
 struct profile_sample {      /* samples aggregated by (stack, thread) */
@@ -126,6 +127,9 @@ int profile_stack(struct profile *p, const uint32_t *frames, size_t n, uint32_t 
 /* Id of thread TID of PID under the name COMM of process name PROCESS. */
 int profile_thread(struct profile *p, uint32_t pid, uint32_t tid, const char *comm,
 		   const char *process, uint32_t *id);
+/* The same, of a process in container (or unit) CONTAINER ("": none). */
+int profile_thread_in(struct profile *p, uint32_t pid, uint32_t tid, const char *comm,
+		      const char *process, const char *container, uint32_t *id);
 /*
  * Add VALUES (one per column) to the row (STACK, THREAD); *ROW, if not
  * NULL, is the row's index. What a column gets above 0 (and below 0) in

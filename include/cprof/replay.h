@@ -46,6 +46,7 @@ struct replay_sample {
 	const char *process;     /* the process's (its main thread's) name, "" if unknown */
 	uint32_t comm_id, process_id; /* ids of these names in this recording, UINT32_MAX if
 					 unknown: equal ids, equal names */
+	const char *container;   /* the process's container or unit (DF_CONTAINER), "" if none */
 };
 
 struct replay_tool {
@@ -103,6 +104,8 @@ uint32_t replay_stack_count(const struct replay *rp);
 /* The name of thread TID, or of process PID ("" if unknown; borrowed until the next record). */
 const char *replay_comm(const struct replay *rp, uint32_t tid);
 const char *replay_process(const struct replay *rp, uint32_t pid);
+/* The container or unit of process PID ("" if none known; borrowed until the next record). */
+const char *replay_container(const struct replay *rp, uint32_t pid);
 
 /* The namer (borrowed until replay_free()): labels, roots, kernel symbols, notes. */
 struct namer *replay_namer(struct replay *rp);

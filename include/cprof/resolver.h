@@ -19,6 +19,7 @@ struct sample_filter {
 	const uint32_t *pids, *tids; /* only these (NULL: all) */
 	size_t npids, ntids;
 	const char *comm;        /* only threads or processes of this name (NULL: all) */
+	const char *container;   /* only processes of a container (or unit) whose id starts so */
 	double since, until;     /* seconds from the start of the recording; until < 0: no end */
 };
 

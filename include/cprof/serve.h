@@ -58,6 +58,7 @@ struct serve_request {
 	uint32_t pid, tid;       /* 0, or only this target process, this thread */
 	const char *comm;        /* NULL, or only threads of this name or of a process of it
 				    (borrowed for the call) */
+	const char *container;   /* NULL, or only processes of a container whose id starts so */
 	enum view_lang lang;     /* the frames kept (view.h); VIEW_AUTO and VIEW_ALL: every one */
 };
 

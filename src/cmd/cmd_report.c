@@ -62,6 +62,8 @@ static void report_usage(FILE *f)
 		"      --pid PID[,...]  only samples of these processes\n"
 		"      --tid TID[,...]  only samples of these threads\n"
 		"      --comm NAME      only threads, or processes, of this name\n"
+		"      --container ID   only processes of a container whose id begins\n"
+		"                       with ID, or of a systemd unit (record -a)\n"
 		"      --since SEC      only samples from SEC seconds after the start\n"
 		"      --until SEC      only samples before SEC seconds after the start\n"
 		LANG_HELP
@@ -124,7 +126,7 @@ int cmd_report(const struct command *cmd, int argc, char **argv)
 	enum { OPT_PER_PID = 256, OPT_PER_TID, OPT_PID, OPT_TID, OPT_ANNOTATE, OPT_NO_INLINE,
 	       OPT_NO_DEMANGLE, OPT_DEBUG_DIR, OPT_STATS, OPT_LINES, OPT_COMM, OPT_SINCE,
 	       OPT_UNTIL, OPT_SORT, OPT_INVERTED,
-	       OPT_VALUE };
+	       OPT_VALUE, OPT_CONTAINER };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -135,6 +137,7 @@ int cmd_report(const struct command *cmd, int argc, char **argv)
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "tid", required_argument, NULL, OPT_TID },
 		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "annotate", no_argument, NULL, OPT_ANNOTATE },
@@ -211,6 +214,11 @@ int cmd_report(const struct command *cmd, int argc, char **argv)
 			break;
 		case OPT_COMM:
 			o.filter.comm = optarg;
+			break;
+		case OPT_CONTAINER:
+			if (!optarg[0])
+				return usage_error("empty container id");
+			o.filter.container = optarg;
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:

@@ -190,6 +190,10 @@ static void encode(struct enc *e, const struct df_record *r)
 		put_str(e, r->pycode.qualname);
 		put_str(e, r->pycode.filename);
 		break;
+	case DF_CONTAINER:
+		put_u32(e, r->container.pid);
+		put_str(e, r->container.id);
+		break;
 	default:
 		e->err = -EINVAL;
 	}
@@ -333,6 +337,10 @@ static int decode(struct dec *d, struct df_record *r)
 		r->pycode.firstlineno = get_u32(d);
 		r->pycode.qualname = get_str(d);
 		r->pycode.filename = get_str(d);
+		break;
+	case DF_CONTAINER:
+		r->container.pid = get_u32(d);
+		r->container.id = get_str(d);
 		break;
 	default:
 		return -ENOENT;

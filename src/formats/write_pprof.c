@@ -5,7 +5,8 @@
  * profile location, its frames as lines innermost first; a mapping per
  * module, the kernel's and one "[jit]" for JIT code; functions by (name,
  * mangled name, file, first line); labels pid, tid, thread (the thread's
- * name) and comm (its process's) per sample, the names when known.
+ * name), comm (its process's) and container (its container's id or
+ * systemd unit, record -a) per sample, the names when known.
  *
  * The messages are built from the profile into flat arrays first (their
  * pointers into each other are set once the arrays stop growing), packed
@@ -243,8 +244,8 @@ static int gzip_write(const uint8_t *data, size_t len, FILE *out)
 	return err;
 }
 
-/* The labels of a sample: pid, tid, thread, comm */
-#define LABELS 4
+/* The labels of a sample: pid, tid, thread, comm, container */
+#define LABELS 5
 
 static int write_pprof(const struct profile *p, const struct writer_opts *o, FILE *out)
 {
@@ -313,9 +314,9 @@ static int write_pprof(const struct profile *p, const struct writer_opts *o, FIL
 	for (i = 0; i < p->nthreads; i++) {
 		const struct profile_thread *t = &p->threads[i];
 		const char *thread = t->comm[0] ? t->comm : t->process;
-		const char *keys[LABELS] = { "pid", "tid", "thread", "comm" };
-		const char *strs[LABELS] = { NULL, NULL, thread, t->process };
-		int64_t nums[LABELS] = { t->pid, t->tid, 0, 0 };
+		const char *keys[LABELS] = { "pid", "tid", "thread", "comm", "container" };
+		const char *strs[LABELS] = { NULL, NULL, thread, t->process, t->container };
+		int64_t nums[LABELS] = { t->pid, t->tid, 0, 0, 0 };
 		size_t k;
 
 		for (k = 0; k < LABELS; k++) {

@@ -472,7 +472,7 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 		uint64_t before = m && i < m->n ? m->totals[i] : 0;
 		int64_t v = (int64_t)(o->accumulate || o->since ? r->total - before : r->window);
 		int64_t values[2] = { v, v * (int64_t)(1000000000ULL / l->cfg.freq) };
-		const char *comm, *process;
+		const char *comm, *process, *cont;
 		uint32_t stack, thread;
 		size_t n = 0;
 
@@ -480,7 +480,9 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 			continue;
 		comm = replay_comm(l->replay, r->tid);
 		process = replay_process(l->replay, r->pid);
-		if (o->comm && strcmp(comm, o->comm) && strcmp(process, o->comm))
+		cont = replay_container(l->replay, r->pid);
+		if ((o->comm && strcmp(comm, o->comm) && strcmp(process, o->comm)) ||
+		    (o->container && strncmp(cont, o->container, strlen(o->container))))
 			continue;
 		if (array_reserve(&frames, &cap, st->depth + 1, sizeof(*frames))) {
 			err = -ENOMEM;
@@ -494,7 +496,7 @@ static int copy_rows(struct live *l, const struct live_view_opts *o, struct copy
 		if (!err)
 			err = profile_stack(c->to, frames, n, &stack);
 		if (!err)
-			err = profile_thread(c->to, r->pid, r->tid, comm, process, &thread);
+			err = profile_thread_in(c->to, r->pid, r->tid, comm, process, cont, &thread);
 		if (!err)
 			err = profile_add(c->to, stack, thread, values, NULL);
 	}

@@ -274,17 +274,24 @@ static int thread_eq(const void *ctx, uint32_t id)
 	const struct profile_thread *t = &q->p->threads[id], *w = q->want;
 
 	return t->pid == w->pid && t->tid == w->tid && t->comm == w->comm &&
-	       t->process == w->process;
+	       t->process == w->process && t->container == w->container;
 }
 
 int profile_thread(struct profile *p, uint32_t pid, uint32_t tid, const char *comm,
 		   const char *process, uint32_t *id)
 {
-	struct profile_thread t = { pid, tid, profile_str(p, comm), profile_str(p, process) };
+	return profile_thread_in(p, pid, tid, comm, process, "", id);
+}
+
+int profile_thread_in(struct profile *p, uint32_t pid, uint32_t tid, const char *comm,
+		      const char *process, const char *container, uint32_t *id)
+{
+	struct profile_thread t = { pid, tid, profile_str(p, comm), profile_str(p, process),
+				    profile_str(p, container) };
 	struct probe q = { p, &t, 0 };
 	int err;
 
-	if (!t.comm || !t.process)
+	if (!t.comm || !t.process || !t.container)
 		return -ENOMEM;
 	err = find_or_room(&p->ix->threads, hash32(&t, sizeof(t)), thread_eq, &q, &p->threads,
 			   &p->ix->cap[CAP_THREADS], p->nthreads, sizeof(*p->threads), id);

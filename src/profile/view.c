@@ -136,7 +136,8 @@ static int copy_meta(const struct profile *p, struct profile *q)
 	for (i = 0; i < p->nthreads; i++) {
 		const struct profile_thread *t = &p->threads[i];
 
-		if ((err = profile_thread(q, t->pid, t->tid, t->comm, t->process, &id)))
+		if ((err = profile_thread_in(q, t->pid, t->tid, t->comm, t->process, t->container,
+					     &id)))
 			return err;
 	}
 	return 0;

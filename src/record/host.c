@@ -1,9 +1,12 @@
 #include "cprof/host.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cprof/proctab.h"
 #include "cprof/unwind.h"
@@ -156,6 +159,110 @@ static int needs_maps(const struct host *h, pid_t pid, const struct hthread *p)
 	return h->u && !(p->flags & (P_KTHREAD | P_NOSTATE)) && !unwinder_has(h->u, pid);
 }
 
+/* ---- the container of a process (/proc/PID/cgroup) ---- */
+
+#define CGROUP_READ_MAX 4096     /* a process's cgroup file: a line per hierarchy */
+
+static int all_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 12 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* The container id in path component C (N bytes) into *ID, *IDN; 1 if it is one. */
+static int component_id(const char *c, size_t n, const char **id, size_t *idn)
+{
+	static const char *const prefix[] = { "docker-", "cri-containerd-", "crio-", "libpod-" };
+	static const char scope[] = ".scope";
+	size_t i, lp, ls = sizeof(scope) - 1;
+
+	if (n == 64 && all_hex(c, n)) {
+		*id = c;
+		*idn = n;
+		return 1;
+	}
+	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		lp = strlen(prefix[i]);
+		if (n > lp + ls && !memcmp(c, prefix[i], lp) && !memcmp(c + n - ls, scope, ls) &&
+		    all_hex(c + lp, n - lp - ls)) {
+			*id = c + lp;
+			*idn = n - lp - ls;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int host_container_parse(const char *text, size_t n, char *out, size_t size)
+{
+	const char *end = text + n, *line = text, *nl, *unit = NULL, *id = NULL;
+	size_t unitn = 0, idn = 0;
+
+	for (; line < end && (nl = memchr(line, '\n', (size_t)(end - line))); line = nl + 1) {
+		/* "hierarchy:controllers:path": the path after the second ':' */
+		const char *p = memchr(line, ':', (size_t)(nl - line)), *c, *ce;
+
+		if (p)
+			p = memchr(p + 1, ':', (size_t)(nl - p - 1));
+		if (!p)
+			continue;
+		/* components from the deepest up: the first container wins in the line */
+		for (ce = nl; ce > p + 1 && !id; ce = c - 1) {
+			for (c = ce; c > p + 1 && c[-1] != '/'; c--)
+				;
+			if (component_id(c, (size_t)(ce - c), &id, &idn))
+				break;
+			if (!unit && ce - c > 8 && ce - c < (ptrdiff_t)size &&
+			    !memcmp(ce - 8, ".service", 8)) {
+				unit = c;
+				unitn = (size_t)(ce - c);
+			}
+		}
+		if (id)
+			break;
+	}
+	if (!id) {
+		id = unit;
+		idn = unitn;
+	}
+	if (!id || !size || idn >= size) {
+		if (size)
+			out[0] = '\0';
+		return 0;
+	}
+	memcpy(out, id, idn);
+	out[idn] = '\0';
+	return 1;
+}
+
+/* Tell the recorder the container of PID, if it runs in one (bounded read, no links). */
+static int announce_container(struct host *h, pid_t pid)
+{
+	char path[64], text[CGROUP_READ_MAX], id[HOST_CONTAINER_MAX];
+	ssize_t n = 0, got;
+	int fd;
+
+	if (!h->hooks.container)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0; /* gone, or not ours: no container known */
+	while ((size_t)n < sizeof(text) &&
+	       (got = read(fd, text + n, sizeof(text) - (size_t)n)) > 0)
+		n += got;
+	close(fd);
+	if (!host_container_parse(text, (size_t)n, id, sizeof(id)))
+		return 0;
+	h->st.containers++;
+	return h->hooks.container(pid, id, h->hooks.arg);
+}
+
 static int on_sample(struct host *h, const struct event_sample *s)
 {
 	pid_t pid = (pid_t)s->pid, tid = (pid_t)s->tid;
@@ -189,6 +296,8 @@ static int on_sample(struct host *h, const struct event_sample *s)
 	if (!(p->flags & P_SAMPLED)) {
 		p->flags |= P_SAMPLED;
 		h->st.processes++;
+		if ((err = announce_container(h, pid)))
+			return err;
 	}
 keep:
 	h->st.kept++;

@@ -378,11 +378,8 @@ static int on_event(const struct event *ev, void *arg)
 	}
 }
 
-/*
- * Drain the rings, then drop the unwind state of processes that exited.
- * The jitdumps are read first: code loaded before a sample in the rings
- * was taken is then known when it is unwound.
- */
+/* Drain the rings (the jitdumps first: code loaded before a sample in them
+ * was taken is then known), then drop the unwind state of exited processes. */
 static int drain(struct recorder *r)
 {
 	int err = jitfollow_read_all(r->jits);
@@ -417,6 +414,13 @@ static int write_comm(pid_t pid, pid_t tid, const char *comm, void *arg)
 	rec.comm = (struct df_comm){ .pid = pid, .tid = tid, .comm = comm,
 				     .time = now_ns(CLOCK_MONOTONIC) };
 	return err ? err : sink_write(r->out, &rec);
+}
+
+/* PID runs in container ID (a host_hooks container). */
+static int write_container(pid_t pid, const char *id, void *arg)
+{
+	struct df_record rec = { .type = DF_CONTAINER, .container = { (uint32_t)pid, id } };
+	return sink_write(((struct recorder *)arg)->out, &rec);
 }
 
 /* A target_hooks thread: sample TID of PID unless it is already, announce its name. */
@@ -471,14 +475,13 @@ static int attach_all(struct recorder *r)
 	const struct record_opts *o = r->opts;
 	struct host_opts ho = { .self = getpid(), .comm = o->comm, .exclude = o->exclude,
 				.nexclude = o->nexclude, .kernel = o->kernel };
-	struct host_hooks hh = { write_comm, attach_map, r };
+	struct host_hooks hh = { write_comm, attach_map, write_container, r };
 	int err = host_new(&ho, &hh, r->unwinder, &r->host);
 
 	if (!err && (err = sampler_add_cpus(r->sampler)))
 		return fail(r, STAGE_PERF, 0, err);
 	return err;
 }
-
 
 static int write_meta(struct recorder *r)
 {

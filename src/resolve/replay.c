@@ -19,6 +19,7 @@ struct replay {
 	size_t ntrunc;
 	struct strtab *names;    /* comms */
 	struct pairmap *comm;    /* tid -> name id (a process's name: its main thread's) */
+	struct pairmap *cont;    /* pid -> name id of its container (DF_CONTAINER) */
 	struct pairmap *named;   /* (pid << 32 | gen, stack id) -> profile stack */
 	uint64_t recordings;     /* META records seen */
 };
@@ -46,6 +47,21 @@ const char *replay_process(const struct replay *rp, uint32_t pid)
 	return replay_comm(rp, pid);
 }
 
+const char *replay_container(const struct replay *rp, uint32_t pid)
+{
+	uint64_t id;
+
+	return pairmap_get(rp->cont, pid, 0, &id) ? comm_str(rp, (uint32_t)id) : "";
+}
+
+static int on_container(struct replay *rp, const struct df_container *c)
+{
+	uint32_t id;
+	int err = strtab_intern(rp->names, c->id, strlen(c->id), &id);
+
+	return err ? err : pairmap_put(rp->cont, c->pid, 0, id) ? -ENOMEM : 0;
+}
+
 struct namer *replay_namer(struct replay *rp)
 {
 	return rp->namer;
@@ -70,6 +86,10 @@ static int on_fork(struct replay *rp, const struct df_task *t)
 
 	/* a new thread (or process) has its parent's name until it sets its own */
 	if (pairmap_get(rp->comm, t->ptid, 0, &name) && pairmap_put(rp->comm, t->tid, 0, name))
+		return -ENOMEM;
+	/* and its container */
+	if (t->pid != t->ppid && pairmap_get(rp->cont, t->ppid, 0, &name) &&
+	    pairmap_put(rp->cont, t->pid, 0, name))
 		return -ENOMEM;
 	/* a new process starts with a copy of its parent's mappings */
 	return namer_fork(rp->namer, t->ppid, t->pid);
@@ -113,6 +133,7 @@ static int new_recording(struct replay *rp)
 	rp->stacks = t;
 	pairmap_clear(rp->named);
 	pairmap_clear(rp->comm); /* the recorder names every thread again */
+	pairmap_clear(rp->cont);
 	namer_new_recording(rp->namer);
 	return 0;
 }
@@ -130,6 +151,7 @@ static int on_sample(struct replay *rp, const struct df_sample *s, enum replay_k
 	rs.process_id = comm_id(rp, s->pid);
 	rs.comm = comm_str(rp, rs.comm_id);
 	rs.process = comm_str(rp, rs.process_id);
+	rs.container = replay_container(rp, s->pid);
 	return rp->tool->sample(rp->tool, &rs);
 }
 
@@ -175,6 +197,8 @@ int replay_record(struct replay *rp, const struct df_record *rec)
 		return namer_pycode(rp->namer, &rec->pycode);
 	case DF_JSFUNC:
 		return namer_jsfunc(rp->namer, &rec->jsfunc);
+	case DF_CONTAINER:
+		return on_container(rp, &rec->container);
 	case DF_STACK:
 		return on_stack(rp, &rec->stack);
 	case DF_SAMPLE:
@@ -245,6 +269,7 @@ int replay_new(const struct namer_config *cfg, struct profile *prof, struct repl
 	rp->tool = tool;
 	if ((err = namer_new(cfg, prof, &rp->namer)) || (err = stacktab_new(&rp->stacks)) ||
 	    (err = strtab_new(&rp->names)) || (err = pairmap_new(&rp->comm)) ||
+	    (err = pairmap_new(&rp->cont)) ||
 	    (err = pairmap_new(&rp->named))) {
 		replay_free(rp);
 		return err;
@@ -262,6 +287,7 @@ void replay_free(struct replay *rp)
 	free(rp->trunc);
 	strtab_free(rp->names);
 	pairmap_free(rp->comm);
+	pairmap_free(rp->cont);
 	pairmap_free(rp->named);
 	free(rp);
 }

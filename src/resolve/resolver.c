@@ -55,7 +55,8 @@ static int thread_of(struct resolver *r, const struct replay_sample *s, uint32_t
 	if (!slot)
 		return -ENOMEM;
 	if (*slot == UINT64_MAX) {
-		err = profile_thread(r->prof, s->pid, s->tid, s->comm, s->process, id);
+		err = profile_thread_in(r->prof, s->pid, s->tid, s->comm, s->process,
+					s->container, id);
 		if (err)
 			return err;
 		*slot = *id;
@@ -96,6 +97,8 @@ static int keep(const struct sample_filter *flt, double t, const struct replay_s
 {
 	return selected(flt->pids, flt->npids, s->pid) && selected(flt->tids, flt->ntids, s->tid) &&
 	       (!flt->comm || !strcmp(flt->comm, s->comm) || !strcmp(flt->comm, s->process)) &&
+	       (!flt->container ||
+		!strncmp(s->container, flt->container, strlen(flt->container))) &&
 	       t >= flt->since && (flt->until < 0 || t < flt->until);
 }
 

@@ -34,6 +34,7 @@
 #define HEAD_MS 10000            /* the time a request head may take, all of it */
 #define HEAD_MAX 16384           /* bytes of a request head (a token is up to 4 KiB) */
 #define MAX_PARAMS 64            /* query parameters (the endpoint reads seven) */
+#define MAX_CONTAINER 64         /* a container's id (or its first digits), a unit's name */
 #define MAX_COMM 15              /* bytes of a process name (the kernel's TASK_COMM_LEN - 1) */
 #define MAX_WAITING 64           /* connections waiting for their heads */
 #define MAX_PER_PEER 8           /* of those, from one address */
@@ -129,6 +130,7 @@ struct params {
 	struct serve_request rq;
 	const struct format *format;
 	char comm[MAX_COMM + 1];
+	char container[MAX_CONTAINER + 1];
 };
 
 /* Parameter NAME as a number in [MIN, MAX] into *OUT (left alone when absent); 0 or -EINVAL. */
@@ -149,12 +151,16 @@ static int number_param(struct MHD_Connection *c, const char *name, uint64_t min
 	return 0;
 }
 
-/* comm= (a process or thread name) and lang= (view.h) into P; 0 or -EINVAL after a 400. */
+/*
+ * comm= (a process or thread name), container= (an id's first digits) and
+ * lang= (view.h) into P; 0 or -EINVAL after a 400.
+ */
 static int name_params(struct httpd *h, struct MHD_Connection *c, struct params *p)
 {
 	const char *comm = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "comm");
 	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-	size_t len = comm ? strlen(comm) : 0;
+	const char *cont = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "container");
+	size_t len = comm ? strlen(comm) : 0, clen = cont ? strlen(cont) : 0;
 
 	p->rq.lang = h->lang;
 	if (comm && (!len || len > MAX_COMM)) {
@@ -165,6 +171,15 @@ static int name_params(struct httpd *h, struct MHD_Connection *c, struct params 
 	if (comm) {
 		memcpy(p->comm, comm, len + 1);
 		p->rq.comm = p->comm;
+	}
+	if (cont && (!clen || clen > MAX_CONTAINER)) {
+		error(c, MHD_HTTP_BAD_REQUEST, "container=%.72s: expected an id (or its first "
+		      "digits) or a unit of 1 to %d bytes", cont, MAX_CONTAINER);
+		return -EINVAL;
+	}
+	if (cont) {
+		memcpy(p->container, cont, clen + 1);
+		p->rq.container = p->container;
 	}
 	if (lang && view_lang_parse(lang, &p->rq.lang)) {
 		error(c, MHD_HTTP_BAD_REQUEST, "lang=%.64s: expected python, js, native or all", lang);
@@ -296,7 +311,7 @@ static enum MHD_Result serve_index(struct httpd *h, struct MHD_Connection *c)
 	snprintf(line, sizeof(line),
 		 "<html><head><title>/debug/pprof/</title></head><body>\n"
 		 "<h1>/debug/pprof/</h1>\n<p>cprof serve: CPU profiles of %s</p>\n"
-		 "<ul>\n", serve_all(h->serve) ? "every process of this host (pid= or comm= "
+		 "<ul>\n", serve_all(h->serve) ? "every process of this host (pid=, comm= or container= "
 		 "narrows one)." : "these processes:");
 	err = buf_puts(&b, line);
 	for (i = 0; i < n && !err; i++) {
@@ -312,7 +327,8 @@ static enum MHD_Result serve_index(struct httpd *h, struct MHD_Connection *c)
 		 "</ul>\n<table>\n"
 		 "<tr><td><a href=\"profile?seconds=%u\">profile</a></td><td>CPU profile: "
 		 "samples for seconds=N (default %u, at most %u), gzip'd pprof for go tool pprof. "
-		 "Also format=folded|svg|speedscope, pid=, tid=, comm=, lang=python|js|native|all, "
+		 "Also format=folded|svg|speedscope, pid=, tid=, comm=, container=, "
+		 "lang=python|js|native|all, "
 		 "hz= (at most %u).</td></tr>\n"
 		 "</table>\n</body></html>\n",
 		 DEFAULT_SECONDS, DEFAULT_SECONDS, h->max_seconds, h->max_hz);

@@ -210,7 +210,7 @@ int serve_profile(struct serve *s, const struct serve_request *rq, struct profil
 		  char *why, size_t whylen)
 {
 	struct live_view_opts vo = { .accumulate = 1, .pid = rq->pid, .tid = rq->tid,
-				     .comm = rq->comm };
+				     .comm = rq->comm, .container = rq->container };
 	struct live_mark mark = { 0 };
 	struct timespec start, real;
 	int err;

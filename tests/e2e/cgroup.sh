@@ -34,20 +34,7 @@ mkdir "$CGA" 2>"$T/mkdir.err" || skip "cannot make a cgroup under $mnt: $(cat "$
 mkdir "$CGB" 2>"$T/mkdir.err" || { rmdir "$CGA"; skip "cannot make a second cgroup: $(cat "$T/mkdir.err")"; }
 
 # the cgroups go once their processes have (a cgroup with a process cannot be removed)
-cg_cleanup()
-{
-	local p i
-
-	for p in $BG_PIDS; do
-		kill -9 "$p" 2>/dev/null
-	done
-	for i in $(seq 100); do
-		# (a cgroup file's size is 0 whatever it holds: read it)
-		[ -n "$(cat "$CGA/cgroup.procs" "$CGB/cgroup.procs" 2>/dev/null)" ] || break
-		sleep 0.05
-	done
-	rmdir "$CGA" "$CGB" 2>/dev/null || echo "# could not remove $CGA and $CGB"
-}
+cg_cleanup() { cgroups_remove "$CGA" "$CGB"; }
 trap 'cg_cleanup; _lib_cleanup' EXIT
 
 A=cga$id B=cgb$id

@@ -488,6 +488,27 @@ start_bg()
 	BG_PIDS="$BG_PIDS $!"
 }
 
+# cgroups_remove DIR...: kill the background processes (start_bg), wait
+# until the cgroups DIR... hold none (a cgroup file's size is 0 whatever it
+# holds: read it) and remove them; says so when it cannot.
+cgroups_remove()
+{
+	local p i d busy
+
+	for p in $BG_PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	for i in $(seq 100); do
+		busy=
+		for d in "$@"; do
+			[ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] || busy=1
+		done
+		[ -n "$busy" ] || break
+		sleep 0.05
+	done
+	rmdir "$@" 2>/dev/null || echo "# could not remove $*"
+}
+
 # wait_exit PID SECONDS WHAT: wait for our child PID to end; its exit status
 # goes to RC.  Fails (after SIGKILL) if it is still running after SECONDS.
 wait_exit()
