@@ -850,6 +850,27 @@ static void test_old_finish(void **state)
 	buf_release(&b);
 }
 
+/* DF_CONTAINER round trip. */
+static void test_container(void **state)
+{
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "ct.cprof");
+	struct df_record in = { .type = DF_CONTAINER }, out;
+	struct df_reader *r;
+
+	(void)state;
+	in.container = (struct df_container){ .pid = 42, .id = "nginx.service" };
+	write_records(path, &in, 1, NULL);
+	assert_int_equal(df_reader_new(path, &r), 0);
+	assert_int_equal(df_read(r, &out), 1);
+	assert_int_equal(out.type, DF_CONTAINER);
+	assert_int_equal(out.container.pid, 42);
+	assert_string_equal(out.container.id, "nginx.service");
+	assert_int_equal(df_read(r, &out), 0);
+	df_reader_free(r);
+	free(path);
+	unit_rmdir(dir);
+}
+
 /* DF_JSFUNC round trip, and the JavaScript and Python parts of a chain. */
 static void test_jsfunc_and_chain_parts(void **state)
 {
@@ -906,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_resync_after_bad_size),
 		cmocka_unit_test(test_resync_linear),
 		cmocka_unit_test(test_old_finish),
+		cmocka_unit_test(test_container),
 		cmocka_unit_test(test_jsfunc_and_chain_parts),
 	};
 
