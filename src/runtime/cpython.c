@@ -101,11 +101,6 @@ struct cpython {
 	uint8_t win[WINDOW];
 };
 
-int cpython_supported(unsigned major, unsigned minor)
-{
-	return major == 3 && minor >= 8 && minor <= 13;
-}
-
 unsigned cpython_minor(const struct cpython *py)
 {
 	return py->l.minor;

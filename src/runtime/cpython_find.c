@@ -66,6 +66,11 @@ static int look_into(pid_t pid, const struct rtsyms_file *c, uint64_t *runtime,
 	return 0;
 }
 
+int cpython_supported(unsigned major, unsigned minor)
+{
+	return major == 3 && minor >= 8 && minor <= 13;
+}
+
 int cpython_probe(pid_t pid, struct cpython_probe *p)
 {
 	struct rtsyms_file cs[RTSYMS_FILES];

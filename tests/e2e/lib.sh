@@ -488,24 +488,28 @@ start_bg()
 	BG_PIDS="$BG_PIDS $!"
 }
 
-# cgroups_remove DIR...: kill the background processes (start_bg), wait
-# until the cgroups DIR... hold none (a cgroup file's size is 0 whatever it
-# holds: read it) and remove them; says so when it cannot.
+# cgroups_empty DIR...: the cgroups DIR... hold no process (a cgroup file's
+# size is 0 whatever it holds: read it)
+cgroups_empty()
+{
+	local d
+
+	for d in "$@"; do
+		[ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] || return 1
+	done
+}
+
+# cgroups_remove DIR...: kill the background processes (start_bg), wait up
+# to 5 s until the cgroups DIR... hold none and remove them; says so when it
+# cannot.
 cgroups_remove()
 {
-	local p i d busy
+	local p
 
 	for p in $BG_PIDS; do
 		kill -9 "$p" 2>/dev/null
 	done
-	for i in $(seq 100); do
-		busy=
-		for d in "$@"; do
-			[ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] || busy=1
-		done
-		[ -n "$busy" ] || break
-		sleep 0.05
-	done
+	wait_for 5 cgroups_empty "$@"
 	rmdir "$@" 2>/dev/null || echo "# could not remove $*"
 }
 
