@@ -372,7 +372,7 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 	uint64_t ctx = PERF_CONTEXT_USER;
 	size_t i, native = df_native_len(chain, n), py, np;
 	uint8_t *kernel;
-	int err = 0;
+	int err = 0, js_ok;
 
 	if (array_reserve(&r->kernel, &r->capkernel, n, 1))
 		return -ENOMEM;
@@ -383,6 +383,12 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 		kernel[i] = ctx == PERF_CONTEXT_KERNEL;
 	}
 	r->nframes = 0;
+	/*
+	 * A process with a perf map is named by it alone, as the report names it
+	 * once the whole map is read: memory names of its JavaScript beside the
+	 * map's would split a function over two names while the map lags (top).
+	 */
+	js_ok = !pairmap_get(r->jit_idx, pid, 0, &(uint64_t){ 0 });
 	if ((err = js_ids(r, chain, n, native)))
 		return err;
 	for (i = 0; i < native && !err; i++) {
@@ -395,7 +401,7 @@ int namer_chain(struct namer *r, uint32_t pid, const uint64_t *chain, size_t n,
 			err = push_kernel_frame(r, chain[i], is_return);
 		else
 			err = push_user_frame(r, pid, chain[i], is_return);
-		if (!err && r->jsids[i])
+		if (!err && js_ok && r->jsids[i])
 			err = name_js(r, before, r->jsids[i]);
 	}
 	if (err)
